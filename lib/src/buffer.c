@@ -1,0 +1,365 @@
+/*
+ * buffer.c - the block pool, the budget, the slow append path, and the
+ * snapshots taken by the writer (weft__pending_*) and by test capture.
+ *
+ * One mutex guards the pool, every thread's list of blocks and the thread
+ * registry.  It is taken once per block filled (~1 MiB of events), at
+ * registration of a thread, and by collectors; never per event.
+ */
+#include "buffer.h"
+#include "capture_hook.h"
+#include "emit.h"
+
+#include <pthread.h>
+#include <stdlib.h>
+#include <string.h>
+
+static pthread_mutex_t lock = PTHREAD_MUTEX_INITIALIZER;
+
+static struct {
+  size_t block_size;    /* data bytes per block */
+  size_t budget;        /* bytes of blocks (headers included) allowed */
+  size_t allocated;     /* bytes of blocks malloc'd (in use or free) */
+  weft__block *free;    /* blocks ready for reuse */
+  weft_full_policy policy;
+  weft_sink_fn sink;
+  void *sink_arg;
+  int snapshot;         /* a snapshot is outstanding: no hand-off */
+  int capture;          /* a capture is active */
+  uint64_t handed_off;  /* blocks handed to the sink */
+} pool;
+
+/* Pointed at by threads that hold no block, so pos/limit compare sanely. */
+static unsigned char no_block[8];
+
+void weft__buf_lock(void) { pthread_mutex_lock(&lock); }
+void weft__buf_unlock(void) { pthread_mutex_unlock(&lock); }
+
+int weft__buffers_setup(const weft_options *o) {
+  pthread_mutex_lock(&lock);
+  pool.block_size = o->block_size;
+  pool.budget = o->buffer_budget;
+  pool.allocated = 0;
+  pool.free = NULL;
+  pool.policy = o->policy;
+  pool.sink = o->sink;
+  pool.sink_arg = o->sink_arg;
+  pool.snapshot = 0;
+  pool.capture = 0;
+  pool.handed_off = 0;
+  pthread_mutex_unlock(&lock);
+  return WEFT_OK;
+}
+
+static void free_list(weft__block *b) {
+  while (b) {
+    weft__block *n = b->next;
+    free(b);
+    b = n;
+  }
+}
+
+void weft__buffers_teardown(void) {
+  pthread_mutex_lock(&lock);
+  for (weft__thread *t = weft__threads_first(); t; t = t->next_all) {
+    free_list(t->head);
+    t->head = NULL;
+    weft__buf_thread_init(t);
+  }
+  free_list(pool.free);
+  pool.free = NULL;
+  pool.allocated = 0;
+  pthread_mutex_unlock(&lock);
+}
+
+void weft__buf_thread_init(weft__thread *t) {
+  t->block = NULL;
+  t->pos = t->limit = t->end = no_block;
+}
+
+/* A block from the free list or, within the budget, a new one.  Lock
+ * held. */
+static weft__block *block_get(void) {
+  weft__block *b = pool.free;
+  if (b) {
+    pool.free = b->next;
+  } else {
+    size_t bytes = sizeof *b + pool.block_size;
+    if (pool.allocated + bytes > pool.budget)
+      return NULL;
+    b = malloc(bytes);
+    if (!b)
+      return NULL;
+    pool.allocated += bytes;
+    b->cap = pool.block_size;
+  }
+  b->next = NULL;
+  b->used = b->consumed = b->taken = 0;
+  b->sealed = 0;
+  return b;
+}
+
+static void block_put(weft__block *b) {
+  b->next = pool.free;
+  pool.free = b;
+}
+
+/* Free the thread's leading blocks that are sealed and fully released.
+ * Lock held. */
+static void thread_trim(weft__thread *t) {
+  while (t->head && t->head->sealed && t->head->consumed == t->head->used) {
+    weft__block *b = t->head;
+    t->head = b->next;
+    block_put(b);
+  }
+}
+
+/* Hand everything unreleased of thread t to the sink and recycle its
+ * blocks, keeping the current one (emptied) for the caller.  Lock held;
+ * no snapshot outstanding. */
+static int hand_off(weft__thread *t) {
+  for (weft__block *b = t->head; b; b = b->next) {
+    size_t used = __atomic_load_n(&b->used, __ATOMIC_ACQUIRE);
+    if (used > b->consumed &&
+        pool.sink(pool.sink_arg, t->index, b->data + b->consumed,
+                  used - b->consumed) != 0)
+      return -1;
+    b->consumed = used;
+  }
+  pool.handed_off++;
+  weft__block *cur = t->block;
+  for (weft__block *b = t->head; b;) {
+    weft__block *n = b->next;
+    if (b != cur)
+      block_put(b);
+    b = n;
+  }
+  cur->used = cur->consumed = cur->taken = 0;
+  cur->next = NULL;
+  t->head = cur;
+  t->pos = cur->data;
+  t->limit = cur->data + cur->cap - WEFT__BLOCK_RESERVE;
+  t->end = cur->data + cur->cap;
+  return 0;
+}
+
+/* Move thread t to a fresh block.  Lock held. */
+static int next_block(weft__thread *t) {
+  weft__block *b = block_get();
+  if (!b) {
+    if (pool.policy != WEFT_FULL_HANDOFF || !pool.sink || !t->block ||
+        pool.snapshot || pool.capture)
+      return -1;
+    return hand_off(t);
+  }
+  if (t->block) {
+    t->block->sealed = 1;
+    t->block->next = b;
+  } else {
+    t->head = b;
+  }
+  t->block = b;
+  t->pos = b->data;
+  t->limit = b->data + b->cap - WEFT__BLOCK_RESERVE;
+  t->end = b->data + b->cap;
+  return 0;
+}
+
+unsigned char *weft__buf_slow(weft__thread *t, size_t need, int end) {
+  size_t report = t->dropped ? weft__emit_dropped_size(t) : 0;
+  size_t room = end ? (size_t)(t->end - t->pos) : weft__buf_room(t);
+  if (room >= need + report && t->block) {
+    if (report)
+      weft__emit_dropped(t);
+    return t->pos;
+  }
+  if (need + report > pool.block_size - WEFT__BLOCK_RESERVE) {
+    if (report && room >= need)
+      return t->pos; /* too big to report now: report later */
+    if (need > pool.block_size - WEFT__BLOCK_RESERVE)
+      weft__emit_limit(t, "record_size", need);
+    return NULL;
+  }
+  pthread_mutex_lock(&lock);
+  int rc = next_block(t);
+  pthread_mutex_unlock(&lock);
+  if (rc) {
+    /* No new block.  An END record may still use the reserve. */
+    if (end && (size_t)(t->end - t->pos) >= need && t->block)
+      return t->pos;
+    return NULL;
+  }
+  if (report)
+    weft__emit_dropped(t);
+  return t->pos;
+}
+
+uint64_t weft__buf_pending_bytes(void) {
+  uint64_t n = 0;
+  pthread_mutex_lock(&lock);
+  for (weft__thread *t = weft__threads_first(); t; t = t->next_all)
+    for (weft__block *b = t->head; b; b = b->next)
+      n += __atomic_load_n(&b->used, __ATOMIC_ACQUIRE) - b->consumed;
+  pthread_mutex_unlock(&lock);
+  return n;
+}
+
+uint64_t weft__buf_handed_off(void) { return pool.handed_off; }
+
+/* ---- snapshots ------------------------------------------------------------ */
+
+typedef struct taken {
+  weft__block *block;
+  size_t to;
+} taken;
+
+typedef struct snap {
+  taken *blocks;
+  size_t n, cap;
+} snap;
+
+static int snap_add(weft__pending *p, snap *s, weft__thread *t,
+                    weft__block *b, size_t from, size_t to) {
+  if (s->n == s->cap) {
+    size_t cap = s->cap ? 2 * s->cap : 16;
+    taken *nb = realloc(s->blocks, cap * sizeof *nb);
+    weft__span *ns = realloc(p->spans, cap * sizeof *ns);
+    if (nb)
+      s->blocks = nb;
+    if (ns)
+      p->spans = ns;
+    if (!nb || !ns)
+      return WEFT_ENOMEM;
+    s->cap = cap;
+  }
+  s->blocks[s->n] = (taken){b, to};
+  p->spans[s->n] = (weft__span){t->index, b->data + from, to - from};
+  p->bytes += to - from;
+  p->n = ++s->n;
+  return WEFT_OK;
+}
+
+/* Snapshot of every thread's unreleased records.  Lock held. */
+static int collect_locked(weft__pending *p) {
+  snap *s = calloc(1, sizeof *s);
+  memset(p, 0, sizeof *p);
+  if (!s)
+    return weft__error(WEFT_ENOMEM, "collecting buffered events");
+  p->priv_ = s;
+  for (weft__thread *t = weft__threads_first(); t; t = t->next_all) {
+    for (weft__block *b = t->head; b; b = b->next) {
+      size_t used = __atomic_load_n(&b->used, __ATOMIC_ACQUIRE);
+      if (used == b->consumed)
+        continue;
+      if (snap_add(p, s, t, b, b->consumed, used)) {
+        free(s->blocks);
+        free(p->spans);
+        free(s);
+        memset(p, 0, sizeof *p);
+        return weft__error(WEFT_ENOMEM, "collecting buffered events");
+      }
+      b->taken = used;
+    }
+  }
+  pool.snapshot = 1;
+  return WEFT_OK;
+}
+
+static int running(void) {
+  if (!weft__gen_now)
+    return weft__error(WEFT_ENOTINIT, "weft_init has not been called");
+  return WEFT_OK;
+}
+
+int weft__pending_collect(weft__pending *p) {
+  if (!p)
+    return weft__error(WEFT_EINVAL, "weft__pending_collect: NULL");
+  int rc = running();
+  if (rc)
+    return rc;
+  pthread_mutex_lock(&lock);
+  if (pool.capture)
+    rc = weft__error(WEFT_ECAPTURE, "a test capture is active");
+  else if (pool.snapshot)
+    rc = weft__error(WEFT_EINVAL, "a snapshot is already outstanding");
+  else
+    rc = collect_locked(p);
+  pthread_mutex_unlock(&lock);
+  return rc;
+}
+
+static void finish_snapshot(weft__pending *p, int release) {
+  snap *s = p->priv_;
+  pthread_mutex_lock(&lock);
+  if (s) {
+    for (size_t i = 0; i < s->n; i++)
+      if (release)
+        s->blocks[i].block->consumed = s->blocks[i].to;
+    for (weft__thread *t = weft__threads_first(); t; t = t->next_all)
+      thread_trim(t);
+    free(s->blocks);
+    free(s);
+  }
+  pool.snapshot = 0;
+  pthread_mutex_unlock(&lock);
+  free(p->spans);
+  memset(p, 0, sizeof *p);
+}
+
+void weft__pending_release(weft__pending *p) {
+  if (p)
+    finish_snapshot(p, 1);
+}
+
+void weft__pending_abandon(weft__pending *p) {
+  if (p)
+    finish_snapshot(p, 0);
+}
+
+/* ---- test capture --------------------------------------------------------- */
+
+int weft__capture_begin(void) {
+  int rc = running();
+  if (rc)
+    return rc;
+  pthread_mutex_lock(&lock);
+  if (pool.capture || pool.snapshot) {
+    pthread_mutex_unlock(&lock);
+    return weft__error(WEFT_ECAPTURE, "a capture or a flush is in progress");
+  }
+  /* What was logged before the capture goes to the sink, if there is one,
+   * and is otherwise discarded: the capture must see only its own events,
+   * and blocks must be recycled between captures. */
+  for (weft__thread *t = weft__threads_first(); t; t = t->next_all) {
+    for (weft__block *b = t->head; b; b = b->next) {
+      size_t used = __atomic_load_n(&b->used, __ATOMIC_ACQUIRE);
+      if (used > b->consumed && pool.sink)
+        pool.sink(pool.sink_arg, t->index, b->data + b->consumed,
+                  used - b->consumed);
+      b->consumed = used;
+    }
+    thread_trim(t);
+  }
+  pool.capture = 1;
+  pthread_mutex_unlock(&lock);
+  return WEFT_OK;
+}
+
+void weft__capture_end(void) {
+  pthread_mutex_lock(&lock);
+  pool.capture = 0;
+  pthread_mutex_unlock(&lock);
+}
+
+int weft__capture_collect(weft__pending *p) {
+  if (!p)
+    return weft__error(WEFT_EINVAL, "weft__capture_collect: NULL");
+  int rc = running();
+  if (rc)
+    return rc;
+  pthread_mutex_lock(&lock);
+  rc = pool.capture ? collect_locked(p)
+                    : weft__error(WEFT_ECAPTURE, "no capture is active");
+  pthread_mutex_unlock(&lock);
+  return rc;
+}

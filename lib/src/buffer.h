@@ -1,0 +1,83 @@
+/*
+ * buffer.h - per-thread buffers: blocks of records from a pool bounded by
+ * the budget, the inline append path, and the collector's snapshot.
+ *
+ * A thread appends whole records to its current block and publishes the
+ * new end with a release store; nothing else happens on the hot path.
+ * When a block is full the thread takes another from the pool under the
+ * buffer lock (once per block, i.e. once per ~10^4 events).  Blocks are
+ * recycled only by the collector (weft__pending_release) or by a hand-off
+ * to the sink, so the owner never writes where a reader may be reading.
+ *
+ * The last WEFT__BLOCK_RESERVE bytes of each block are for END records
+ * only: every open action can always be finished, so the stream stays
+ * well nested even when the budget is exhausted.
+ */
+#ifndef WEFT_BUFFER_H
+#define WEFT_BUFFER_H
+
+#include "thread.h"
+
+/* Room for the END record (SUCCESS, or FAILURE with its reason cut) of
+ * every action that can be open at once. */
+#define WEFT__END_MAX 32
+#define WEFT__BLOCK_RESERVE ((size_t)WEFT__END_MAX * (WEFT_DEPTH_MAX + 1))
+
+typedef struct weft__block {
+  struct weft__block *next; /* newer block of the same thread / free list */
+  size_t cap;               /* bytes of data */
+  size_t used;              /* published end of whole records */
+  size_t consumed;          /* released by the collector */
+  size_t taken;             /* end of the outstanding snapshot */
+  int sealed;               /* the owner moved to a newer block */
+  int pad_;
+  unsigned char data[]; /* 8-byte aligned */
+} weft__block;
+
+/* Bytes left for non-END records in the current block. */
+static inline size_t weft__buf_room(const weft__thread *t) {
+  return (size_t)(t->limit - t->pos);
+}
+
+/* Slow path: make room for `need` bytes (end: an END record, which may use
+ * the reserve).  Returns the write position, or NULL when the event must be
+ * dropped (budget exhausted).  May first write a weft:dropped message. */
+unsigned char *weft__buf_slow(weft__thread *t, size_t need, int end);
+
+/* Where `need` bytes of non-END records go, or NULL (drop). */
+static inline unsigned char *weft__buf_reserve(weft__thread *t, size_t need) {
+  if (__builtin_expect(weft__buf_room(t) >= need && !t->dropped, 1))
+    return t->pos;
+  return weft__buf_slow(t, need, 0);
+}
+
+/* Same for an END record. */
+static inline unsigned char *weft__buf_reserve_end(weft__thread *t,
+                                                   size_t need) {
+  if (__builtin_expect((size_t)(t->end - t->pos) >= need && !t->dropped, 1))
+    return t->pos;
+  return weft__buf_slow(t, need, 1);
+}
+
+/* Publish the records written up to `to`. */
+static inline void weft__buf_commit(weft__thread *t, unsigned char *to) {
+  t->pos = to;
+  __atomic_store_n(&t->block->used, (size_t)(to - t->block->data),
+                   __ATOMIC_RELEASE);
+}
+
+/* Set up / tear down the pool for weft_init / weft_shutdown. */
+int weft__buffers_setup(const weft_options *o);
+void weft__buffers_teardown(void);
+/* Point a new or reset thread at no block (first append takes one). */
+void weft__buf_thread_init(weft__thread *t);
+
+/* The buffer lock; also guards the thread registry. */
+void weft__buf_lock(void);
+void weft__buf_unlock(void);
+
+/* Bytes in blocks not yet released (stats). */
+uint64_t weft__buf_pending_bytes(void);
+uint64_t weft__buf_handed_off(void);
+
+#endif /* WEFT_BUFFER_H */

@@ -1,0 +1,81 @@
+/*
+ * record.h - the in-memory event encoding, shared by the per-thread buffers,
+ * the HDF5 writer (libweft-mpi), the crash journal and the readers.
+ *
+ * docs/encoding.md is the prose version of this file; keep them in step.
+ *
+ * A thread's buffer is a sequence of records.  Each record is a 16-byte
+ * header followed by `size` payload bytes, then zero padding up to the next
+ * multiple of 8, so every header is 8-byte aligned.  All integers are
+ * little-endian (the only byte order Weft runs on: x86-64 and aarch64).
+ *
+ * What a record means is given by its schema: a (kind, type name, field
+ * names, field types) tuple interned once per process (schema.h).  Schemas
+ * below WEFT_SCHEMA_FIRST_USER are fixed and have no type name or fields;
+ * their payloads are described next to their ids.
+ *
+ * Nesting is implicit: within one thread's stream, records are in program
+ * order, START pushes an action and SUCCESS/FAILURE pops the innermost one,
+ * so a reader rebuilds Eliot task levels with a stack (see decode.c).  That
+ * is what keeps an action at 48 bytes: no parent id, no level, no thread id
+ * in the record.
+ */
+#ifndef WEFT_RECORD_H
+#define WEFT_RECORD_H
+
+#include <stdint.h>
+
+typedef struct weft_rec {
+  int64_t t;       /* monotonic ns (weft_clock_now) */
+  uint32_t schema; /* schema id */
+  uint32_t size;   /* payload bytes following this header (unpadded) */
+} weft_rec;
+
+_Static_assert(sizeof(weft_rec) == 16, "weft_rec must be 16 bytes");
+
+#define WEFT_REC_ALIGN 8
+#define WEFT_REC_PAD(n) (((n) + (WEFT_REC_ALIGN - 1)) & ~(size_t)(WEFT_REC_ALIGN - 1))
+
+/* Kinds of schemas.  The values are part of the file format. */
+typedef enum weft_rec_kind {
+  WEFT_REC_START = 1,     /* action start: fields are the start fields */
+  WEFT_REC_SUCCESS = 2,   /* innermost action succeeded */
+  WEFT_REC_FAILURE = 3,   /* innermost action failed */
+  WEFT_REC_MESSAGE = 4,   /* message: takes the next slot of the action */
+  WEFT_REC_ADD = 5,       /* success fields added to the innermost action */
+  WEFT_REC_TASK = 6,      /* the next root START or MESSAGE begins a task */
+  WEFT_REC_CONTINUE = 7,  /* the next root START continues a context */
+  WEFT_REC_SERIALIZE = 8, /* the innermost action's next slot was taken */
+  WEFT_REC_GLOBALS = 9    /* global fields of the process */
+} weft_rec_kind;
+
+/* Fixed schema ids. */
+enum {
+  WEFT_SCHEMA_NONE = 0,      /* never used: 0 marks "not interned yet" */
+  WEFT_SCHEMA_TASK = 1,      /* payload: u64 task_hi, u64 task_lo */
+  WEFT_SCHEMA_SUCCESS = 2,   /* payload: none */
+  WEFT_SCHEMA_FAILURE = 3,   /* payload: i64 code, then a string (below) */
+  WEFT_SCHEMA_SERIALIZE = 4, /* payload: none */
+  WEFT_SCHEMA_CONTINUE = 5,  /* payload: u64 task_hi, u64 task_lo, u32 n,
+                                u32 level[n] (the level of the continued
+                                action, its last element the taken slot) */
+  WEFT_SCHEMA_FIRST_USER = 16
+};
+
+/*
+ * Field values in a payload, in schema order, unaligned (read with memcpy):
+ *   I64, U64, F64   8 bytes
+ *   BOOL            1 byte, 0 or 1
+ *   STR             u32 len, u32 original_len, len bytes of valid UTF-8
+ *                   (invalid input bytes were written as the 4 characters
+ *                   \xNN); original_len > len means the value was cut at
+ *                   string_max
+ *   I64_ARRAY,      u32 ndim, u32 kept, u64 shape[ndim], u64 count,
+ *   F64_ARRAY       u64 nan_count, f64 mean, then min and max as 8 bytes
+ *                   each in the element type (i64 or f64), then kept
+ *                   elements of 8 bytes (the first `kept` in row-major
+ *                   order).  count = product of shape; min/max/mean are of
+ *                   the non-NaN elements (NaN for none).
+ */
+
+#endif /* WEFT_RECORD_H */

@@ -1,0 +1,188 @@
+/*
+ * weft_int.h - libweft's internal interface, shared with libweft-mpi, the
+ * weft tools and the tests.  Not installed; not part of the ABI.
+ *
+ * Names with the weft__ prefix are internal.  Those marked WEFT_INTERNAL
+ * have default visibility so that libweft-mpi and the tools, which link the
+ * shared libweft, can call them.
+ */
+#ifndef WEFT_INT_H
+#define WEFT_INT_H
+
+#include "weft.h"
+#include "record.h"
+
+#include <stdarg.h>
+#include <stddef.h>
+#include <stdint.h>
+
+#define WEFT_INTERNAL WEFT_API
+
+/* ---- errors (error.c) ---------------------------------------------------- */
+
+/* Set the calling thread's weft_errmsg() to the formatted detail and return
+ * code, so call sites read `return weft__error(WEFT_EINVAL, "...", ...)`. */
+WEFT_INTERNAL int weft__error(int code, const char *fmt, ...)
+    __attribute__((format(printf, 2, 3)));
+
+/* ---- names and schemas (schema.c) ---------------------------------------- */
+
+/* A schema: what a record means.  Published schemas never change or move,
+ * so a pointer returned by weft__schema_get stays valid until
+ * weft_shutdown. */
+typedef struct weft__schema {
+  uint32_t id;
+  uint8_t kind;          /* weft_rec_kind */
+  uint8_t fixed_size;    /* 1 when every field is a scalar */
+  uint16_t nfields;
+  uint32_t type_name;    /* name id of the action/message type; 0: none */
+  uint32_t payload_size; /* when fixed_size: bytes of the payload */
+  const uint32_t *names; /* nfields name ids */
+  const uint8_t *types;  /* nfields weft_type values */
+} weft__schema;
+
+/* Intern a name; returns its id (>= 1) or a negative error
+ * (WEFT_ENAMETOOLONG, WEFT_EINVAL for "" or NULL, WEFT_ENOMEM). */
+WEFT_INTERNAL int64_t weft__name_intern(const char *s, size_t len);
+/* Name with id `id` and its length, or NULL.  Lock-free. */
+WEFT_INTERNAL const char *weft__name_get(uint32_t id, uint32_t *len);
+/* Ids below this are published. */
+WEFT_INTERNAL uint32_t weft__name_count(void);
+
+/* Intern the schema of (kind, type, fields); returns its id or a negative
+ * error.  Checks names (length, NUL), field count and field types. */
+WEFT_INTERNAL int64_t weft__schema_intern(weft_rec_kind kind, const char *type,
+                                          const weft_field *f, size_t n);
+WEFT_INTERNAL const weft__schema *weft__schema_get(uint32_t id);
+WEFT_INTERNAL uint32_t weft__schema_count(void);
+
+/* ---- clock (clock.c) ----------------------------------------------------- */
+
+/* One calibration point: monotonic ns (weft_clock_now) and the wall clock
+ * read at the same moment. */
+typedef struct weft__clock_anchor {
+  int64_t mono_ns;
+  int64_t wall_ns;
+} weft__clock_anchor;
+
+WEFT_INTERNAL weft__clock_anchor weft__clock_anchor_now(void);
+
+/* ---- pending data (buffer.c) --------------------------------------------- */
+
+/* A run of whole records of one thread, in program order. */
+typedef struct weft__span {
+  uint32_t thread;
+  const unsigned char *data;
+  size_t len;
+} weft__span;
+
+/* A snapshot of everything buffered and not yet consumed, all threads.
+ * Spans of one thread appear in order.  The memory stays valid until
+ * weft__pending_release or weft__pending_abandon. */
+typedef struct weft__pending {
+  weft__span *spans;
+  size_t n;
+  size_t bytes;
+  void *priv_; /* buffer.c's bookkeeping */
+} weft__pending;
+
+/* Take the snapshot.  Threads keep logging meanwhile; what they log after
+ * the snapshot is not in it.  WEFT_ECAPTURE while a capture is active
+ * (unless called by the capture). */
+WEFT_INTERNAL int weft__pending_collect(weft__pending *p);
+/* The snapshot was written: free its blocks for reuse. */
+WEFT_INTERNAL void weft__pending_release(weft__pending *p);
+/* The snapshot could not be written: keep it for the next collect. */
+WEFT_INTERNAL void weft__pending_abandon(weft__pending *p);
+
+/* ---- threads (thread.c) -------------------------------------------------- */
+
+typedef struct weft__thread_info {
+  uint32_t index; /* weft_event.thread */
+  int64_t os_tid; /* gettid() */
+  int alive;      /* 0 once the thread has exited */
+} weft__thread_info;
+
+WEFT_INTERNAL uint32_t weft__thread_count(void);
+WEFT_INTERNAL int weft__thread_info_get(uint32_t index, weft__thread_info *out);
+
+/* ---- payload encoding (field_encode.c, field_decode.c) ------------------- */
+
+/* Bytes that weft__fields_encode will write for these fields. */
+WEFT_INTERNAL size_t weft__fields_size(const weft_field *f, size_t n,
+                                       uint32_t array_keep,
+                                       uint32_t string_max);
+/* Encode fields (already checked by weft__schema_intern) at dst; returns
+ * bytes written (== weft__fields_size). */
+WEFT_INTERNAL size_t weft__fields_encode(unsigned char *dst,
+                                         const weft_field *f, size_t n,
+                                         uint32_t array_keep,
+                                         uint32_t string_max);
+
+/* An arena for decoded values (strings, kept array values).  Decoded
+ * pointers live until the arena is reset or freed. */
+typedef struct weft__arena {
+  unsigned char *base;
+  size_t used, cap;
+  struct weft__arena_chunk *chunks; /* older chunks, freed with the arena */
+} weft__arena;
+
+WEFT_INTERNAL void *weft__arena_alloc(weft__arena *a, size_t n);
+WEFT_INTERNAL void weft__arena_reset(weft__arena *a);
+WEFT_INTERNAL void weft__arena_free(weft__arena *a);
+
+/* Decode the payload of a record with nfields fields of the given types.
+ * out[i].name is set from names[i] (may be NULL).  Returns WEFT_OK or
+ * WEFT_EFORMAT with a weft_errmsg() naming the offset and the field. */
+WEFT_INTERNAL int weft__fields_decode(const unsigned char *p, size_t len,
+                                      const uint8_t *types,
+                                      const char *const *names,
+                                      size_t nfields, weft_value *out,
+                                      weft__arena *arena);
+
+/* ---- stream decoding (decode.c) ------------------------------------------ */
+
+/* Where a decoder finds names and schemas: the live tables of this process
+ * (weft__dict_live) or tables read from a file. */
+typedef struct weft__dict {
+  const weft__schema *(*schema)(void *arg, uint32_t id);
+  const char *(*name)(void *arg, uint32_t id);
+  void *arg;
+} weft__dict;
+
+WEFT_INTERNAL weft__dict weft__dict_live(void);
+
+/* Called for each decoded event; `ev` and what it points to live until the
+ * callback returns (copy what you keep).  `stream` is the caller's stream
+ * key.  A non-zero return stops decoding and is returned by feed. */
+typedef int (*weft__event_fn)(void *arg, uint64_t stream, const weft_event *ev);
+/* Called for GLOBALS records. */
+typedef int (*weft__globals_fn)(void *arg, uint64_t stream,
+                                const weft_value *v, size_t n);
+
+typedef struct weft__decoder weft__decoder;
+
+WEFT_INTERNAL int weft__decoder_new(weft__decoder **out, weft__dict dict);
+/* Decode whole records of one stream (a thread of a process), continuing
+ * that stream's state (open actions, task) from earlier feeds.  Errors:
+ * WEFT_EFORMAT with weft_errmsg() naming the offset within `data`. */
+WEFT_INTERNAL int weft__decoder_feed(weft__decoder *d, uint64_t stream,
+                                     const unsigned char *data, size_t len,
+                                     weft__event_fn on_event,
+                                     weft__globals_fn on_globals, void *arg);
+WEFT_INTERNAL void weft__decoder_free(weft__decoder *d);
+
+/* ---- task ids (task_id.c) ------------------------------------------------ */
+
+/* Fresh random 128-bit id (a UUID version 4 bit pattern), from a per-thread
+ * generator seeded once from getrandom(): no system call per id. */
+WEFT_INTERNAL void weft__task_id_new(uint64_t *hi, uint64_t *lo);
+
+/* ---- library state (init.c) ---------------------------------------------- */
+
+/* The options in force (valid between weft_init and weft_shutdown). */
+WEFT_INTERNAL const weft_options *weft__options(void);
+/* Generation of the current weft_init (1, 2, ...); 0 when not initialised. */
+WEFT_INTERNAL uint32_t weft__generation(void);
+
+#endif /* WEFT_INT_H */
