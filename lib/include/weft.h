@@ -139,13 +139,16 @@ typedef struct weft_options {
   int use_tsc;              /* 1: invariant TSC clock when available (1) */
   weft_sink_fn sink;        /* for WEFT_FULL_HANDOFF; may be NULL */
   void *sink_arg;           /* passed to sink */
+  const char *journal_dir;  /* crash journal directory, or NULL (none);
+                               copied by weft_init */
 } weft_options;
 
 /* Fill *opts with the defaults shown above. */
 WEFT_API void weft_options_init(weft_options *opts);
 /* Override *opts from the environment: WEFT_BUFFER_BUDGET, WEFT_BLOCK_SIZE
  * (bytes, with optional K/M/G suffix), WEFT_FULL_POLICY (drop|handoff),
- * WEFT_ARRAY_KEEP, WEFT_STRING_MAX, WEFT_CLOCK (tsc|monotonic).
+ * WEFT_ARRAY_KEEP, WEFT_STRING_MAX, WEFT_CLOCK (tsc|monotonic),
+ * WEFT_JOURNAL_DIR (a directory; the pointer refers to the environment).
  * Returns WEFT_EINVAL, naming the variable in weft_errmsg(), on a bad
  * value; *opts is then unchanged. */
 WEFT_API int weft_options_from_env(weft_options *opts);

@@ -5,10 +5,15 @@
  * One mutex guards the pool, every thread's list of blocks and the thread
  * registry.  It is taken once per block filled (~1 MiB of events), at
  * registration of a thread, and by collectors; never per event.
+ *
+ * Blocks come from malloc, bounded by the budget, or, when a journal is
+ * configured, are the slots of the journal's file mapping (journal.c): the
+ * same code then leaves every record in a file the kernel keeps.
  */
 #include "buffer.h"
 #include "capture_hook.h"
 #include "emit.h"
+#include "journal.h"
 
 #include <pthread.h>
 #include <stdlib.h>
@@ -21,6 +26,7 @@ static struct {
   size_t budget;        /* bytes of blocks (headers included) allowed */
   size_t allocated;     /* bytes of blocks malloc'd (in use or free) */
   weft__block *free;    /* blocks ready for reuse */
+  weft__block *slots;   /* journal: one descriptor per slot, else NULL */
   weft_full_policy policy;
   weft_sink_fn sink;
   void *sink_arg;
@@ -31,87 +37,136 @@ static struct {
 
 /* Pointed at by threads that hold no block, so pos/limit compare sanely. */
 static unsigned char no_block[8];
+static uint64_t no_used;
 
 void weft__buf_lock(void) { pthread_mutex_lock(&lock); }
 void weft__buf_unlock(void) { pthread_mutex_unlock(&lock); }
 
+static void block_put(weft__block *b) {
+  b->h->magic = 0; /* free: a journal reader skips it */
+  b->next = pool.free;
+  pool.free = b;
+}
+
+/* Carve the journal mapping into blocks, all free. */
+static int journal_setup(const weft_options *o) {
+  size_t slot_size, nslots = o->buffer_budget / (64 + o->block_size);
+  unsigned char *slots;
+  int rc = weft__journal_open(o->journal_dir, o->block_size, nslots, &slots,
+                              &slot_size);
+  if (rc)
+    return rc;
+  pool.slots = calloc(nslots, sizeof *pool.slots);
+  if (!pool.slots) {
+    weft__journal_close(1);
+    return weft__error(WEFT_ENOMEM, "journal block descriptors");
+  }
+  for (size_t i = nslots; i-- > 0;) {
+    weft__block *b = &pool.slots[i];
+    b->h = (weft__block_hdr *)(slots + i * slot_size);
+    b->data = (unsigned char *)(b->h + 1);
+    b->cap = o->block_size;
+    block_put(b);
+  }
+  pool.allocated = nslots * slot_size;
+  return WEFT_OK;
+}
+
 int weft__buffers_setup(const weft_options *o) {
   pthread_mutex_lock(&lock);
+  memset(&pool, 0, sizeof pool);
   pool.block_size = o->block_size;
   pool.budget = o->buffer_budget;
-  pool.allocated = 0;
-  pool.free = NULL;
   pool.policy = o->policy;
   pool.sink = o->sink;
   pool.sink_arg = o->sink_arg;
-  pool.snapshot = 0;
-  pool.capture = 0;
-  pool.handed_off = 0;
+  int rc = o->journal_dir ? journal_setup(o) : WEFT_OK;
   pthread_mutex_unlock(&lock);
-  return WEFT_OK;
+  return rc;
 }
 
 static void free_list(weft__block *b) {
   while (b) {
     weft__block *n = b->next;
-    free(b);
+    if (!pool.slots)
+      free(b);
     b = n;
   }
 }
 
 void weft__buffers_teardown(void) {
   pthread_mutex_lock(&lock);
+  int unwritten = 0;
   for (weft__thread *t = weft__threads_first(); t; t = t->next_all) {
+    for (weft__block *b = t->head; b; b = b->next)
+      if (b->h->used > b->h->consumed)
+        unwritten = 1;
     free_list(t->head);
     t->head = NULL;
     weft__buf_thread_init(t);
   }
   free_list(pool.free);
   pool.free = NULL;
+  if (pool.slots) {
+    /* A journal holding records that were never written to a log is kept
+     * for `weft recover`; otherwise it has served its purpose. */
+    weft__journal_close(!unwritten);
+    free(pool.slots);
+    pool.slots = NULL;
+  }
   pool.allocated = 0;
   pthread_mutex_unlock(&lock);
 }
 
 void weft__buf_thread_init(weft__thread *t) {
   t->block = NULL;
-  t->pos = t->limit = t->end = no_block;
+  t->pos = t->limit = t->end = t->data = no_block;
+  t->usedp = &no_used;
 }
 
-/* A block from the free list or, within the budget, a new one.  Lock
- * held. */
-static weft__block *block_get(void) {
+/* A block from the free list or, within the budget, a new one, set up for
+ * thread t.  Lock held. */
+static weft__block *block_get(weft__thread *t) {
   weft__block *b = pool.free;
   if (b) {
     pool.free = b->next;
   } else {
-    size_t bytes = sizeof *b + pool.block_size;
-    if (pool.allocated + bytes > pool.budget)
+    size_t bytes = sizeof *b + sizeof *b->h + pool.block_size;
+    if (pool.slots || pool.allocated + bytes > pool.budget)
       return NULL;
     b = malloc(bytes);
     if (!b)
       return NULL;
     pool.allocated += bytes;
+    b->h = (weft__block_hdr *)(b + 1);
+    b->data = (unsigned char *)(b->h + 1);
     b->cap = pool.block_size;
   }
   b->next = NULL;
-  b->used = b->consumed = b->taken = 0;
-  b->sealed = 0;
+  memset(b->h, 0, sizeof *b->h);
+  b->h->thread = t->index;
+  b->h->seq = t->block_seq++;
+  __atomic_store_n(&b->h->magic, WEFT__BLOCK_MAGIC, __ATOMIC_RELEASE);
   return b;
-}
-
-static void block_put(weft__block *b) {
-  b->next = pool.free;
-  pool.free = b;
 }
 
 /* Free the thread's leading blocks that are sealed and fully released.
  * Lock held. */
 static void thread_trim(weft__thread *t) {
-  while (t->head && t->head->sealed && t->head->consumed == t->head->used) {
+  while (t->head && t->head->h->sealed &&
+         t->head->h->consumed == t->head->h->used) {
     weft__block *b = t->head;
     t->head = b->next;
     block_put(b);
   }
+}
+
+static void point_at(weft__thread *t, weft__block *b) {
+  t->block = b;
+  t->data = t->pos = b->data;
+  t->limit = b->data + b->cap - WEFT__BLOCK_RESERVE;
+  t->end = b->data + b->cap;
+  t->usedp = &b->h->used;
 }
 
 /* Hand everything unreleased of thread t to the sink and recycle its
@@ -119,12 +174,12 @@ static void thread_trim(weft__thread *t) {
  * no snapshot outstanding. */
 static int hand_off(weft__thread *t) {
   for (weft__block *b = t->head; b; b = b->next) {
-    size_t used = __atomic_load_n(&b->used, __ATOMIC_ACQUIRE);
-    if (used > b->consumed &&
-        pool.sink(pool.sink_arg, t->index, b->data + b->consumed,
-                  used - b->consumed) != 0)
+    uint64_t used = __atomic_load_n(&b->h->used, __ATOMIC_ACQUIRE);
+    if (used > b->h->consumed &&
+        pool.sink(pool.sink_arg, t->index, b->data + b->h->consumed,
+                  used - b->h->consumed) != 0)
       return -1;
-    b->consumed = used;
+    b->h->consumed = used;
   }
   pool.handed_off++;
   weft__block *cur = t->block;
@@ -134,34 +189,46 @@ static int hand_off(weft__thread *t) {
       block_put(b);
     b = n;
   }
-  cur->used = cur->consumed = cur->taken = 0;
+  uint32_t thread = cur->h->thread;
+  memset(cur->h, 0, sizeof *cur->h);
+  cur->h->thread = thread;
+  cur->h->seq = t->block_seq++;
+  cur->h->magic = WEFT__BLOCK_MAGIC;
   cur->next = NULL;
   t->head = cur;
-  t->pos = cur->data;
-  t->limit = cur->data + cur->cap - WEFT__BLOCK_RESERVE;
-  t->end = cur->data + cur->cap;
+  point_at(t, cur);
   return 0;
 }
 
-/* Move thread t to a fresh block.  Lock held. */
+/* Seal the current block: no more appends; in a journal, sum it. */
+static void seal(weft__block *b) {
+  if (pool.slots)
+    b->h->checksum = weft__journal_checksum(b->data, b->h->used);
+  __atomic_store_n(&b->h->sealed, 1, __ATOMIC_RELEASE);
+}
+
+/* Move thread t to a fresh block. */
 static int next_block(weft__thread *t) {
-  weft__block *b = block_get();
+  pthread_mutex_lock(&lock);
+  weft__block *b = block_get(t);
+  int rc = 0;
   if (!b) {
     if (pool.policy != WEFT_FULL_HANDOFF || !pool.sink || !t->block ||
         pool.snapshot || pool.capture)
-      return -1;
-    return hand_off(t);
+      rc = -1;
+    else
+      rc = hand_off(t);
+    pthread_mutex_unlock(&lock);
+    return rc;
   }
   if (t->block) {
-    t->block->sealed = 1;
+    seal(t->block);
     t->block->next = b;
   } else {
     t->head = b;
   }
-  t->block = b;
-  t->pos = b->data;
-  t->limit = b->data + b->cap - WEFT__BLOCK_RESERVE;
-  t->end = b->data + b->cap;
+  point_at(t, b);
+  pthread_mutex_unlock(&lock);
   return 0;
 }
 
@@ -180,10 +247,7 @@ unsigned char *weft__buf_slow(weft__thread *t, size_t need, int end) {
       weft__emit_limit(t, "record_size", need);
     return NULL;
   }
-  pthread_mutex_lock(&lock);
-  int rc = next_block(t);
-  pthread_mutex_unlock(&lock);
-  if (rc) {
+  if (next_block(t)) {
     /* No new block.  An END record may still use the reserve. */
     if (end && (size_t)(t->end - t->pos) >= need && t->block)
       return t->pos;
@@ -199,7 +263,7 @@ uint64_t weft__buf_pending_bytes(void) {
   pthread_mutex_lock(&lock);
   for (weft__thread *t = weft__threads_first(); t; t = t->next_all)
     for (weft__block *b = t->head; b; b = b->next)
-      n += __atomic_load_n(&b->used, __ATOMIC_ACQUIRE) - b->consumed;
+      n += __atomic_load_n(&b->h->used, __ATOMIC_ACQUIRE) - b->h->consumed;
   pthread_mutex_unlock(&lock);
   return n;
 }
@@ -210,7 +274,7 @@ uint64_t weft__buf_handed_off(void) { return pool.handed_off; }
 
 typedef struct taken {
   weft__block *block;
-  size_t to;
+  uint64_t to;
 } taken;
 
 typedef struct snap {
@@ -219,13 +283,13 @@ typedef struct snap {
 } snap;
 
 static int snap_add(weft__pending *p, snap *s, weft__thread *t,
-                    weft__block *b, size_t from, size_t to) {
+                    weft__block *b, uint64_t from, uint64_t to) {
   if (s->n == s->cap) {
     size_t cap = s->cap ? 2 * s->cap : 16;
     taken *nb = realloc(s->blocks, cap * sizeof *nb);
-    weft__span *ns = realloc(p->spans, cap * sizeof *ns);
     if (nb)
       s->blocks = nb;
+    weft__span *ns = realloc(p->spans, cap * sizeof *ns);
     if (ns)
       p->spans = ns;
     if (!nb || !ns)
@@ -233,14 +297,14 @@ static int snap_add(weft__pending *p, snap *s, weft__thread *t,
     s->cap = cap;
   }
   s->blocks[s->n] = (taken){b, to};
-  p->spans[s->n] = (weft__span){t->index, b->data + from, to - from};
+  p->spans[s->n] = (weft__span){t->index, b->data + from, (size_t)(to - from)};
   p->bytes += to - from;
   p->n = ++s->n;
   return WEFT_OK;
 }
 
 /* Snapshot of every thread's unreleased records.  Lock held. */
-static int collect_locked(weft__pending *p) {
+static int collect_locked(weft__pending *p, uint64_t epoch) {
   snap *s = calloc(1, sizeof *s);
   memset(p, 0, sizeof *p);
   if (!s)
@@ -248,17 +312,19 @@ static int collect_locked(weft__pending *p) {
   p->priv_ = s;
   for (weft__thread *t = weft__threads_first(); t; t = t->next_all) {
     for (weft__block *b = t->head; b; b = b->next) {
-      size_t used = __atomic_load_n(&b->used, __ATOMIC_ACQUIRE);
-      if (used == b->consumed)
+      uint64_t used = __atomic_load_n(&b->h->used, __ATOMIC_ACQUIRE);
+      if (used == b->h->consumed)
         continue;
-      if (snap_add(p, s, t, b, b->consumed, used)) {
+      if (snap_add(p, s, t, b, b->h->consumed, used)) {
         free(s->blocks);
         free(p->spans);
         free(s);
         memset(p, 0, sizeof *p);
         return weft__error(WEFT_ENOMEM, "collecting buffered events");
       }
-      b->taken = used;
+      /* For recovery: this much is about to be written as `epoch`. */
+      b->h->epoch = epoch;
+      b->h->taken = used;
     }
   }
   pool.snapshot = 1;
@@ -271,7 +337,7 @@ static int running(void) {
   return WEFT_OK;
 }
 
-int weft__pending_collect(weft__pending *p) {
+int weft__pending_collect_epoch(weft__pending *p, uint64_t epoch) {
   if (!p)
     return weft__error(WEFT_EINVAL, "weft__pending_collect: NULL");
   int rc = running();
@@ -283,18 +349,25 @@ int weft__pending_collect(weft__pending *p) {
   else if (pool.snapshot)
     rc = weft__error(WEFT_EINVAL, "a snapshot is already outstanding");
   else
-    rc = collect_locked(p);
+    rc = collect_locked(p, epoch);
   pthread_mutex_unlock(&lock);
   return rc;
+}
+
+int weft__pending_collect(weft__pending *p) {
+  return weft__pending_collect_epoch(p, 0);
 }
 
 static void finish_snapshot(weft__pending *p, int release) {
   snap *s = p->priv_;
   pthread_mutex_lock(&lock);
   if (s) {
-    for (size_t i = 0; i < s->n; i++)
+    for (size_t i = 0; i < s->n; i++) {
+      weft__block_hdr *h = s->blocks[i].block->h;
       if (release)
-        s->blocks[i].block->consumed = s->blocks[i].to;
+        h->consumed = s->blocks[i].to;
+      h->taken = h->consumed;
+    }
     for (weft__thread *t = weft__threads_first(); t; t = t->next_all)
       thread_trim(t);
     free(s->blocks);
@@ -332,11 +405,11 @@ int weft__capture_begin(void) {
    * and blocks must be recycled between captures. */
   for (weft__thread *t = weft__threads_first(); t; t = t->next_all) {
     for (weft__block *b = t->head; b; b = b->next) {
-      size_t used = __atomic_load_n(&b->used, __ATOMIC_ACQUIRE);
-      if (used > b->consumed && pool.sink)
-        pool.sink(pool.sink_arg, t->index, b->data + b->consumed,
-                  used - b->consumed);
-      b->consumed = used;
+      uint64_t used = __atomic_load_n(&b->h->used, __ATOMIC_ACQUIRE);
+      if (used > b->h->consumed && pool.sink)
+        pool.sink(pool.sink_arg, t->index, b->data + b->h->consumed,
+                  used - b->h->consumed);
+      b->h->consumed = used;
     }
     thread_trim(t);
   }
@@ -358,7 +431,7 @@ int weft__capture_collect(weft__pending *p) {
   if (rc)
     return rc;
   pthread_mutex_lock(&lock);
-  rc = pool.capture ? collect_locked(p)
+  rc = pool.capture ? collect_locked(p, 0)
                     : weft__error(WEFT_ECAPTURE, "no capture is active");
   pthread_mutex_unlock(&lock);
   return rc;

@@ -23,15 +23,28 @@
 #define WEFT__END_MAX 32
 #define WEFT__BLOCK_RESERVE ((size_t)WEFT__END_MAX * (WEFT_DEPTH_MAX + 1))
 
+/* The header of a block: 64 bytes, in the journal file when there is one
+ * (docs/journal.md), so every field is fixed-size. */
+typedef struct weft__block_hdr {
+  uint32_t magic;    /* WEFT__BLOCK_MAGIC while it holds records, else 0 */
+  uint32_t thread;   /* owner's thread index */
+  uint64_t seq;      /* owner's block sequence number: 0, 1, ... */
+  uint64_t used;     /* published end of whole records */
+  uint64_t consumed; /* written to the log up to here */
+  uint64_t taken;    /* end of the outstanding snapshot */
+  uint64_t epoch;    /* that snapshot's epoch (the writer's flush number) */
+  uint32_t sealed;   /* 1: the owner moved to a newer block */
+  uint32_t pad_;
+  uint64_t checksum; /* journal: XXH3-64 of data[0, used) once sealed */
+} weft__block_hdr;
+
+_Static_assert(sizeof(weft__block_hdr) == 64, "block header is 64 bytes");
+
 typedef struct weft__block {
+  weft__block_hdr *h;       /* header (in the journal mapping, or inline) */
+  unsigned char *data;      /* cap bytes, 8-byte aligned */
+  size_t cap;
   struct weft__block *next; /* newer block of the same thread / free list */
-  size_t cap;               /* bytes of data */
-  size_t used;              /* published end of whole records */
-  size_t consumed;          /* released by the collector */
-  size_t taken;             /* end of the outstanding snapshot */
-  int sealed;               /* the owner moved to a newer block */
-  int pad_;
-  unsigned char data[]; /* 8-byte aligned */
 } weft__block;
 
 /* Bytes left for non-END records in the current block. */
@@ -62,8 +75,7 @@ static inline unsigned char *weft__buf_reserve_end(weft__thread *t,
 /* Publish the records written up to `to`. */
 static inline void weft__buf_commit(weft__thread *t, unsigned char *to) {
   t->pos = to;
-  __atomic_store_n(&t->block->used, (size_t)(to - t->block->data),
-                   __ATOMIC_RELEASE);
+  __atomic_store_n(t->usedp, (uint64_t)(to - t->data), __ATOMIC_RELEASE);
 }
 
 /* Set up / tear down the pool for weft_init / weft_shutdown. */

@@ -11,6 +11,7 @@
 
 static pthread_mutex_t init_lock = PTHREAD_MUTEX_INITIALIZER;
 static weft_options opts;
+static char journal_dir[4096]; /* opts.journal_dir points here */
 static uint32_t last_gen;
 
 const weft_options *weft__options(void) { return &opts; }
@@ -70,11 +71,23 @@ int weft_init(const weft_options *o) {
   }
   if ((rc = check_options(&chosen)))
     goto out;
+  if (chosen.journal_dir) {
+    if (strlen(chosen.journal_dir) >= sizeof journal_dir) {
+      rc = weft__error(WEFT_EINVAL, "journal_dir is too long");
+      goto out;
+    }
+    strcpy(journal_dir, chosen.journal_dir);
+    chosen.journal_dir = journal_dir;
+  }
   opts = chosen;
   weft__clock_setup(opts.use_tsc);
-  if ((rc = weft__schema_setup()) || (rc = own_schemas()) ||
-      (rc = weft__buffers_setup(&opts))) {
+  /* Buffers first: with a journal, the schemas interned next are written
+   * to its dictionary. */
+  if ((rc = weft__buffers_setup(&opts)))
+    goto out;
+  if ((rc = weft__schema_setup()) || (rc = own_schemas())) {
     weft__schema_teardown();
+    weft__buffers_teardown();
     goto out;
   }
   last_gen = last_gen + 1 ? last_gen + 1 : 1;

@@ -129,6 +129,13 @@ int weft_options_from_env(weft_options *opts) {
                          "tsc or monotonic",
                          c);
   }
+  const char *j = getenv("WEFT_JOURNAL_DIR");
+  if (j) {
+    if (!*j)
+      return weft__error(WEFT_EINVAL, "environment variable WEFT_JOURNAL_DIR "
+                                      "is empty");
+    o.journal_dir = j;
+  }
   *opts = o;
   return WEFT_OK;
 }

@@ -10,6 +10,7 @@
  * index them without a lock, and only interning a new entry takes the
  * mutex.  The lookup hash tables are touched only under the mutex.
  */
+#include "journal.h"
 #include "schema_int.h"
 
 #include <pthread.h>
@@ -144,6 +145,12 @@ static int64_t name_intern_locked(const char *s, size_t len) {
   (*chunk)[id & (CHUNK - 1)] = e;
   table_put(&names_by_content, h, id);
   __atomic_store_n(&name_count, id + 1, __ATOMIC_RELEASE);
+  unsigned char body[8 + WEFT_NAME_MAX];
+  uint32_t len32 = (uint32_t)len;
+  memcpy(body, &id, 4);
+  memcpy(body + 4, &len32, 4);
+  memcpy(body + 8, s, len);
+  weft__journal_dict_append(WEFT__DICT_NAME, body, 8 + len);
   return id;
 }
 
@@ -258,6 +265,17 @@ static int64_t schema_add_locked(uint8_t kind, uint32_t type,
   (*chunk)[id & (CHUNK - 1)] = s;
   table_put(&schemas_by_content, h, id);
   __atomic_store_n(&schema_count, id + 1, __ATOMIC_RELEASE);
+  /* id, kind, pad, nfields, type name, names[n], types[n] */
+  unsigned char body[12 + 5 * WEFT_FIELDS_MAX];
+  uint16_t n16 = (uint16_t)n;
+  memcpy(body, &id, 4);
+  body[4] = kind;
+  body[5] = 0;
+  memcpy(body + 6, &n16, 2);
+  memcpy(body + 8, &type, 4);
+  memcpy(body + 12, names, 4 * n);
+  memcpy(body + 12 + 4 * n, types, n);
+  weft__journal_dict_append(WEFT__DICT_SCHEMA, body, 12 + 5 * n);
   return id;
 }
 

@@ -28,7 +28,10 @@ typedef struct weft__thread {
   unsigned char *pos;
   unsigned char *limit;      /* end of room for non-END records */
   unsigned char *end;        /* end of the block (END records may go here) */
+  unsigned char *data;       /* start of the current block's data */
+  uint64_t *usedp;           /* its header's `used` */
   struct weft__block *block; /* current block (shared: list under lock) */
+  uint64_t block_seq;        /* sequence number of the next block */
   uint32_t gen;              /* weft_init generation this state is for */
   uint32_t index;            /* thread index in the trace */
   uint32_t depth;            /* open actions */

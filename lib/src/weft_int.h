@@ -90,10 +90,24 @@ typedef struct weft__pending {
  * the snapshot is not in it.  WEFT_ECAPTURE while a capture is active
  * (unless called by the capture). */
 WEFT_INTERNAL int weft__pending_collect(weft__pending *p);
+/* Same, recording in the journal (when there is one) that the snapshot is
+ * about to be written as flush number `epoch`, so that recovery can tell
+ * whether it reached the log. */
+WEFT_INTERNAL int weft__pending_collect_epoch(weft__pending *p,
+                                              uint64_t epoch);
 /* The snapshot was written: free its blocks for reuse. */
 WEFT_INTERNAL void weft__pending_release(weft__pending *p);
 /* The snapshot could not be written: keep it for the next collect. */
 WEFT_INTERNAL void weft__pending_abandon(weft__pending *p);
+
+/* ---- journal (journal.c) ------------------------------------------------ */
+
+/* Record in the journal header which rank, job and log it belongs to
+ * (libweft-mpi calls it after MPI_Init).  WEFT_ENOTFOUND without journal. */
+WEFT_INTERNAL int weft__journal_set_meta(int rank, const char *job,
+                                         const char *log);
+/* Path of this process's journal file, or NULL. */
+WEFT_INTERNAL const char *weft__journal_path(void);
 
 /* ---- threads (thread.c) -------------------------------------------------- */
 

@@ -1,0 +1,61 @@
+/*
+ * journal.h - buffers backed by a file mapping, so that what a process
+ * logged survives its death (a crash, SIGKILL, MPI_Abort): the kernel keeps
+ * the pages of a MAP_SHARED mapping and writes them back to the file.
+ *
+ * docs/journal.md is the format.  In short, a journal is two files named
+ * after the host and pid: `<host>.<pid>.wj` holds a 4 KiB header and the
+ * buffer blocks themselves (so logging costs no system call), and
+ * `<host>.<pid>.wjd` the names and schemas, appended as they are interned
+ * (rare, off the hot path).  A block's checksum is computed when its owner
+ * seals it; the block being filled has none, and readers trust it up to
+ * its published `used`.
+ */
+#ifndef WEFT_JOURNAL_H
+#define WEFT_JOURNAL_H
+
+#include <stddef.h>
+#include <stdint.h>
+
+#define WEFT__JOURNAL_MAGIC "WEFTJNL1"
+#define WEFT__JOURNAL_VERSION 1
+#define WEFT__JOURNAL_HEADER 4096
+#define WEFT__BLOCK_MAGIC 0x4b4c4257u /* "WBLK" */
+#define WEFT__DICT_NAME 1
+#define WEFT__DICT_SCHEMA 2
+
+/* The first bytes of the journal file (the rest of its 4 KiB is zero). */
+typedef struct weft__journal_header {
+  char magic[8];          /* WEFT__JOURNAL_MAGIC */
+  uint32_t version;       /* WEFT__JOURNAL_VERSION */
+  uint32_t header_size;   /* WEFT__JOURNAL_HEADER */
+  uint64_t block_size;    /* data bytes per block */
+  uint64_t slot_size;     /* bytes per slot: 64-byte header + data */
+  uint64_t nslots;        /* slots after the header */
+  int64_t pid;
+  int32_t rank;           /* set by libweft-mpi; -1 before */
+  uint32_t clock_tsc;     /* 1 when stamps came from the TSC */
+  int64_t anchor_mono_ns; /* a (monotonic, wall) pair of this process */
+  int64_t anchor_wall_ns;
+  int64_t created_wall_ns;
+  char host[64];
+  char job[64];      /* e.g. the Slurm job id; set by libweft-mpi */
+  char log[1024];    /* the HDF5 log it belongs to; set by libweft-mpi */
+  uint64_t checksum; /* XXH3-64 of the bytes before this field */
+} weft__journal_header;
+
+/* Open a journal in directory dir (created if missing) for `nslots`
+ * blocks of `block_size` data bytes; maps it and returns the address of
+ * slot 0 in *slots.  Errors: WEFT_EIO with the path in weft_errmsg(). */
+int weft__journal_open(const char *dir, size_t block_size, size_t nslots,
+                       unsigned char **slots, size_t *slot_size);
+/* Unmap and close.  remove: delete both files (nothing is left unwritten). */
+void weft__journal_close(int remove);
+/* 1 while a journal is open. */
+int weft__journal_active(void);
+/* Append an entry to the dictionary file (under the schema lock). */
+void weft__journal_dict_append(uint8_t type, const void *body, size_t len);
+/* XXH3-64 of a sealed block's records. */
+uint64_t weft__journal_checksum(const void *p, size_t n);
+
+#endif /* WEFT_JOURNAL_H */
