@@ -36,7 +36,7 @@ extern "C" {
 #define WEFT_VERSION_MAJOR 0
 #define WEFT_VERSION_MINOR 1
 #define WEFT_VERSION_PATCH 0
-#define WEFT_VERSION_HEX                                                      \
+#define WEFT_VERSION_HEX                                                       \
   ((WEFT_VERSION_MAJOR << 16) | (WEFT_VERSION_MINOR << 8) | WEFT_VERSION_PATCH)
 
 #if defined(WEFT_STATIC)
@@ -52,30 +52,30 @@ extern "C" {
 /* ------------------------------------------------------------------------ */
 
 /* X(name, value, description).  0 is success; every error is negative. */
-#define WEFT_ERRNO_MAP(X)                                                     \
-  X(EINVAL, -1, "invalid argument")                                          \
-  X(ENOMEM, -2, "out of memory")                                             \
-  X(ENOTINIT, -3, "weft is not initialised")                                 \
-  X(ESHUTDOWN, -4, "weft has been shut down")                                \
-  X(EINIT, -5, "weft is already initialised")                                \
-  X(EFINISHED, -6, "action already finished or unknown")                     \
-  X(ETHREAD, -7, "action belongs to another thread")                         \
-  X(EUNBALANCED, -8, "an action opened inside this one is still open")       \
-  X(ENAMETOOLONG, -9, "name too long")                                       \
-  X(EDEPTH, -10, "actions nested too deeply")                                \
-  X(EFIELDS, -11, "too many fields")                                         \
-  X(EFULL, -12, "buffer budget reached: event dropped")                      \
-  X(ENOACTION, -13, "no action is open on this thread")                      \
-  X(ECONTEXT, -14, "malformed serialized task context")                      \
-  X(ENOSPACE, -15, "output buffer too small")                                \
-  X(ETYPE, -16, "field type mismatch")                                       \
-  X(ENOTFOUND, -17, "not found")                                             \
-  X(EIO, -18, "input/output error")                                          \
-  X(EFORMAT, -19, "malformed data")                                          \
-  X(ECAPTURE, -20, "a capture is already active")                            \
-  X(EMPI, -21, "MPI error")                                                  \
-  X(EHDF5, -22, "HDF5 error")                                                \
-  X(EEXIST, -23, "file already exists")                                      \
+#define WEFT_ERRNO_MAP(X)                                                      \
+  X(EINVAL, -1, "invalid argument")                                            \
+  X(ENOMEM, -2, "out of memory")                                               \
+  X(ENOTINIT, -3, "weft is not initialised")                                   \
+  X(ESHUTDOWN, -4, "weft has been shut down")                                  \
+  X(EINIT, -5, "weft is already initialised")                                  \
+  X(EFINISHED, -6, "action already finished or unknown")                       \
+  X(ETHREAD, -7, "action belongs to another thread")                           \
+  X(EUNBALANCED, -8, "an action opened inside this one is still open")         \
+  X(ENAMETOOLONG, -9, "name too long")                                         \
+  X(EDEPTH, -10, "actions nested too deeply")                                  \
+  X(EFIELDS, -11, "too many fields")                                           \
+  X(EFULL, -12, "buffer budget reached: event dropped")                        \
+  X(ENOACTION, -13, "no action is open on this thread")                        \
+  X(ECONTEXT, -14, "malformed serialized task context")                        \
+  X(ENOSPACE, -15, "output buffer too small")                                  \
+  X(ETYPE, -16, "field type mismatch")                                         \
+  X(ENOTFOUND, -17, "not found")                                               \
+  X(EIO, -18, "input/output error")                                            \
+  X(EFORMAT, -19, "malformed data")                                            \
+  X(ECAPTURE, -20, "a capture is already active")                              \
+  X(EMPI, -21, "MPI error")                                                    \
+  X(EHDF5, -22, "HDF5 error")                                                  \
+  X(EEXIST, -23, "file already exists")                                        \
   X(ENOTSUP, -24, "not supported")
 
 typedef enum weft_errno {
@@ -131,16 +131,16 @@ typedef int (*weft_sink_fn)(void *arg, uint32_t thread, const void *records,
                             size_t len);
 
 typedef struct weft_options {
-  size_t buffer_budget;     /* bytes of buffer for all threads (64 MiB) */
-  size_t block_size;        /* bytes per buffer block (1 MiB, min 64 KiB) */
-  weft_full_policy policy;  /* what happens when the budget is reached */
-  uint32_t array_keep;      /* leading values kept of an array (16) */
-  uint32_t string_max;      /* bytes kept of a string field (4096) */
-  int use_tsc;              /* 1: invariant TSC clock when available (1) */
-  weft_sink_fn sink;        /* for WEFT_FULL_HANDOFF; may be NULL */
-  void *sink_arg;           /* passed to sink */
-  const char *journal_dir;  /* crash journal directory, or NULL (none);
-                               copied by weft_init */
+  size_t buffer_budget;    /* data bytes of buffer, all threads (64 MiB) */
+  size_t block_size;       /* bytes per buffer block (1 MiB, min 64 KiB) */
+  weft_full_policy policy; /* what happens when the budget is reached */
+  uint32_t array_keep;     /* leading values kept of an array (16) */
+  uint32_t string_max;     /* bytes kept of a string field (4096) */
+  int use_tsc;             /* 1: invariant TSC clock when available (1) */
+  weft_sink_fn sink;       /* for WEFT_FULL_HANDOFF; may be NULL */
+  void *sink_arg;          /* passed to sink */
+  const char *journal_dir; /* crash journal directory, or NULL (none);
+                              copied by weft_init */
 } weft_options;
 
 /* Fill *opts with the defaults shown above. */
@@ -199,30 +199,28 @@ typedef struct weft_field {
   } v;
 } weft_field;
 
-#define WEFT_I64(n_, x_)                                                     \
+#define WEFT_I64(n_, x_)                                                       \
   ((weft_field){.name = (n_), .type = WEFT_TYPE_I64, .v.i64 = (int64_t)(x_)})
-#define WEFT_U64(n_, x_)                                                     \
-  ((weft_field){                                                             \
-      .name = (n_), .type = WEFT_TYPE_U64, .v.u64 = (uint64_t)(x_)})
-#define WEFT_F64(n_, x_)                                                     \
+#define WEFT_U64(n_, x_)                                                       \
+  ((weft_field){.name = (n_), .type = WEFT_TYPE_U64, .v.u64 = (uint64_t)(x_)})
+#define WEFT_F64(n_, x_)                                                       \
   ((weft_field){.name = (n_), .type = WEFT_TYPE_F64, .v.f64 = (double)(x_)})
-#define WEFT_BOOL(n_, x_)                                                    \
+#define WEFT_BOOL(n_, x_)                                                      \
   ((weft_field){.name = (n_), .type = WEFT_TYPE_BOOL, .v.b = !!(x_)})
-#define WEFT_STR(n_, s_)                                                     \
-  ((weft_field){.name = (n_),                                               \
-                .type = WEFT_TYPE_STR,                                        \
-                .v.str = {(s_), (size_t)-1}})
-#define WEFT_STRN(n_, s_, len_)                                                 \
+#define WEFT_STR(n_, s_)                                                       \
+  ((weft_field){                                                               \
+      .name = (n_), .type = WEFT_TYPE_STR, .v.str = {(s_), (size_t)-1}})
+#define WEFT_STRN(n_, s_, len_)                                                \
   ((weft_field){.name = (n_), .type = WEFT_TYPE_STR, .v.str = {(s_), (len_)}})
 /* shape: pointer to nd extents (size_t). */
 #define WEFT_I64_ARRAY(n_, data_, nd_, shape_)                                 \
-  ((weft_field){.name = (n_),                                               \
-                .type = WEFT_TYPE_I64_ARRAY,                                  \
+  ((weft_field){.name = (n_),                                                  \
+                .type = WEFT_TYPE_I64_ARRAY,                                   \
                 .ndim = (uint32_t)(nd_),                                       \
                 .v.arr = {(data_), (shape_)}})
 #define WEFT_F64_ARRAY(n_, data_, nd_, shape_)                                 \
-  ((weft_field){.name = (n_),                                               \
-                .type = WEFT_TYPE_F64_ARRAY,                                  \
+  ((weft_field){.name = (n_),                                                  \
+                .type = WEFT_TYPE_F64_ARRAY,                                   \
                 .ndim = (uint32_t)(nd_),                                       \
                 .v.arr = {(data_), (shape_)}})
 
@@ -248,16 +246,14 @@ typedef uint64_t weft_action;
 WEFT_API int weft_action_start(weft_action *out, const char *type,
                                const weft_field *fields, size_t n);
 /* Add success fields to an open action (recorded now, shown with its end). */
-WEFT_API int weft_action_add(weft_action a, const weft_field *fields,
-                             size_t n);
+WEFT_API int weft_action_add(weft_action a, const weft_field *fields, size_t n);
 /* Finish as succeeded.  `a` must be the calling thread's innermost open
  * action (WEFT_EUNBALANCED otherwise, WEFT_ETHREAD when another thread
  * opened it, WEFT_EFINISHED when already finished). */
 WEFT_API int weft_action_succeed(weft_action a);
 /* Finish as failed with a reason (may be NULL) and an error code (0 when
  * there is none). */
-WEFT_API int weft_action_fail(weft_action a, const char *reason,
-                              int64_t code);
+WEFT_API int weft_action_fail(weft_action a, const char *reason, int64_t code);
 /* The calling thread's innermost open action, or 0. */
 WEFT_API weft_action weft_action_current(void);
 /* 1 when `a` is open (on any thread), else 0. */
@@ -308,7 +304,7 @@ WEFT_API const char *weft_clock_name(void);
 typedef struct weft_stats {
   uint64_t events;        /* events recorded since weft_init */
   uint64_t dropped;       /* events dropped because of the budget */
-  uint64_t handed_off;    /* blocks handed to the sink */
+  uint64_t handed_off;    /* runs of records handed to the sink */
   uint64_t bytes_pending; /* bytes in buffers, not yet drained */
   uint64_t bytes_budget;  /* the budget */
   uint32_t threads;       /* threads that have logged */
@@ -359,19 +355,19 @@ typedef struct weft_value {
  * that returned it and live until weft_capture_free. */
 typedef struct weft_event {
   weft_kind kind;
-  const char *type;       /* action_type or message_type */
-  uint64_t task_hi;       /* 128-bit task id */
+  const char *type; /* action_type or message_type */
+  uint64_t task_hi; /* 128-bit task id */
   uint64_t task_lo;
-  const uint32_t *level;  /* task level, e.g. {3,2} */
+  const uint32_t *level; /* task level, e.g. {3,2} */
   size_t level_len;
-  const char *level_str;  /* "/3/2" */
-  int64_t t_ns;           /* monotonic ns */
-  int64_t wall_ns;        /* wall clock ns since the epoch */
-  int64_t elapsed_ns;     /* SUCCESS/FAILURE: since the start; else 0 */
-  uint32_t thread;        /* thread index within the process */
-  const char *reason;     /* FAILURE: reason or NULL */
-  int64_t code;           /* FAILURE: error code */
-  size_t nfields;         /* START: start fields; SUCCESS: success fields */
+  const char *level_str; /* "/3/2" */
+  int64_t t_ns;          /* monotonic ns */
+  int64_t wall_ns;       /* wall clock ns since the epoch */
+  int64_t elapsed_ns;    /* SUCCESS/FAILURE: since the start; else 0 */
+  uint32_t thread;       /* thread index within the process */
+  const char *reason;    /* FAILURE: reason or NULL */
+  int64_t code;          /* FAILURE: error code */
+  size_t nfields;        /* START: start fields; SUCCESS: success fields */
   const weft_value *fields;
 } weft_event;
 
@@ -391,16 +387,14 @@ WEFT_API int weft_capture_start(weft_capture **out);
 WEFT_API int weft_capture_stop(weft_capture *c);
 WEFT_API size_t weft_capture_count(const weft_capture *c);
 /* The i-th event, or NULL when i is out of range. */
-WEFT_API const weft_event *weft_capture_event(const weft_capture *c,
-                                              size_t i);
+WEFT_API const weft_event *weft_capture_event(const weft_capture *c, size_t i);
 /* Index of the first event at or after `from` of the given kind (0: any)
  * and type (NULL: any), or -1. */
 WEFT_API long weft_capture_find(const weft_capture *c, size_t from,
                                 weft_kind kind, const char *type);
 /* Global fields recorded during the capture (count and i-th). */
 WEFT_API size_t weft_capture_global_count(const weft_capture *c);
-WEFT_API const weft_value *weft_capture_global(const weft_capture *c,
-                                               size_t i);
+WEFT_API const weft_value *weft_capture_global(const weft_capture *c, size_t i);
 /* Events dropped during the capture (weft:dropped messages summed). */
 WEFT_API uint64_t weft_capture_dropped(const weft_capture *c);
 /* Stops the capture if needed; accepts NULL. */
@@ -434,54 +428,56 @@ WEFT_API const char *weft__result_str(weft_action a, const char *v);
 #define WEFT__CAT_(a, b) a##b
 #define WEFT__CAT(a, b) WEFT__CAT_(a, b)
 #define WEFT__PICK17(_1, _2, _3, _4, _5, _6, _7, _8, _9, _10, _11, _12, _13,   \
-                     _14, _15, _16, _17, x, ...)                              \
+                     _14, _15, _16, _17, x, ...)                               \
   x
 /* Expands to 1 for one argument and N for 2..17 arguments. */
-#define WEFT__ONE_OR_N(...)                                                   \
-  WEFT__PICK17(__VA_ARGS__, N, N, N, N, N, N, N, N, N, N, N, N, N, N, N, N,   \
-               1, ~)
-#define WEFT__FIELDS(...) (const weft_field[]){__VA_ARGS__}
-#define WEFT__NFIELDS(...)                                                    \
+#define WEFT__ONE_OR_N(...)                                                    \
+  WEFT__PICK17(__VA_ARGS__, N, N, N, N, N, N, N, N, N, N, N, N, N, N, N, N, 1, \
+               ~)
+#define WEFT__FIELDS(...)                                                      \
+  (const weft_field[]) { __VA_ARGS__ }
+#define WEFT__NFIELDS(...)                                                     \
   (sizeof((const weft_field[]){__VA_ARGS__}) / sizeof(weft_field))
 
 /* WEFT_ACTION_START(&a, "type", WEFT_I64("n", n), ...): weft_action_start
  * with a call-site cache.  The type and the field names must be string
  * literals. */
-#define WEFT_ACTION_START(out, ...)                                           \
+#define WEFT_ACTION_START(out, ...)                                            \
   WEFT__CAT(WEFT__START_, WEFT__ONE_OR_N(__VA_ARGS__))(out, __VA_ARGS__)
-#define WEFT__START_1(out, type)                                              \
-  __extension__({                                                             \
-    static weft_site weft__site_;                                             \
-    weft__action_start_site((out), &weft__site_, "" type "", NULL, 0);        \
+#define WEFT__START_1(out, type)                                               \
+  __extension__({                                                              \
+    static weft_site weft__site_;                                              \
+    weft__action_start_site((out), &weft__site_, "" type "", NULL, 0);         \
   })
-#define WEFT__START_N(out, type, ...)                                         \
-  __extension__({                                                             \
-    static weft_site weft__site_;                                             \
-    weft__action_start_site((out), &weft__site_, "" type "",                 \
-                            WEFT__FIELDS(__VA_ARGS__),                        \
-                            WEFT__NFIELDS(__VA_ARGS__));                      \
+#define WEFT__START_N(out, type, ...)                                          \
+  __extension__({                                                              \
+    static weft_site weft__site_;                                              \
+    weft__action_start_site((out), &weft__site_, "" type "",                   \
+                            WEFT__FIELDS(__VA_ARGS__),                         \
+                            WEFT__NFIELDS(__VA_ARGS__));                       \
   })
 
 /* WEFT_LOG("type", fields...): weft_message_log with a call-site cache. */
-#define WEFT_LOG(...) WEFT__CAT(WEFT__LOG_, WEFT__ONE_OR_N(__VA_ARGS__))(__VA_ARGS__)
-#define WEFT__LOG_1(type)                                                     \
-  __extension__({                                                             \
-    static weft_site weft__site_;                                             \
-    weft__message_site(&weft__site_, "" type "", NULL, 0);                    \
+#define WEFT_LOG(...)                                                          \
+  WEFT__CAT(WEFT__LOG_, WEFT__ONE_OR_N(__VA_ARGS__))(__VA_ARGS__)
+#define WEFT__LOG_1(type)                                                      \
+  __extension__({                                                              \
+    static weft_site weft__site_;                                              \
+    weft__message_site(&weft__site_, "" type "", NULL, 0);                     \
   })
-#define WEFT__LOG_N(type, ...)                                                \
-  __extension__({                                                             \
-    static weft_site weft__site_;                                             \
-    weft__message_site(&weft__site_, "" type "", WEFT__FIELDS(__VA_ARGS__),   \
-                       WEFT__NFIELDS(__VA_ARGS__));                           \
+#define WEFT__LOG_N(type, ...)                                                 \
+  __extension__({                                                              \
+    static weft_site weft__site_;                                              \
+    weft__message_site(&weft__site_, "" type "", WEFT__FIELDS(__VA_ARGS__),    \
+                       WEFT__NFIELDS(__VA_ARGS__));                            \
   })
 
 /* WEFT_ADD(a, fields...): weft_action_add with a call-site cache. */
-#define WEFT_ADD(a, ...)                                                      \
-  __extension__({                                                             \
-    static weft_site weft__site_;                                             \
-    weft__action_add_site((a), &weft__site_, WEFT__FIELDS(__VA_ARGS__),       \
-                          WEFT__NFIELDS(__VA_ARGS__));                        \
+#define WEFT_ADD(a, ...)                                                       \
+  __extension__({                                                              \
+    static weft_site weft__site_;                                              \
+    weft__action_add_site((a), &weft__site_, WEFT__FIELDS(__VA_ARGS__),        \
+                          WEFT__NFIELDS(__VA_ARGS__));                         \
   })
 
 /* Block form (Eliot's `with start_action(...)`):
@@ -493,19 +489,18 @@ WEFT_API const char *weft__result_str(weft_action a, const char *v);
  * `a` is a weft_action in scope inside the block.  Leaving the block in any
  * way (end, break, return, goto) finishes the action as succeeded unless it
  * was finished inside (e.g. weft_action_fail(a, ...)). */
-#define WEFT_WITH_ACTION(var, ...)                                            \
-  for (int WEFT__CAT(weft__once_, __LINE__) = 1;                              \
-       WEFT__CAT(weft__once_, __LINE__);                                      \
-       WEFT__CAT(weft__once_, __LINE__) = 0)                                  \
-    for (weft_action var __attribute__((cleanup(weft__scope_end))) =          \
-             weft__with_start(__VA_ARGS__);                                   \
-         WEFT__CAT(weft__once_, __LINE__);                                    \
+#define WEFT_WITH_ACTION(var, ...)                                             \
+  for (int WEFT__CAT(weft__once_, __LINE__) = 1;                               \
+       WEFT__CAT(weft__once_, __LINE__); WEFT__CAT(weft__once_, __LINE__) = 0) \
+    for (weft_action var __attribute__((cleanup(weft__scope_end))) =           \
+             weft__with_start(__VA_ARGS__);                                    \
+         WEFT__CAT(weft__once_, __LINE__);                                     \
          WEFT__CAT(weft__once_, __LINE__) = 0)
-#define weft__with_start(...)                                                 \
-  __extension__({                                                             \
-    weft_action weft__a_ = 0;                                                 \
-    WEFT_ACTION_START(&weft__a_, __VA_ARGS__);                                \
-    weft__a_;                                                                 \
+#define weft__with_start(...)                                                  \
+  __extension__({                                                              \
+    weft_action weft__a_ = 0;                                                  \
+    WEFT_ACTION_START(&weft__a_, __VA_ARGS__);                                 \
+    weft__a_;                                                                  \
   })
 
 /* One-line function form (Eliot's @log_call), first statement of a
@@ -520,12 +515,12 @@ WEFT_API const char *weft__result_str(weft_action a, const char *v);
  * start fields, and finishes it (succeeded) on every return path.  The
  * handle is `weft_fn`.  WEFT_RETURN_*(v) records v as the success field
  * `result` and evaluates to v.  Fail with weft_action_fail(weft_fn, ...). */
-#define WEFT_FUNCTION(...)                                                    \
-  static weft_site WEFT__CAT(weft__fsite_, __LINE__);                         \
-  weft_action weft_fn __attribute__((cleanup(weft__scope_end))) = 0;         \
-  weft__action_start_site(                                                    \
-      &weft_fn, &WEFT__CAT(weft__fsite_, __LINE__), __func__,                 \
-      (const weft_field[]){{0}, __VA_ARGS__} + 1,                             \
+#define WEFT_FUNCTION(...)                                                     \
+  static weft_site WEFT__CAT(weft__fsite_, __LINE__);                          \
+  weft_action weft_fn __attribute__((cleanup(weft__scope_end))) = 0;           \
+  weft__action_start_site(                                                     \
+      &weft_fn, &WEFT__CAT(weft__fsite_, __LINE__), __func__,                  \
+      (const weft_field[]){{0}, __VA_ARGS__} + 1,                              \
       sizeof((const weft_field[]){{0}, __VA_ARGS__}) / sizeof(weft_field) - 1)
 #define WEFT_RETURN_I64(v) weft__result_i64(weft_fn, (v))
 #define WEFT_RETURN_U64(v) weft__result_u64(weft_fn, (v))

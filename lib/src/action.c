@@ -34,8 +34,14 @@ int weft__start(weft__thread *t, weft_action *out, uint32_t schema,
                        WEFT_DEPTH_MAX);
   }
   const weft__schema *s = weft__schema_get(schema);
+  int rc = s->fixed_size
+               ? WEFT_OK
+               : weft__fields_check(f, n, weft__options()->string_max);
+  if (rc < 0)
+    return rc;
+  t->limits += (uint64_t)rc; /* cut strings; their original_len says so */
+  rc = WEFT_OK;
   weft__frame *fr = &t->frames[d];
-  int rc = WEFT_OK;
   fr->dropped = 1;
   if (d == 0 || !t->frames[d - 1].dropped) {
     size_t psize = s->fixed_size
@@ -45,8 +51,7 @@ int weft__start(weft__thread *t, weft_action *out, uint32_t schema,
     size_t need = sizeof(weft_rec) + WEFT_REC_PAD(psize);
     if (d == 0)
       need += pre ? pre_len : sizeof(weft_rec) + 16;
-    unsigned char *p =
-        psize <= UINT32_MAX ? weft__buf_reserve(t, need) : NULL;
+    unsigned char *p = psize <= UINT32_MAX ? weft__buf_reserve(t, need) : NULL;
     if (p) {
       int64_t now = weft__now();
       if (d == 0) {
@@ -166,10 +171,11 @@ static void finish_top(weft__thread *t, uint32_t schema, int64_t code,
   pop(t);
 }
 
-/* ---- public entry points ---------------------------------------------------- */
+/* ---- public entry points ----------------------------------------------------
+ */
 
-int weft__action_start_site(weft_action *out, weft_site *site,
-                            const char *type, const weft_field *f, size_t n) {
+int weft__action_start_site(weft_action *out, weft_site *site, const char *type,
+                            const weft_field *f, size_t n) {
   int err;
   weft__thread *t = weft__thread_get(&err);
   if (!t)
@@ -178,8 +184,7 @@ int weft__action_start_site(weft_action *out, weft_site *site,
     return weft__error(WEFT_EINVAL, "weft_action_start: out is NULL");
   *out = 0;
   uint32_t schema;
-  if (__builtin_expect(__atomic_load_n(&site->gen, __ATOMIC_ACQUIRE) ==
-                           t->gen,
+  if (__builtin_expect(__atomic_load_n(&site->gen, __ATOMIC_ACQUIRE) == t->gen,
                        1)) {
     schema = site->schema;
   } else {
@@ -316,7 +321,8 @@ int weft_action_is_open(weft_action a) {
   return 0;
 }
 
-/* ---- scoped forms ------------------------------------------------------------ */
+/* ---- scoped forms
+ * ------------------------------------------------------------ */
 
 void weft__scope_end(weft_action *a) {
   int err;
@@ -324,8 +330,8 @@ void weft__scope_end(weft_action *a) {
   if (!t || !*a || (*a >> SERIAL_BITS) != (uint64_t)t->index + 1)
     return;
   uint32_t i = 0;
-  while (i < t->depth && (t->frames[i].serial & SERIAL_MASK) !=
-                             (*a & SERIAL_MASK))
+  while (i < t->depth &&
+         (t->frames[i].serial & SERIAL_MASK) != (*a & SERIAL_MASK))
     i++;
   if (i == t->depth)
     return; /* finished inside the scope */

@@ -22,17 +22,17 @@
 static pthread_mutex_t lock = PTHREAD_MUTEX_INITIALIZER;
 
 static struct {
-  size_t block_size;    /* data bytes per block */
-  size_t budget;        /* bytes of blocks (headers included) allowed */
-  size_t allocated;     /* bytes of blocks malloc'd (in use or free) */
-  weft__block *free;    /* blocks ready for reuse */
-  weft__block *slots;   /* journal: one descriptor per slot, else NULL */
+  size_t block_size;  /* data bytes per block */
+  size_t budget;      /* data bytes of blocks allowed */
+  size_t allocated;   /* data bytes of blocks malloc'd (in use or free) */
+  weft__block *free;  /* blocks ready for reuse */
+  weft__block *slots; /* journal: one descriptor per slot, else NULL */
   weft_full_policy policy;
   weft_sink_fn sink;
   void *sink_arg;
-  int snapshot;         /* a snapshot is outstanding: no hand-off */
-  int capture;          /* a capture is active */
-  uint64_t handed_off;  /* blocks handed to the sink */
+  int snapshot;        /* a snapshot is outstanding: no hand-off */
+  int capture;         /* a capture is active */
+  uint64_t handed_off; /* runs of records handed to the sink */
 } pool;
 
 /* Pointed at by threads that hold no block, so pos/limit compare sanely. */
@@ -50,7 +50,7 @@ static void block_put(weft__block *b) {
 
 /* Carve the journal mapping into blocks, all free. */
 static int journal_setup(const weft_options *o) {
-  size_t slot_size, nslots = o->buffer_budget / (64 + o->block_size);
+  size_t slot_size, nslots = o->buffer_budget / o->block_size;
   unsigned char *slots;
   int rc = weft__journal_open(o->journal_dir, o->block_size, nslots, &slots,
                               &slot_size);
@@ -68,7 +68,7 @@ static int journal_setup(const weft_options *o) {
     b->cap = o->block_size;
     block_put(b);
   }
-  pool.allocated = nslots * slot_size;
+  pool.allocated = nslots * o->block_size;
   return WEFT_OK;
 }
 
@@ -131,13 +131,14 @@ static weft__block *block_get(weft__thread *t) {
   if (b) {
     pool.free = b->next;
   } else {
-    size_t bytes = sizeof *b + sizeof *b->h + pool.block_size;
-    if (pool.slots || pool.allocated + bytes > pool.budget)
+    /* The budget counts data bytes: a block's 96 bytes of bookkeeping are
+     * 0.01% of it. */
+    if (pool.slots || pool.allocated + pool.block_size > pool.budget)
       return NULL;
-    b = malloc(bytes);
+    b = malloc(sizeof *b + sizeof *b->h + pool.block_size);
     if (!b)
       return NULL;
-    pool.allocated += bytes;
+    pool.allocated += pool.block_size;
     b->h = (weft__block_hdr *)(b + 1);
     b->data = (unsigned char *)(b->h + 1);
     b->cap = pool.block_size;
@@ -175,13 +176,14 @@ static void point_at(weft__thread *t, weft__block *b) {
 static int hand_off(weft__thread *t) {
   for (weft__block *b = t->head; b; b = b->next) {
     uint64_t used = __atomic_load_n(&b->h->used, __ATOMIC_ACQUIRE);
-    if (used > b->h->consumed &&
-        pool.sink(pool.sink_arg, t->index, b->data + b->h->consumed,
-                  used - b->h->consumed) != 0)
-      return -1;
+    if (used > b->h->consumed) {
+      if (pool.sink(pool.sink_arg, t->index, b->data + b->h->consumed,
+                    used - b->h->consumed) != 0)
+        return -1;
+      pool.handed_off++;
+    }
     b->h->consumed = used;
   }
-  pool.handed_off++;
   weft__block *cur = t->block;
   for (weft__block *b = t->head; b;) {
     weft__block *n = b->next;
@@ -270,7 +272,8 @@ uint64_t weft__buf_pending_bytes(void) {
 
 uint64_t weft__buf_handed_off(void) { return pool.handed_off; }
 
-/* ---- snapshots ------------------------------------------------------------ */
+/* ---- snapshots ------------------------------------------------------------
+ */
 
 typedef struct taken {
   weft__block *block;
@@ -282,8 +285,8 @@ typedef struct snap {
   size_t n, cap;
 } snap;
 
-static int snap_add(weft__pending *p, snap *s, weft__thread *t,
-                    weft__block *b, uint64_t from, uint64_t to) {
+static int snap_add(weft__pending *p, snap *s, weft__thread *t, weft__block *b,
+                    uint64_t from, uint64_t to) {
   if (s->n == s->cap) {
     size_t cap = s->cap ? 2 * s->cap : 16;
     taken *nb = realloc(s->blocks, cap * sizeof *nb);
@@ -389,7 +392,8 @@ void weft__pending_abandon(weft__pending *p) {
     finish_snapshot(p, 0);
 }
 
-/* ---- test capture --------------------------------------------------------- */
+/* ---- test capture ---------------------------------------------------------
+ */
 
 int weft__capture_begin(void) {
   int rc = running();
@@ -406,9 +410,11 @@ int weft__capture_begin(void) {
   for (weft__thread *t = weft__threads_first(); t; t = t->next_all) {
     for (weft__block *b = t->head; b; b = b->next) {
       uint64_t used = __atomic_load_n(&b->h->used, __ATOMIC_ACQUIRE);
-      if (used > b->h->consumed && pool.sink)
+      if (used > b->h->consumed && pool.sink) {
         pool.sink(pool.sink_arg, t->index, b->data + b->h->consumed,
                   used - b->h->consumed);
+        pool.handed_off++;
+      }
       b->h->consumed = used;
     }
     thread_trim(t);

@@ -41,8 +41,8 @@ typedef struct weft__block_hdr {
 _Static_assert(sizeof(weft__block_hdr) == 64, "block header is 64 bytes");
 
 typedef struct weft__block {
-  weft__block_hdr *h;       /* header (in the journal mapping, or inline) */
-  unsigned char *data;      /* cap bytes, 8-byte aligned */
+  weft__block_hdr *h;  /* header (in the journal mapping, or inline) */
+  unsigned char *data; /* cap bytes, 8-byte aligned */
   size_t cap;
   struct weft__block *next; /* newer block of the same thread / free list */
 } weft__block;

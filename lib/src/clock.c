@@ -79,8 +79,8 @@ void weft__clock_setup(int use_tsc) {
       tsc_pair(&t1, &m1);
       if (t1 > t0 && m1 > m0) {
         __extension__ typedef unsigned __int128 u128;
-        weft__clk.mult = (uint64_t)(((u128)(uint64_t)(m1 - m0) << 32) /
-                                    (t1 - t0));
+        weft__clk.mult =
+            (uint64_t)(((u128)(uint64_t)(m1 - m0) << 32) / (t1 - t0));
         weft__clk.tsc0 = t1;
         weft__clk.mono0 = m1;
         weft__clk.use_tsc = 1;

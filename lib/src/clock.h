@@ -21,11 +21,11 @@
 #endif
 
 typedef struct weft__clock {
-  int use_tsc;       /* 1: stamps come from the TSC */
-  uint64_t tsc0;     /* TSC at calibration */
-  int64_t mono0;     /* CLOCK_MONOTONIC ns at tsc0 */
-  uint64_t mult;     /* ns per tick, as a 32.32 fixed-point number */
-  int64_t wall_off;  /* CLOCK_REALTIME - CLOCK_MONOTONIC, ns */
+  int use_tsc;      /* 1: stamps come from the TSC */
+  uint64_t tsc0;    /* TSC at calibration */
+  int64_t mono0;    /* CLOCK_MONOTONIC ns at tsc0 */
+  uint64_t mult;    /* ns per tick, as a 32.32 fixed-point number */
+  int64_t wall_off; /* CLOCK_REALTIME - CLOCK_MONOTONIC, ns */
 } weft__clock;
 
 extern weft__clock weft__clk;

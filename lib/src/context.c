@@ -14,14 +14,14 @@
 
 /* Find the frame of open action a on thread t (a == 0: the innermost). */
 static int frame_of(weft__thread *t, weft_action a, uint32_t *depth) {
+  if (a && (a >> 40) != (uint64_t)t->index + 1)
+    return weft__error(WEFT_ETHREAD, "the action belongs to another thread");
   if (!t->depth)
     return weft__error(WEFT_ENOACTION, "no action is open on this thread");
   if (!a) {
     *depth = t->depth;
     return WEFT_OK;
   }
-  if ((a >> 40) != (uint64_t)t->index + 1)
-    return weft__error(WEFT_ETHREAD, "the action belongs to another thread");
   for (uint32_t i = 0; i < t->depth; i++) {
     if ((t->frames[i].serial & ((UINT64_C(1) << 40) - 1)) ==
         (a & ((UINT64_C(1) << 40) - 1))) {
@@ -32,8 +32,7 @@ static int frame_of(weft__thread *t, weft_action a, uint32_t *depth) {
   return weft__error(WEFT_EFINISHED, "the action is not open");
 }
 
-int weft_context_serialize(weft_action a, char *buf, size_t cap,
-                           size_t *len) {
+int weft_context_serialize(weft_action a, char *buf, size_t cap, size_t *len) {
   int err;
   weft__thread *t = weft__thread_get(&err);
   if (!t)
@@ -53,9 +52,9 @@ int weft_context_serialize(weft_action a, char *buf, size_t cap,
   level[n++] = fr->next;
 
   char tmp[WEFT_CONTEXT_MAX];
-  int w = snprintf(tmp, sizeof tmp, "%016llx%016llx@",
-                   (unsigned long long)t->task_hi,
-                   (unsigned long long)t->task_lo);
+  int w =
+      snprintf(tmp, sizeof tmp, "%016llx%016llx@",
+               (unsigned long long)t->task_hi, (unsigned long long)t->task_lo);
   for (size_t i = 0; i < n && w > 0 && (size_t)w < sizeof tmp; i++)
     w += snprintf(tmp + w, sizeof tmp - (size_t)w, "/%u", level[i]);
   if (w <= 0 || (size_t)w >= sizeof tmp)
@@ -68,25 +67,28 @@ int weft_context_serialize(weft_action a, char *buf, size_t cap,
                        w + 1, cap);
   memcpy(buf, tmp, (size_t)w + 1);
 
-  /* Take the slot; record it unless the action's events are dropped. */
-  if (!fr->dropped && d == t->depth) {
-    unsigned char *p = weft__buf_reserve(t, sizeof(weft_rec));
+  /* Take the slot, if it can be recorded: readers number slots from the
+   * records, so a slot taken silently would shift every later level. */
+  if (!fr->dropped) {
+    uint32_t up = t->depth - d;
+    size_t psize = up ? 4 : 0;
+    unsigned char *p =
+        weft__buf_reserve(t, sizeof(weft_rec) + WEFT_REC_PAD(psize));
     if (p) {
-      weft__rec_put(p, weft__now(), WEFT_SCHEMA_SERIALIZE, 0);
-      weft__buf_commit(t, p + sizeof(weft_rec));
+      p = weft__rec_put(p, weft__now(), WEFT_SCHEMA_SERIALIZE, (uint32_t)psize);
+      if (up) {
+        memcpy(p, &up, 4);
+        p = weft__rec_pad(p + 4, 4);
+      }
+      weft__buf_commit(t, p);
       fr->next++;
       return WEFT_OK;
     }
-  } else if (!fr->dropped) {
-    /* Serializing an outer action while inner ones are open: the
-     * SERIALIZE record always applies to the innermost action, so the
-     * outer action's slot cannot be recorded in the stream. */
-    return weft__error(WEFT_EUNBALANCED,
-                       "serialize the innermost open action, or 0");
   }
+  /* Not recorded: a continuation will show as continuing an action whose
+   * events were dropped. */
   t->dropped++;
   t->dropped_all++;
-  fr->next++;
   return WEFT_OK;
 }
 
@@ -177,6 +179,5 @@ int weft_context_continue(weft_action *out, const char *context,
   t->continued = 1;
   t->base_len = nl;
   memcpy(t->base, level, 4 * (size_t)nl);
-  return weft__start(t, out, (uint32_t)id, fields, n, pre,
-                     (size_t)(p - pre));
+  return weft__start(t, out, (uint32_t)id, fields, n, pre, (size_t)(p - pre));
 }

@@ -9,8 +9,7 @@
 uint32_t weft__schema_dropped;
 uint32_t weft__schema_limit;
 
-unsigned char *weft__emit_task(weft__thread *t, unsigned char *p,
-                               int64_t now) {
+unsigned char *weft__emit_task(weft__thread *t, unsigned char *p, int64_t now) {
   weft__task_id_new(&t->task_hi, &t->task_lo);
   p = weft__rec_put(p, now, WEFT_SCHEMA_TASK, 16);
   memcpy(p, &t->task_hi, 8);
@@ -45,12 +44,19 @@ int weft__emit_fields(weft__thread *t, uint32_t schema, const weft_field *f,
                       size_t n, int takes_slot) {
   const weft__schema *s = weft__schema_get(schema);
   int root = takes_slot && t->depth == 0;
+  int rc = s->fixed_size
+               ? WEFT_OK
+               : weft__fields_check(f, n, weft__options()->string_max);
+  if (rc < 0)
+    return rc;
+  t->limits += (uint64_t)rc; /* cut strings; their original_len says so */
+  rc = WEFT_OK;
   if (in_dropped(t))
     goto drop;
-  size_t psize = s->fixed_size ? s->payload_size
-                               : weft__fields_size(f, n,
-                                                   weft__options()->array_keep,
-                                                   weft__options()->string_max);
+  size_t psize = s->fixed_size
+                     ? s->payload_size
+                     : weft__fields_size(f, n, weft__options()->array_keep,
+                                         weft__options()->string_max);
   size_t need = sizeof(weft_rec) + WEFT_REC_PAD(psize) +
                 (root ? sizeof(weft_rec) + 16 : 0);
   if (psize > UINT32_MAX)
@@ -82,7 +88,8 @@ void weft__emit_limit(weft__thread *t, const char *limit, uint64_t value) {
   weft__emit_fields(t, weft__schema_limit, f, 2, 1);
 }
 
-/* ---- schema cache ---------------------------------------------------------- */
+/* ---- schema cache ----------------------------------------------------------
+ */
 
 #define CACHE_SIZE 256
 

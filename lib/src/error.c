@@ -14,8 +14,8 @@ const char *weft_strerror(int err) {
   switch (err) {
   case WEFT_OK:
     return "success";
-#define WEFT__STRERROR_CASE(name, value, text)                                \
-  case WEFT_##name:                                                           \
+#define WEFT__STRERROR_CASE(name, value, text)                                 \
+  case WEFT_##name:                                                            \
     return text;
     WEFT_ERRNO_MAP(WEFT__STRERROR_CASE)
 #undef WEFT__STRERROR_CASE
@@ -28,8 +28,8 @@ const char *weft_err_name(int err) {
   switch (err) {
   case WEFT_OK:
     return "WEFT_OK";
-#define WEFT__ERRNAME_CASE(name, value, text)                                 \
-  case WEFT_##name:                                                           \
+#define WEFT__ERRNAME_CASE(name, value, text)                                  \
+  case WEFT_##name:                                                            \
     return "WEFT_" #name;
     WEFT_ERRNO_MAP(WEFT__ERRNAME_CASE)
 #undef WEFT__ERRNAME_CASE

@@ -86,6 +86,34 @@ static uint64_t array_count(const weft_field *f) {
   return c;
 }
 
+int weft__fields_check(const weft_field *f, size_t n, uint32_t string_max) {
+  int cut = 0;
+  for (size_t i = 0; i < n; i++) {
+    if (f[i].type == WEFT_TYPE_STR) {
+      if (!f[i].v.str.ptr && f[i].v.str.len != 0)
+        return weft__error(WEFT_EINVAL,
+                           "string field \"%s\" is NULL with length %zu",
+                           f[i].name, f[i].v.str.len);
+      size_t in = str_input_len(&f[i]);
+      if (in > string_max || str_escape((const unsigned char *)f[i].v.str.ptr,
+                                        in, (size_t)-1, NULL) > string_max)
+        cut++;
+    } else if (f[i].type >= WEFT_TYPE_I64_ARRAY) {
+      if (f[i].ndim < 1 || f[i].ndim > WEFT_ARRAY_NDIM_MAX || !f[i].v.arr.shape)
+        return weft__error(WEFT_EINVAL,
+                           "array field \"%s\": %u dimensions (1 to %d) or "
+                           "no shape",
+                           f[i].name, f[i].ndim, WEFT_ARRAY_NDIM_MAX);
+      if (!f[i].v.arr.data && array_count(&f[i]) != 0)
+        return weft__error(WEFT_EINVAL,
+                           "array field \"%s\" has no data but %llu "
+                           "elements",
+                           f[i].name, (unsigned long long)array_count(&f[i]));
+    }
+  }
+  return cut;
+}
+
 size_t weft__fields_size(const weft_field *f, size_t n, uint32_t keep,
                          uint32_t string_max) {
   size_t size = 0;
@@ -195,8 +223,8 @@ size_t weft__fields_encode(unsigned char *dst, const weft_field *f, size_t n,
       break;
     case WEFT_TYPE_STR: {
       size_t in = str_input_len(&f[i]);
-      uint32_t len = (uint32_t)str_escape(
-          (const unsigned char *)f[i].v.str.ptr, in, string_max, p + 8);
+      uint32_t len = (uint32_t)str_escape((const unsigned char *)f[i].v.str.ptr,
+                                          in, string_max, p + 8);
       /* original_len is the length of the whole stored form: larger than
        * len exactly when the value was cut. */
       size_t full = str_escape((const unsigned char *)f[i].v.str.ptr, in,

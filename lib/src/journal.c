@@ -65,9 +65,8 @@ int weft__journal_open(const char *dir, size_t block_size, size_t nslots,
     return fail("file", jr.path);
   memcpy(jr.dict_path, jr.path, sizeof jr.path);
   strcat(jr.dict_path, "d");
-  int dfd = open(jr.dict_path, O_WRONLY | O_CREAT | O_TRUNC | O_APPEND |
-                                   O_CLOEXEC,
-                 0644);
+  int dfd = open(jr.dict_path,
+                 O_WRONLY | O_CREAT | O_TRUNC | O_APPEND | O_CLOEXEC, 0644);
   if (dfd < 0) {
     int rc = fail("dictionary", jr.dict_path);
     close(fd);
@@ -80,8 +79,8 @@ int weft__journal_open(const char *dir, size_t block_size, size_t nslots,
   /* The file is sparse: disk is used only for pages that are written. */
   if (ftruncate(fd, (off_t)len) != 0)
     goto fail_io;
-  unsigned char *map = mmap(NULL, len, PROT_READ | PROT_WRITE, MAP_SHARED,
-                            fd, 0);
+  unsigned char *map =
+      mmap(NULL, len, PROT_READ | PROT_WRITE, MAP_SHARED, fd, 0);
   if (map == MAP_FAILED)
     goto fail_io;
 

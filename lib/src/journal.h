@@ -26,12 +26,12 @@
 
 /* The first bytes of the journal file (the rest of its 4 KiB is zero). */
 typedef struct weft__journal_header {
-  char magic[8];          /* WEFT__JOURNAL_MAGIC */
-  uint32_t version;       /* WEFT__JOURNAL_VERSION */
-  uint32_t header_size;   /* WEFT__JOURNAL_HEADER */
-  uint64_t block_size;    /* data bytes per block */
-  uint64_t slot_size;     /* bytes per slot: 64-byte header + data */
-  uint64_t nslots;        /* slots after the header */
+  char magic[8];        /* WEFT__JOURNAL_MAGIC */
+  uint32_t version;     /* WEFT__JOURNAL_VERSION */
+  uint32_t header_size; /* WEFT__JOURNAL_HEADER */
+  uint64_t block_size;  /* data bytes per block */
+  uint64_t slot_size;   /* bytes per slot: 64-byte header + data */
+  uint64_t nslots;      /* slots after the header */
   int64_t pid;
   int32_t rank;           /* set by libweft-mpi; -1 before */
   uint32_t clock_tsc;     /* 1 when stamps came from the TSC */

@@ -61,8 +61,8 @@ static int parse_size(const char *s, uint64_t *out) {
   return 0;
 }
 
-static int env_size(const char *name, uint64_t min, uint64_t max,
-                    uint64_t *out, int *set) {
+static int env_size(const char *name, uint64_t min, uint64_t max, uint64_t *out,
+                    int *set) {
   const char *s = getenv(name);
   *set = 0;
   if (!s)
@@ -91,8 +91,7 @@ int weft_options_from_env(weft_options *opts) {
     return rc;
   if (set)
     o.buffer_budget = (size_t)v;
-  if ((rc = env_size("WEFT_BLOCK_SIZE", 64 << 10, (uint64_t)1 << 32, &v,
-                     &set)))
+  if ((rc = env_size("WEFT_BLOCK_SIZE", 64 << 10, (uint64_t)1 << 32, &v, &set)))
     return rc;
   if (set)
     o.block_size = (size_t)v;

@@ -10,7 +10,7 @@
  * little-endian (the only byte order Weft runs on: x86-64 and aarch64).
  *
  * What a record means is given by its schema: a (kind, type name, field
- * names, field types) tuple interned once per process (schema.h).  Schemas
+ * names, field types) tuple interned once per process (schema.c).  Schemas
  * below WEFT_SCHEMA_FIRST_USER are fixed and have no type name or fields;
  * their payloads are described next to their ids.
  *
@@ -34,7 +34,8 @@ typedef struct weft_rec {
 _Static_assert(sizeof(weft_rec) == 16, "weft_rec must be 16 bytes");
 
 #define WEFT_REC_ALIGN 8
-#define WEFT_REC_PAD(n) (((n) + (WEFT_REC_ALIGN - 1)) & ~(size_t)(WEFT_REC_ALIGN - 1))
+#define WEFT_REC_PAD(n)                                                        \
+  (((n) + (WEFT_REC_ALIGN - 1)) & ~(size_t)(WEFT_REC_ALIGN - 1))
 
 /* Kinds of schemas.  The values are part of the file format. */
 typedef enum weft_rec_kind {
@@ -45,7 +46,7 @@ typedef enum weft_rec_kind {
   WEFT_REC_ADD = 5,       /* success fields added to the innermost action */
   WEFT_REC_TASK = 6,      /* the next root START or MESSAGE begins a task */
   WEFT_REC_CONTINUE = 7,  /* the next root START continues a context */
-  WEFT_REC_SERIALIZE = 8, /* the innermost action's next slot was taken */
+  WEFT_REC_SERIALIZE = 8, /* an open action's next slot was taken */
   WEFT_REC_GLOBALS = 9    /* global fields of the process */
 } weft_rec_kind;
 
@@ -55,7 +56,8 @@ enum {
   WEFT_SCHEMA_TASK = 1,      /* payload: u64 task_hi, u64 task_lo */
   WEFT_SCHEMA_SUCCESS = 2,   /* payload: none */
   WEFT_SCHEMA_FAILURE = 3,   /* payload: i64 code, then a string (below) */
-  WEFT_SCHEMA_SERIALIZE = 4, /* payload: none */
+  WEFT_SCHEMA_SERIALIZE = 4, /* payload: none (the innermost action), or
+                                u32 up: the action `up` levels further out */
   WEFT_SCHEMA_CONTINUE = 5,  /* payload: u64 task_hi, u64 task_lo, u32 n,
                                 u32 level[n] (the level of the continued
                                 action, its last element the taken slot) */

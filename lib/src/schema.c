@@ -116,8 +116,8 @@ uint32_t weft__name_count(void) {
 static int64_t name_intern_locked(const char *s, size_t len) {
   uint64_t h = weft__hash_bytes(WEFT__HASH_SEED, s, len);
   if (names_by_content.cap) {
-    for (size_t j = h & (names_by_content.cap - 1);
-         names_by_content.ids[j]; j = (j + 1) & (names_by_content.cap - 1)) {
+    for (size_t j = h & (names_by_content.cap - 1); names_by_content.ids[j];
+         j = (j + 1) & (names_by_content.cap - 1)) {
       name_entry *e = name_at(names_by_content.ids[j]);
       if (names_by_content.hashes[j] == h && e->len == len &&
           memcmp(e->s, s, len) == 0)
@@ -162,8 +162,10 @@ static int64_t name_check(const char *s, const char *what) {
   if (len == 0)
     return weft__error(WEFT_EINVAL, "%s is empty", what);
   if (len > WEFT_NAME_MAX)
-    return weft__error(WEFT_ENAMETOOLONG, "%s \"%.40s...\" is longer than %d "
-                       "bytes", what, s, WEFT_NAME_MAX);
+    return weft__error(WEFT_ENAMETOOLONG,
+                       "%s \"%.40s...\" is longer than %d "
+                       "bytes",
+                       what, s, WEFT_NAME_MAX);
   return (int64_t)len;
 }
 
@@ -171,8 +173,10 @@ int64_t weft__name_intern(const char *s, size_t len) {
   if (!s || len == 0)
     return weft__error(WEFT_EINVAL, "empty name");
   if (len > WEFT_NAME_MAX)
-    return weft__error(WEFT_ENAMETOOLONG, "name \"%.40s...\" is longer than "
-                       "%d bytes", s, WEFT_NAME_MAX);
+    return weft__error(WEFT_ENAMETOOLONG,
+                       "name \"%.40s...\" is longer than "
+                       "%d bytes",
+                       s, WEFT_NAME_MAX);
   pthread_mutex_lock(&lock);
   int64_t id = name_intern_locked(s, len);
   pthread_mutex_unlock(&lock);
@@ -218,8 +222,7 @@ static int64_t schema_add_locked(uint8_t kind, uint32_t type,
                                  size_t n) {
   uint64_t h = schema_hash(kind, type, names, types, n);
   if (schemas_by_content.cap) {
-    for (size_t j = h & (schemas_by_content.cap - 1);
-         schemas_by_content.ids[j];
+    for (size_t j = h & (schemas_by_content.cap - 1); schemas_by_content.ids[j];
          j = (j + 1) & (schemas_by_content.cap - 1)) {
       const weft__schema *s = weft__schema_get(schemas_by_content.ids[j]);
       if (schemas_by_content.hashes[j] == h && s->kind == kind &&
@@ -286,10 +289,12 @@ int64_t weft__schema_intern(weft_rec_kind kind, const char *type,
   int64_t tlen = 0;
 
   if (n > WEFT_FIELDS_MAX)
-    return weft__error(WEFT_EFIELDS, "%zu fields given, at most %d allowed",
-                       n, WEFT_FIELDS_MAX);
+    return weft__error(WEFT_EFIELDS, "%zu fields given, at most %d allowed", n,
+                       WEFT_FIELDS_MAX);
   if (n && !f)
     return weft__error(WEFT_EINVAL, "fields is NULL with n = %zu", n);
+  if ((kind == WEFT_REC_START || kind == WEFT_REC_MESSAGE) && !type)
+    return weft__error(WEFT_EINVAL, "the action or message type is NULL");
   if (type && (tlen = name_check(type, "type")) < 0)
     return tlen;
   for (size_t i = 0; i < n; i++) {

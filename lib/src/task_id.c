@@ -57,7 +57,8 @@ void weft__task_id_new(uint64_t *hi, uint64_t *lo) {
   if (__builtin_expect(!r->seeded, 0))
     seed(r);
   uint64_t a = next(r), b = next(r);
-  /* version 4 (bits 12..15 of the high half, the 13th hex digit), variant 10 (top of low). */
+  /* version 4 (bits 12..15 of the high half, the 13th hex digit), variant 10
+   * (top of low). */
   *hi = (a & ~0xf000ull) | 0x4000ull;
   *lo = (b & ~(3ull << 62)) | (2ull << 62);
 }

@@ -19,8 +19,8 @@ _Thread_local weft__thread *weft__tls
     __attribute__((tls_model("initial-exec")));
 uint32_t weft__gen_now;
 
-static weft__thread *registry;      /* this generation's threads */
-static weft__thread *retired;       /* older structs, kept readable */
+static weft__thread *registry; /* this generation's threads */
+static weft__thread *retired;  /* older structs, kept readable */
 static uint32_t thread_count;
 static pthread_key_t exit_key;
 static pthread_once_t key_once = PTHREAD_ONCE_INIT;
@@ -64,6 +64,10 @@ weft__thread *weft__thread_slow(int *err) {
   }
   weft__buf_thread_init(t);
   t->gen = gen;
+  /* Serials (the low 40 bits of handles) start at a point that depends on
+   * the generation, so a handle kept across weft_shutdown/weft_init is not
+   * mistaken for a new action of the same thread index. */
+  t->serial = (uint64_t)(gen & 0xff) << 32;
   t->index = thread_count++;
   t->os_tid = (int64_t)syscall(SYS_gettid);
   t->alive = 1;

@@ -16,10 +16,10 @@
 struct weft__block;
 
 typedef struct weft__frame {
-  uint64_t serial;  /* low bits of the handle; 0 when the slot is free */
-  uint32_t next;    /* next child slot (Eliot level element) */
-  uint32_t slot;    /* this action's slot in its parent (unused at root) */
-  uint8_t dropped;  /* its START was dropped: drop everything inside */
+  uint64_t serial; /* low bits of the handle; 0 when the slot is free */
+  uint32_t next;   /* next child slot (Eliot level element) */
+  uint32_t slot;   /* this action's slot in its parent (unused at root) */
+  uint8_t dropped; /* its START was dropped: drop everything inside */
 } weft__frame;
 
 typedef struct weft__thread {
@@ -44,8 +44,8 @@ typedef struct weft__thread {
   uint64_t limits;      /* limits hit since weft_init */
   uint64_t task_hi;     /* task of the root action */
   uint64_t task_lo;
-  uint32_t base_len;    /* length of base (continued root), else 0 */
-  uint32_t continued;   /* the root was started by weft_context_continue */
+  uint32_t base_len;  /* length of base (continued root), else 0 */
+  uint32_t continued; /* the root was started by weft_context_continue */
   uint32_t base[WEFT_DEPTH_MAX];
   weft__frame frames[WEFT_DEPTH_MAX];
 

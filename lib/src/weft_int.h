@@ -32,8 +32,8 @@ WEFT_INTERNAL int weft__error(int code, const char *fmt, ...)
  * weft_shutdown. */
 typedef struct weft__schema {
   uint32_t id;
-  uint8_t kind;          /* weft_rec_kind */
-  uint8_t fixed_size;    /* 1 when every field is a scalar */
+  uint8_t kind;       /* weft_rec_kind */
+  uint8_t fixed_size; /* 1 when every field is a scalar */
   uint16_t nfields;
   uint32_t type_name;    /* name id of the action/message type; 0: none */
   uint32_t payload_size; /* when fixed_size: bytes of the payload */
@@ -93,8 +93,7 @@ WEFT_INTERNAL int weft__pending_collect(weft__pending *p);
 /* Same, recording in the journal (when there is one) that the snapshot is
  * about to be written as flush number `epoch`, so that recovery can tell
  * whether it reached the log. */
-WEFT_INTERNAL int weft__pending_collect_epoch(weft__pending *p,
-                                              uint64_t epoch);
+WEFT_INTERNAL int weft__pending_collect_epoch(weft__pending *p, uint64_t epoch);
 /* The snapshot was written: free its blocks for reuse. */
 WEFT_INTERNAL void weft__pending_release(weft__pending *p);
 /* The snapshot could not be written: keep it for the next collect. */
@@ -122,6 +121,11 @@ WEFT_INTERNAL int weft__thread_info_get(uint32_t index, weft__thread_info *out);
 
 /* ---- payload encoding (field_encode.c, field_decode.c) ------------------- */
 
+/* Check what the schema cannot: string pointers, array shapes and data
+ * (these may change from call to call).  Returns WEFT_EINVAL with detail,
+ * or the number of strings that will be cut at string_max (a limit). */
+WEFT_INTERNAL int weft__fields_check(const weft_field *f, size_t n,
+                                     uint32_t string_max);
 /* Bytes that weft__fields_encode will write for these fields. */
 WEFT_INTERNAL size_t weft__fields_size(const weft_field *f, size_t n,
                                        uint32_t array_keep,
@@ -150,9 +154,8 @@ WEFT_INTERNAL void weft__arena_free(weft__arena *a);
  * WEFT_EFORMAT with a weft_errmsg() naming the offset and the field. */
 WEFT_INTERNAL int weft__fields_decode(const unsigned char *p, size_t len,
                                       const uint8_t *types,
-                                      const char *const *names,
-                                      size_t nfields, weft_value *out,
-                                      weft__arena *arena);
+                                      const char *const *names, size_t nfields,
+                                      weft_value *out, weft__arena *arena);
 
 /* ---- stream decoding (decode.c) ------------------------------------------ */
 
@@ -171,8 +174,8 @@ WEFT_INTERNAL weft__dict weft__dict_live(void);
  * key.  A non-zero return stops decoding and is returned by feed. */
 typedef int (*weft__event_fn)(void *arg, uint64_t stream, const weft_event *ev);
 /* Called for GLOBALS records. */
-typedef int (*weft__globals_fn)(void *arg, uint64_t stream,
-                                const weft_value *v, size_t n);
+typedef int (*weft__globals_fn)(void *arg, uint64_t stream, const weft_value *v,
+                                size_t n);
 
 typedef struct weft__decoder weft__decoder;
 

@@ -1,0 +1,771 @@
+/*
+ * decode.c - a thread's record stream back into Eliot events.
+ *
+ * Records carry no level, parent or task: those are implied by the order of
+ * the records of one thread (record.h).  The decoder keeps, per stream, what
+ * the logging thread kept: the stack of open actions, each with its next
+ * child slot, plus the TASK or CONTINUE record waiting for the next root.
+ *
+ * Task levels (Eliot's): an action at level L hands out L+[1] (its start),
+ * L+[2], ... to its messages, to its child actions (a child at L+[k] starts
+ * at L+[k,1]) and to SERIALIZE records, and its end takes the next one.
+ * Each open action stores only the length of its level: the levels of all
+ * open actions are prefixes of one path array (the root's base level, then
+ * the slot each open child took), so an event's level is that path with the
+ * slot written after the prefix, and each event costs O(1) plus the length
+ * of its level, however wide its action.
+ *
+ * Success fields (ADD records) are kept as raw payloads on a per-stream byte
+ * stack and decoded when the action ends; an action's ADDs are always on
+ * top of the stack when it ends, because ADD applies to the innermost open
+ * action, so ending it pops exactly its own.
+ *
+ * Everything is checked: the input may be a file or a crashed process's
+ * journal.  Errors are WEFT_EFORMAT naming the byte offset of the record
+ * within the data given to weft__decoder_feed.  After an error the stream's
+ * state is unspecified.
+ */
+#include "decode.h"
+
+#include <inttypes.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+
+typedef struct frame {
+  const char *type; /* action type; NULL for a lenient stand-in */
+  int64_t t0;       /* start timestamp */
+  uint32_t next;    /* next slot to hand out */
+  size_t plen;      /* length of this action's level in stream.path */
+  size_t add_mark;  /* stream.adds.len when this action started */
+} frame;
+
+enum { PENDING_NONE, PENDING_TASK, PENDING_CONTINUE };
+
+typedef struct stream {
+  uint64_t key;
+  frame *stack;
+  size_t depth, stack_cap;
+  uint32_t *path; /* levels of the open actions (see top of file) */
+  size_t path_cap;
+  int pending;      /* PENDING_* */
+  size_t base_len;  /* PENDING_CONTINUE: the level is path[0..base_len) */
+  uint64_t task_hi; /* task of the open root, or of the pending record */
+  uint64_t task_lo;
+  unsigned char *adds; /* entries: u32 schema, u32 size, payload, padding */
+  size_t adds_len, adds_cap;
+} stream;
+
+struct weft__decoder {
+  weft__dict dict;
+  weft__wall_fn wall;
+  void *wall_arg;
+  int lenient;
+  stream **streams; /* open addressing on key; NULL = empty */
+  size_t nstreams, streams_cap;
+  weft__arena scratch; /* values of the current record; reset per record */
+};
+
+/* What is being decoded, for error messages. */
+typedef struct rec {
+  size_t off; /* of the header within the fed data */
+  int64_t t;
+  uint32_t schema;
+  uint32_t size;
+  const unsigned char *payload;
+} rec;
+
+static int rec_fail(const rec *r, const char *fmt, ...)
+    __attribute__((format(printf, 2, 3)));
+
+static int rec_fail(const rec *r, const char *fmt, ...) {
+  char what[256];
+  va_list ap;
+  va_start(ap, fmt);
+  vsnprintf(what, sizeof what, fmt, ap);
+  va_end(ap);
+  return weft__error(WEFT_EFORMAT,
+                     "record at byte %zu (schema %" PRIu32 "): %s", r->off,
+                     r->schema, what);
+}
+
+/* Prefix the detail of a failed field decode with the record's position. */
+static int rec_wrap(const rec *r, int rc) {
+  char detail[512];
+  snprintf(detail, sizeof detail, "%s", weft_errmsg());
+  /* Drop the "malformed data: " the inner error already starts with. */
+  const char *d = detail;
+  const char *prefix = weft_strerror(rc);
+  size_t plen = strlen(prefix);
+  if (strncmp(d, prefix, plen) == 0 && strncmp(d + plen, ": ", 2) == 0)
+    d += plen + 2;
+  return weft__error(rc, "record at byte %zu (schema %" PRIu32 "): %s", r->off,
+                     r->schema, d);
+}
+
+static int no_memory(void) { return weft__error(WEFT_ENOMEM, "decoder state"); }
+
+/* Room for `need` elements of `sz` bytes in array p of capacity *cap
+ * (doubling); returns the array, perhaps moved, or NULL (p is then kept). */
+static void *grow(void *p, size_t *cap, size_t need, size_t sz) {
+  if (need <= *cap)
+    return p;
+  size_t n = *cap ? *cap : 16;
+  while (n < need) {
+    if (n > SIZE_MAX / 2 / sz)
+      return NULL;
+    n *= 2;
+  }
+  void *q = realloc(p, n * sz);
+  if (q != NULL)
+    *cap = n;
+  return q;
+}
+
+/* ---- dictionaries -------------------------------------------------------- */
+
+static const weft__schema *live_schema(void *arg, uint32_t id) {
+  (void)arg;
+  return weft__schema_get(id);
+}
+
+static const char *live_name(void *arg, uint32_t id) {
+  uint32_t len;
+  (void)arg;
+  return weft__name_get(id, &len);
+}
+
+weft__dict weft__dict_live(void) {
+  return (weft__dict){.schema = live_schema, .name = live_name, .arg = NULL};
+}
+
+static int64_t live_wall(void *arg, int64_t t) {
+  (void)arg;
+  return weft_clock_to_wall(t);
+}
+
+/* ---- decoder and streams ------------------------------------------------- */
+
+int weft__decoder_new(weft__decoder **out, weft__dict dict) {
+  if (out == NULL || dict.schema == NULL || dict.name == NULL)
+    return weft__error(WEFT_EINVAL, "decoder: NULL output or dictionary");
+  weft__decoder *d = calloc(1, sizeof *d);
+  if (d == NULL)
+    return no_memory();
+  d->dict = dict;
+  if (dict.schema == live_schema)
+    d->wall = live_wall;
+  *out = d;
+  return WEFT_OK;
+}
+
+void weft__decoder_set_wall(weft__decoder *d, weft__wall_fn fn, void *arg) {
+  d->wall = fn;
+  d->wall_arg = arg;
+}
+
+void weft__decoder_set_lenient(weft__decoder *d, int on) {
+  d->lenient = on != 0;
+}
+
+static void stream_free(stream *s) {
+  free(s->stack);
+  free(s->path);
+  free(s->adds);
+  free(s);
+}
+
+void weft__decoder_free(weft__decoder *d) {
+  if (d == NULL)
+    return;
+  for (size_t i = 0; i < d->streams_cap; i++)
+    if (d->streams[i] != NULL)
+      stream_free(d->streams[i]);
+  free(d->streams);
+  weft__arena_free(&d->scratch);
+  free(d);
+}
+
+static size_t key_hash(uint64_t k) {
+  k ^= k >> 33;
+  k *= 0xff51afd7ed558ccdull;
+  k ^= k >> 33;
+  return (size_t)k;
+}
+
+static stream **stream_slot(stream **tab, size_t cap, uint64_t key) {
+  size_t j = key_hash(key) & (cap - 1);
+  while (tab[j] != NULL && tab[j]->key != key)
+    j = (j + 1) & (cap - 1);
+  return &tab[j];
+}
+
+static stream *stream_find(const weft__decoder *d, uint64_t key) {
+  if (d->streams_cap == 0)
+    return NULL;
+  return *stream_slot(d->streams, d->streams_cap, key);
+}
+
+static int stream_get(weft__decoder *d, uint64_t key, stream **out) {
+  if ((*out = stream_find(d, key)) != NULL)
+    return WEFT_OK;
+  if ((d->nstreams + 1) * 2 > d->streams_cap) {
+    size_t cap = d->streams_cap ? d->streams_cap * 2 : 16;
+    stream **tab = calloc(cap, sizeof *tab);
+    if (tab == NULL)
+      return no_memory();
+    for (size_t i = 0; i < d->streams_cap; i++)
+      if (d->streams[i] != NULL)
+        *stream_slot(tab, cap, d->streams[i]->key) = d->streams[i];
+    free(d->streams);
+    d->streams = tab;
+    d->streams_cap = cap;
+  }
+  stream *s = calloc(1, sizeof *s);
+  if (s == NULL)
+    return no_memory();
+  s->key = key;
+  *stream_slot(d->streams, d->streams_cap, key) = s;
+  d->nstreams++;
+  *out = s;
+  return WEFT_OK;
+}
+
+size_t weft__decoder_open_count(const weft__decoder *d, uint64_t stream) {
+  const struct stream *s = stream_find(d, stream);
+  return s != NULL ? s->depth : 0;
+}
+
+/* ---- events -------------------------------------------------------------- */
+
+/* "/3/2" for {3, 2}, in the scratch arena. */
+static const char *level_string(weft__decoder *d, const uint32_t *level,
+                                size_t n) {
+  char *buf = weft__arena_alloc(&d->scratch, n * 11 + 1);
+  if (buf == NULL)
+    return NULL;
+  char *p = buf;
+  for (size_t i = 0; i < n; i++) {
+    char digits[10];
+    int k = 0;
+    uint32_t v = level[i];
+    do {
+      digits[k++] = (char)('0' + v % 10);
+      v /= 10;
+    } while (v != 0);
+    *p++ = '/';
+    while (k > 0)
+      *p++ = digits[--k];
+  }
+  *p = '\0';
+  return buf;
+}
+
+typedef struct feed_ctx {
+  weft__decoder *d;
+  stream *s;
+  uint64_t key;
+  weft__event_fn on_event;
+  weft__globals_fn on_globals;
+  void *arg;
+} feed_ctx;
+
+/* Deliver an event whose level is s->path[0..level_len). */
+static int emit(feed_ctx *f, weft_event *ev, size_t level_len) {
+  ev->task_hi = f->s->task_hi;
+  ev->task_lo = f->s->task_lo;
+  ev->level = f->s->path;
+  ev->level_len = level_len;
+  ev->level_str = level_string(f->d, f->s->path, level_len);
+  if (ev->level_str == NULL)
+    return no_memory();
+  ev->wall_ns = f->d->wall != NULL ? f->d->wall(f->d->wall_arg, ev->t_ns) : 0;
+  ev->thread = (uint32_t)f->key;
+  return f->on_event != NULL ? f->on_event(f->arg, f->key, ev) : 0;
+}
+
+/* Take the next slot of the innermost action. */
+static int take_slot(const rec *r, frame *top, uint32_t *slot) {
+  if (top->next == UINT32_MAX)
+    return rec_fail(r, "more than %" PRIu32 " events in one action",
+                    UINT32_MAX - 1);
+  *slot = top->next++;
+  return WEFT_OK;
+}
+
+/* Make room for a level of `len` elements plus the slot after it. */
+static int path_reserve(stream *s, size_t len) {
+  uint32_t *p = grow(s->path, &s->path_cap, len + 2, sizeof *p);
+  if (p == NULL)
+    return no_memory();
+  s->path = p;
+  return WEFT_OK;
+}
+
+/* Make room for one more open action. */
+static int stack_reserve(stream *s) {
+  frame *p = grow(s->stack, &s->stack_cap, s->depth + 1, sizeof *p);
+  if (p == NULL)
+    return no_memory();
+  s->stack = p;
+  return WEFT_OK;
+}
+
+/* Push a lenient stand-in for an action opened before the stream began. */
+static int push_stand_in(stream *s) {
+  int rc = stack_reserve(s);
+  if (rc < 0 || (rc = path_reserve(s, 0)) < 0)
+    return rc;
+  s->stack[s->depth++] = (frame){
+      .type = NULL, .t0 = 0, .next = 1, .plen = 0, .add_mark = s->adds_len};
+  s->task_hi = s->task_lo = 0;
+  return WEFT_OK;
+}
+
+/* Names of a schema's fields, in the scratch arena. */
+static int field_names(feed_ctx *f, const rec *r, const weft__schema *sc,
+                       const char ***out) {
+  const char **names =
+      weft__arena_alloc(&f->d->scratch, sc->nfields * sizeof *names);
+  if (names == NULL)
+    return no_memory();
+  for (size_t i = 0; i < sc->nfields; i++) {
+    names[i] = f->d->dict.name(f->d->dict.arg, sc->names[i]);
+    if (names[i] == NULL)
+      return rec_fail(r, "field %zu has unknown name id %" PRIu32, i,
+                      sc->names[i]);
+  }
+  *out = names;
+  return WEFT_OK;
+}
+
+/* Decode `len` payload bytes of schema sc into out (sc->nfields values). */
+static int decode_fields(feed_ctx *f, const rec *r, const weft__schema *sc,
+                         const unsigned char *p, size_t len, weft_value *out) {
+  const char **names = NULL;
+  int rc = field_names(f, r, sc, &names);
+  if (rc < 0)
+    return rc;
+  rc = weft__fields_decode(p, len, sc->types, names, sc->nfields, out,
+                           &f->d->scratch);
+  return rc < 0 ? rec_wrap(r, rc) : WEFT_OK;
+}
+
+/* The values of a user record, in the scratch arena. */
+static int record_fields(feed_ctx *f, const rec *r, const weft__schema *sc,
+                         weft_value **out) {
+  weft_value *v = weft__arena_alloc(&f->d->scratch, sc->nfields * sizeof *v);
+  if (v == NULL)
+    return no_memory();
+  *out = v;
+  return decode_fields(f, r, sc, r->payload, r->size, v);
+}
+
+static int on_start(feed_ctx *f, const rec *r, const weft__schema *sc,
+                    const char *type) {
+  stream *s = f->s;
+  weft_value *v = NULL;
+  int rc = record_fields(f, r, sc, &v);
+  if (rc < 0)
+    return rc;
+  size_t plen; /* level length of the new action */
+  if (s->depth == 0 && s->pending == PENDING_NONE) {
+    if (!f->d->lenient)
+      return rec_fail(r,
+                      "root action \"%s\" started without a TASK or "
+                      "CONTINUE record",
+                      type);
+    if ((rc = push_stand_in(s)) < 0)
+      return rc;
+  }
+  if (s->depth == 0) {
+    plen = s->pending == PENDING_CONTINUE ? s->base_len : 0;
+    s->pending = PENDING_NONE;
+  } else {
+    frame *top = &s->stack[s->depth - 1];
+    uint32_t slot = 0;
+    if ((rc = take_slot(r, top, &slot)) < 0)
+      return rc;
+    s->path[top->plen] = slot;
+    plen = top->plen + 1;
+  }
+  if ((rc = stack_reserve(s)) < 0 || (rc = path_reserve(s, plen)) < 0)
+    return rc;
+  s->stack[s->depth++] = (frame){.type = type,
+                                 .t0 = r->t,
+                                 .next = 2,
+                                 .plen = plen,
+                                 .add_mark = s->adds_len};
+  s->path[plen] = 1;
+  weft_event ev = {.kind = WEFT_KIND_START,
+                   .type = type,
+                   .t_ns = r->t,
+                   .nfields = sc->nfields,
+                   .fields = v};
+  return emit(f, &ev, plen + 1);
+}
+
+static int on_message(feed_ctx *f, const rec *r, const weft__schema *sc,
+                      const char *type) {
+  stream *s = f->s;
+  weft_value *v = NULL;
+  int rc = record_fields(f, r, sc, &v);
+  if (rc < 0)
+    return rc;
+  weft_event ev = {.kind = WEFT_KIND_MESSAGE,
+                   .type = type,
+                   .t_ns = r->t,
+                   .nfields = sc->nfields,
+                   .fields = v};
+  if (s->depth == 0 && s->pending == PENDING_CONTINUE)
+    return rec_fail(r,
+                    "message \"%s\" after a CONTINUE record: only an "
+                    "action can continue a context",
+                    type);
+  if (s->depth == 0 && s->pending == PENDING_TASK) {
+    /* A message of its own: a one-message task at level [1]. */
+    s->pending = PENDING_NONE;
+    if ((rc = path_reserve(s, 0)) < 0)
+      return rc;
+    s->path[0] = 1;
+    return emit(f, &ev, 1);
+  }
+  if (s->depth == 0) {
+    if (!f->d->lenient)
+      return rec_fail(r,
+                      "message \"%s\" outside any action without a TASK "
+                      "record",
+                      type);
+    if ((rc = push_stand_in(s)) < 0)
+      return rc;
+  }
+  frame *top = &s->stack[s->depth - 1];
+  uint32_t slot = 0;
+  if ((rc = take_slot(r, top, &slot)) < 0)
+    return rc;
+  s->path[top->plen] = slot;
+  return emit(f, &ev, top->plen + 1);
+}
+
+/* Keep an ADD payload until its action ends. */
+static int on_add(feed_ctx *f, const rec *r, const weft__schema *sc) {
+  stream *s = f->s;
+  weft_value *v = NULL;
+  int rc = record_fields(f, r, sc, &v); /* validate it now */
+  if (rc < 0)
+    return rc;
+  if (s->depth == 0) {
+    if (!f->d->lenient)
+      return rec_fail(r, "success fields added while no action is open");
+    if ((rc = push_stand_in(s)) < 0)
+      return rc;
+  }
+  size_t need = 8 + WEFT_REC_PAD((size_t)r->size);
+  unsigned char *adds = grow(s->adds, &s->adds_cap, s->adds_len + need, 1);
+  if (adds == NULL)
+    return no_memory();
+  s->adds = adds;
+  unsigned char *e = s->adds + s->adds_len;
+  memcpy(e, &r->schema, 4);
+  memcpy(e + 4, &r->size, 4);
+  if (r->size != 0)
+    memcpy(e + 8, r->payload, r->size);
+  s->adds_len += need;
+  return WEFT_OK;
+}
+
+/* Hash set of name ids -> index in the merged field list. */
+static size_t find_name(const uint32_t *keys, size_t cap, uint32_t id) {
+  size_t j = key_hash(id) & (cap - 1);
+  while (keys[j] != 0 && keys[j] != id)
+    j = (j + 1) & (cap - 1);
+  return j;
+}
+
+/* Decode the ADD payloads of the action ending, [from, s->adds_len), into
+ * one field list: later values of a name replace earlier ones in place
+ * (Eliot's add_success_fields updates a dict). */
+static int success_fields(feed_ctx *f, const rec *r, size_t from,
+                          weft_value **out, size_t *nout) {
+  stream *s = f->s;
+  size_t total = 0;
+  int rc;
+  *out = NULL;
+  *nout = 0;
+  for (size_t at = from; at < s->adds_len;) {
+    uint32_t id, size;
+    memcpy(&id, s->adds + at, 4);
+    memcpy(&size, s->adds + at + 4, 4);
+    const weft__schema *sc = f->d->dict.schema(f->d->dict.arg, id);
+    if (sc == NULL)
+      return rec_fail(r, "success fields of unknown schema %" PRIu32, id);
+    total += sc->nfields;
+    at += 8 + WEFT_REC_PAD((size_t)size);
+  }
+  if (total == 0)
+    return WEFT_OK;
+  weft_value *all = weft__arena_alloc(&f->d->scratch, total * sizeof *all);
+  size_t cap = 16;
+  while (cap < total * 2)
+    cap *= 2;
+  uint32_t *keys = weft__arena_alloc(&f->d->scratch, cap * sizeof *keys);
+  size_t *where = weft__arena_alloc(&f->d->scratch, cap * sizeof *where);
+  if (all == NULL || keys == NULL || where == NULL)
+    return no_memory();
+  memset(keys, 0, cap * sizeof *keys);
+  size_t n = 0;
+  for (size_t at = from; at < s->adds_len;) {
+    uint32_t id, size;
+    memcpy(&id, s->adds + at, 4);
+    memcpy(&size, s->adds + at + 4, 4);
+    const weft__schema *sc = f->d->dict.schema(f->d->dict.arg, id);
+    weft_value *v = weft__arena_alloc(&f->d->scratch, sc->nfields * sizeof *v);
+    if (v == NULL)
+      return no_memory();
+    if ((rc = decode_fields(f, r, sc, s->adds + at + 8, size, v)) < 0)
+      return rc;
+    for (size_t i = 0; i < sc->nfields; i++) {
+      size_t j = find_name(keys, cap, sc->names[i]);
+      if (keys[j] == 0) {
+        keys[j] = sc->names[i];
+        where[j] = n;
+        all[n++] = v[i];
+      } else {
+        all[where[j]] = v[i];
+      }
+    }
+    at += 8 + WEFT_REC_PAD((size_t)size);
+  }
+  *out = all;
+  *nout = n;
+  return WEFT_OK;
+}
+
+static int on_end(feed_ctx *f, const rec *r, weft_kind kind, const char *reason,
+                  int64_t code) {
+  stream *s = f->s;
+  int rc;
+  if (s->depth == 0) {
+    if (f->d->lenient)
+      return WEFT_OK; /* the end of an action begun before the stream */
+    return rec_fail(r, "action end while no action is open");
+  }
+  frame *top = &s->stack[s->depth - 1];
+  if (top->type == NULL) {
+    s->adds_len = top->add_mark;
+    s->depth--;
+    return WEFT_OK;
+  }
+  weft_event ev = {.kind = kind,
+                   .type = top->type,
+                   .t_ns = r->t,
+                   .elapsed_ns = (int64_t)((uint64_t)r->t - (uint64_t)top->t0),
+                   .reason = reason,
+                   .code = code};
+  weft_value *v = NULL;
+  size_t n = 0;
+  if ((rc = success_fields(f, r, top->add_mark, &v, &n)) < 0)
+    return rc;
+  ev.fields = v;
+  ev.nfields = n;
+  s->path[top->plen] = top->next;
+  size_t level_len = top->plen + 1;
+  s->adds_len = top->add_mark;
+  s->depth--;
+  return emit(f, &ev, level_len);
+}
+
+/* ---- fixed schemas ------------------------------------------------------- */
+
+static int on_task(feed_ctx *f, const rec *r) {
+  stream *s = f->s;
+  if (r->size != 16)
+    return rec_fail(r, "TASK payload of %" PRIu32 " bytes, not 16", r->size);
+  if (s->depth != 0)
+    return rec_fail(r, "TASK record while an action is open");
+  memcpy(&s->task_hi, r->payload, 8);
+  memcpy(&s->task_lo, r->payload + 8, 8);
+  s->pending = PENDING_TASK;
+  s->base_len = 0;
+  return WEFT_OK;
+}
+
+static int on_continue(feed_ctx *f, const rec *r) {
+  stream *s = f->s;
+  uint32_t n;
+  int rc;
+  if (r->size < 20)
+    return rec_fail(r, "CONTINUE payload of %" PRIu32 " bytes, below 20",
+                    r->size);
+  memcpy(&n, r->payload + 16, 4);
+  if (n == 0 || n > (r->size - 20) / 4 || r->size != 20 + 4 * (size_t)n)
+    return rec_fail(r,
+                    "CONTINUE level of %" PRIu32 " elements in a %" PRIu32
+                    "-byte payload",
+                    n, r->size);
+  if (s->depth != 0)
+    return rec_fail(r, "CONTINUE record while an action is open");
+  if ((rc = path_reserve(s, n)) < 0)
+    return rc;
+  for (uint32_t i = 0; i < n; i++) {
+    memcpy(&s->path[i], r->payload + 20 + 4 * (size_t)i, 4);
+    if (s->path[i] == 0)
+      return rec_fail(r, "CONTINUE level element %" PRIu32 " is 0", i);
+  }
+  memcpy(&s->task_hi, r->payload, 8);
+  memcpy(&s->task_lo, r->payload + 8, 8);
+  s->pending = PENDING_CONTINUE;
+  s->base_len = n;
+  return WEFT_OK;
+}
+
+static int on_failure(feed_ctx *f, const rec *r) {
+  int64_t code;
+  weft_value reason;
+  static const uint8_t str_type[1] = {WEFT_TYPE_STR};
+  static const char *const reason_name[1] = {"reason"};
+  if (r->size < 16)
+    return rec_fail(r, "FAILURE payload of %" PRIu32 " bytes, below 16",
+                    r->size);
+  memcpy(&code, r->payload, 8);
+  int rc = weft__fields_decode(r->payload + 8, r->size - 8, str_type,
+                               reason_name, 1, &reason, &f->d->scratch);
+  if (rc < 0)
+    return rec_wrap(r, rc);
+  /* weft_action_fail(a, NULL, code) records an empty reason. */
+  return on_end(f, r, WEFT_KIND_FAILURE,
+                reason.v.str.original_len == 0 ? NULL : reason.v.str.ptr, code);
+}
+
+static int on_serialize(feed_ctx *f, const rec *r) {
+  stream *s = f->s;
+  uint32_t slot = 0, up = 0;
+  int rc;
+  /* Empty: the innermost action's slot; u32 `up`: the slot of the action
+   * that many levels further out. */
+  if (r->size == 4)
+    memcpy(&up, r->payload, 4);
+  else if (r->size != 0)
+    return rec_fail(r, "SERIALIZE payload of %" PRIu32 " bytes, not 0 or 4",
+                    r->size);
+  if (s->depth == 0) {
+    if (!f->d->lenient)
+      return rec_fail(r, "SERIALIZE record while no action is open");
+    if ((rc = push_stand_in(s)) < 0)
+      return rc;
+  }
+  if (up >= s->depth)
+    return rec_fail(r,
+                    "SERIALIZE of the action %" PRIu32 " levels out, "
+                    "only %zu open",
+                    up, (size_t)s->depth);
+  return take_slot(r, &s->stack[s->depth - 1 - up], &slot);
+}
+
+static int on_user(feed_ctx *f, const rec *r) {
+  const weft__schema *sc = f->d->dict.schema(f->d->dict.arg, r->schema);
+  const char *type = NULL;
+  if (sc == NULL)
+    return rec_fail(r, "unknown schema");
+  if (sc->fixed_size && r->size != sc->payload_size)
+    return rec_fail(r, "payload of %" PRIu32 " bytes, schema needs %" PRIu32,
+                    r->size, sc->payload_size);
+  if (sc->kind == WEFT_REC_START || sc->kind == WEFT_REC_MESSAGE) {
+    type = f->d->dict.name(f->d->dict.arg, sc->type_name);
+    if (type == NULL)
+      return rec_fail(r, "unknown type name id %" PRIu32, sc->type_name);
+  }
+  switch (sc->kind) {
+  case WEFT_REC_START:
+    return on_start(f, r, sc, type);
+  case WEFT_REC_MESSAGE:
+    return on_message(f, r, sc, type);
+  case WEFT_REC_ADD:
+    return on_add(f, r, sc);
+  case WEFT_REC_GLOBALS: {
+    weft_value *v = NULL;
+    int rc = record_fields(f, r, sc, &v);
+    if (rc < 0 || f->on_globals == NULL)
+      return rc;
+    return f->on_globals(f->arg, f->key, v, sc->nfields);
+  }
+  default:
+    return rec_fail(r, "schema of kind %u cannot be a user schema",
+                    (unsigned)sc->kind);
+  }
+}
+
+static int on_record(feed_ctx *f, const rec *r) {
+  switch (r->schema) {
+  case WEFT_SCHEMA_TASK:
+    return on_task(f, r);
+  case WEFT_SCHEMA_SUCCESS:
+    if (r->size != 0)
+      return rec_fail(r, "SUCCESS payload of %" PRIu32 " bytes, not 0",
+                      r->size);
+    return on_end(f, r, WEFT_KIND_SUCCESS, NULL, 0);
+  case WEFT_SCHEMA_FAILURE:
+    return on_failure(f, r);
+  case WEFT_SCHEMA_SERIALIZE:
+    return on_serialize(f, r);
+  case WEFT_SCHEMA_CONTINUE:
+    return on_continue(f, r);
+  default:
+    if (r->schema < WEFT_SCHEMA_FIRST_USER)
+      return rec_fail(r, "unknown schema");
+    return on_user(f, r);
+  }
+}
+
+int weft__decoder_feed(weft__decoder *d, uint64_t key,
+                       const unsigned char *data, size_t len,
+                       weft__event_fn on_event, weft__globals_fn on_globals,
+                       void *arg) {
+  if (d == NULL || (data == NULL && len != 0))
+    return weft__error(WEFT_EINVAL, "decoder feed: NULL decoder or data");
+  feed_ctx f = {.d = d,
+                .key = key,
+                .on_event = on_event,
+                .on_globals = on_globals,
+                .arg = arg};
+  int rc = stream_get(d, key, &f.s);
+  if (rc < 0)
+    return rc;
+  size_t off = 0;
+  while (off < len) {
+    weft_rec h;
+    rec r = {.off = off};
+    if (len - off < sizeof h)
+      return weft__error(WEFT_EFORMAT,
+                         "record at byte %zu: truncated header (%zu of %zu "
+                         "bytes)",
+                         off, len - off, sizeof h);
+    memcpy(&h, data + off, sizeof h);
+    r.t = h.t;
+    r.schema = h.schema;
+    r.size = h.size;
+    r.payload = data + off + sizeof h;
+    size_t avail = len - off - sizeof h;
+    if (WEFT_REC_PAD((size_t)h.size) > avail)
+      return rec_fail(&r,
+                      "payload of %" PRIu32 " bytes (padded to 8) but %zu "
+                      "bytes left",
+                      h.size, avail);
+    weft__arena_reset(&d->scratch);
+    if ((rc = on_record(&f, &r)) != 0)
+      return rc;
+    off += sizeof h + WEFT_REC_PAD((size_t)h.size);
+  }
+  return WEFT_OK;
+}
+
+/* ---- weft_event ---------------------------------------------------------- */
+
+const weft_value *weft_event_field(const weft_event *e, const char *name) {
+  if (e == NULL || name == NULL)
+    return NULL;
+  for (size_t i = 0; i < e->nfields; i++)
+    if (e->fields[i].name != NULL && strcmp(e->fields[i].name, name) == 0)
+      return &e->fields[i];
+  return NULL;
+}
