@@ -277,9 +277,12 @@ WEFT_API int weft_message_log(const char *type, const weft_field *fields,
 WEFT_API int weft_context_serialize(weft_action a, char *buf, size_t cap,
                                     size_t *len);
 /* Start on this thread an action that continues a serialized context: it
- * becomes a child of the action that serialized it.  This thread must have
- * no open action (WEFT_EUNBALANCED otherwise).  Errors as
- * weft_action_start, plus WEFT_ECONTEXT for a malformed string. */
+ * becomes a child of the action that serialized it.  Actions may be open
+ * on this thread: the continued action is then not their child (its level
+ * is the context's; in the tree it hangs under the serializing action),
+ * but everything opened inside it is its own child, and it must be
+ * finished before the actions below it.  Errors as weft_action_start, plus
+ * WEFT_ECONTEXT for a malformed string. */
 WEFT_API int weft_context_continue(weft_action *out, const char *context,
                                    const char *type, const weft_field *fields,
                                    size_t n);

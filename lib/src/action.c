@@ -49,19 +49,20 @@ int weft__start(weft__thread *t, weft_action *out, uint32_t schema,
                        : weft__fields_size(f, n, weft__options()->array_keep,
                                            weft__options()->string_max);
     size_t need = sizeof(weft_rec) + WEFT_REC_PAD(psize);
-    if (d == 0)
-      need += pre ? pre_len : sizeof(weft_rec) + 16;
+    if (pre)
+      need += pre_len;
+    else if (d == 0)
+      need += sizeof(weft_rec) + 16;
     unsigned char *p = psize <= UINT32_MAX ? weft__buf_reserve(t, need) : NULL;
     if (p) {
       int64_t now = weft__now();
-      if (d == 0) {
-        if (pre) {
-          memcpy(p, pre, pre_len);
-          memcpy(p, &now, sizeof now); /* stamp the CONTINUE record */
-          p += pre_len;
-        } else {
-          p = weft__emit_task(t, p, now);
-        }
+      if (pre) {
+        /* A continued action takes no slot of the action below it. */
+        memcpy(p, pre, pre_len);
+        memcpy(p, &now, sizeof now); /* stamp the CONTINUE record */
+        p += pre_len;
+      } else if (d == 0) {
+        p = weft__emit_task(t, p, now);
       } else {
         fr->slot = t->frames[d - 1].next++;
       }
@@ -91,6 +92,7 @@ int weft__start(weft__thread *t, weft_action *out, uint32_t schema,
     rc = WEFT_EFULL;
   }
   fr->next = 2;
+  fr->continued = 0;
   fr->serial = ++t->serial;
   t->depth = d + 1;
   *out = handle_of(t, fr->serial);
@@ -119,12 +121,10 @@ static int check_top(weft__thread *t, weft_action a, const char *what) {
 }
 
 static void pop(weft__thread *t) {
-  t->depth--;
-  t->frames[t->depth].serial = 0;
-  if (t->depth == 0) {
-    t->continued = 0;
-    t->base_len = 0;
-  }
+  weft__frame *fr = &t->frames[--t->depth];
+  fr->serial = 0;
+  if (fr->continued)
+    t->conts_len = fr->cont_off;
 }
 
 /* Write the END record of the innermost action and pop it. */

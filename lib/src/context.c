@@ -40,21 +40,28 @@ int weft_context_serialize(weft_action a, char *buf, size_t cap, size_t *len) {
   uint32_t d = 0;
   if ((err = frame_of(t, a, &d)))
     return err;
-  /* The level of the new slot: base (continued root) or [] (task root),
-   * then the slots of frames 1..d-1, then the taken slot. */
-  uint32_t level[2 * WEFT_DEPTH_MAX + 1];
+  /* The level of the new slot: that of the nearest continued action at or
+   * below frame d-1 (or [] for a task root), the slots of the frames above
+   * it, then the slot taken now. */
+  uint32_t j = d - 1;
+  while (j > 0 && !t->frames[j].continued)
+    j--;
+  const weft__frame *seg = &t->frames[j];
+  uint64_t hi = seg->continued ? seg->task_hi : t->task_hi;
+  uint64_t lo = seg->continued ? seg->task_lo : t->task_lo;
+  uint32_t level[5 * WEFT_DEPTH_MAX + 1];
   size_t n = 0;
-  for (uint32_t i = 0; i < t->base_len; i++)
-    level[n++] = t->base[i];
-  for (uint32_t i = 1; i < d; i++)
+  if (seg->continued)
+    for (uint32_t i = 0; i < seg->cont_len; i++)
+      level[n++] = t->conts[seg->cont_off + i];
+  for (uint32_t i = j + 1; i < d; i++)
     level[n++] = t->frames[i].slot;
   weft__frame *fr = &t->frames[d - 1];
   level[n++] = fr->next;
 
   char tmp[WEFT_CONTEXT_MAX];
-  int w =
-      snprintf(tmp, sizeof tmp, "%016llx%016llx@",
-               (unsigned long long)t->task_hi, (unsigned long long)t->task_lo);
+  int w = snprintf(tmp, sizeof tmp, "%016llx%016llx@", (unsigned long long)hi,
+                   (unsigned long long)lo);
   for (size_t i = 0; i < n && w > 0 && (size_t)w < sizeof tmp; i++)
     w += snprintf(tmp + w, sizeof tmp - (size_t)w, "/%u", level[i]);
   if (w <= 0 || (size_t)w >= sizeof tmp)
@@ -151,11 +158,6 @@ int weft_context_continue(weft_action *out, const char *context,
   if (!out)
     return weft__error(WEFT_EINVAL, "weft_context_continue: out is NULL");
   *out = 0;
-  if (t->depth)
-    return weft__error(WEFT_EUNBALANCED,
-                       "weft_context_continue: %u action(s) are open on this "
-                       "thread",
-                       t->depth);
   uint64_t hi = 0, lo = 0;
   uint32_t level[WEFT_DEPTH_MAX], nl = 0;
   if ((err = parse_context(context, &hi, &lo, level, &nl)))
@@ -174,10 +176,22 @@ int weft_context_continue(weft_action *out, const char *context,
   memcpy(p + 20, level, 4 * (size_t)nl);
   p = weft__rec_pad(p + psize, psize);
 
-  t->task_hi = hi;
-  t->task_lo = lo;
-  t->continued = 1;
-  t->base_len = nl;
-  memcpy(t->base, level, 4 * (size_t)nl);
-  return weft__start(t, out, (uint32_t)id, fields, n, pre, (size_t)(p - pre));
+  if (t->conts_len + nl > sizeof t->conts / sizeof t->conts[0]) {
+    weft__emit_limit(t, "continued_levels", sizeof t->conts / 4);
+    return weft__error(WEFT_EDEPTH,
+                       "continued contexts nested too deeply on this thread");
+  }
+  uint32_t d = t->depth;
+  int rc = weft__start(t, out, (uint32_t)id, fields, n, pre, (size_t)(p - pre));
+  if (t->depth == d + 1) { /* pushed (recorded, or dropped: EFULL) */
+    weft__frame *fr = &t->frames[d];
+    fr->continued = 1;
+    fr->task_hi = hi;
+    fr->task_lo = lo;
+    fr->cont_off = t->conts_len;
+    fr->cont_len = (uint16_t)nl;
+    memcpy(&t->conts[t->conts_len], level, 4 * (size_t)nl);
+    t->conts_len += nl;
+  }
+  return rc;
 }

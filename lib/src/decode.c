@@ -36,8 +36,11 @@ typedef struct frame {
   const char *type; /* action type; NULL for a lenient stand-in */
   int64_t t0;       /* start timestamp */
   uint32_t next;    /* next slot to hand out */
-  size_t plen;      /* length of this action's level in stream.path */
-  size_t add_mark;  /* stream.adds.len when this action started */
+  size_t off;       /* this action's level is stream.path[off..off+plen) */
+  size_t plen;
+  uint64_t task_hi; /* its task */
+  uint64_t task_lo;
+  size_t add_mark; /* stream.adds.len when this action started */
 } frame;
 
 enum { PENDING_NONE, PENDING_TASK, PENDING_CONTINUE };
@@ -49,8 +52,9 @@ typedef struct stream {
   uint32_t *path; /* levels of the open actions (see top of file) */
   size_t path_cap;
   int pending;      /* PENDING_* */
-  size_t base_len;  /* PENDING_CONTINUE: the level is path[0..base_len) */
-  uint64_t task_hi; /* task of the open root, or of the pending record */
+  size_t base_off;  /* PENDING_CONTINUE: the level is */
+  size_t base_len;  /* path[base_off..base_off+base_len) */
+  uint64_t task_hi; /* task of the pending TASK or CONTINUE record */
   uint64_t task_lo;
   unsigned char *adds; /* entries: u32 schema, u32 size, payload, padding */
   size_t adds_len, adds_cap;
@@ -270,13 +274,15 @@ typedef struct feed_ctx {
   void *arg;
 } feed_ctx;
 
-/* Deliver an event whose level is s->path[0..level_len). */
-static int emit(feed_ctx *f, weft_event *ev, size_t level_len) {
-  ev->task_hi = f->s->task_hi;
-  ev->task_lo = f->s->task_lo;
-  ev->level = f->s->path;
+/* Deliver an event of task (hi, lo) whose level is
+ * s->path[off..off+level_len). */
+static int emit(feed_ctx *f, weft_event *ev, uint64_t hi, uint64_t lo,
+                size_t off, size_t level_len) {
+  ev->task_hi = hi;
+  ev->task_lo = lo;
+  ev->level = f->s->path + off;
   ev->level_len = level_len;
-  ev->level_str = level_string(f->d, f->s->path, level_len);
+  ev->level_str = level_string(f->d, f->s->path + off, level_len);
   if (ev->level_str == NULL)
     return no_memory();
   ev->wall_ns = f->d->wall != NULL ? f->d->wall(f->d->wall_arg, ev->t_ns) : 0;
@@ -316,9 +322,12 @@ static int push_stand_in(stream *s) {
   int rc = stack_reserve(s);
   if (rc < 0 || (rc = path_reserve(s, 0)) < 0)
     return rc;
-  s->stack[s->depth++] = (frame){
-      .type = NULL, .t0 = 0, .next = 1, .plen = 0, .add_mark = s->adds_len};
-  s->task_hi = s->task_lo = 0;
+  s->stack[s->depth++] = (frame){.type = NULL,
+                                 .t0 = 0,
+                                 .next = 1,
+                                 .off = 0,
+                                 .plen = 0,
+                                 .add_mark = s->adds_len};
   return WEFT_OK;
 }
 
@@ -368,7 +377,8 @@ static int on_start(feed_ctx *f, const rec *r, const weft__schema *sc,
   int rc = record_fields(f, r, sc, &v);
   if (rc < 0)
     return rc;
-  size_t plen; /* level length of the new action */
+  size_t off = 0, plen; /* level of the new action: path[off..off+plen) */
+  uint64_t hi, lo;
   if (s->depth == 0 && s->pending == PENDING_NONE) {
     if (!f->d->lenient)
       return rec_fail(r,
@@ -378,31 +388,47 @@ static int on_start(feed_ctx *f, const rec *r, const weft__schema *sc,
     if ((rc = push_stand_in(s)) < 0)
       return rc;
   }
-  if (s->depth == 0) {
-    plen = s->pending == PENDING_CONTINUE ? s->base_len : 0;
+  if (s->pending == PENDING_CONTINUE) {
+    /* A continued action, at the root or nested in the stream (it is then
+     * not a child of the action below it: its level is the context's). */
+    off = s->base_off;
+    plen = s->base_len;
+    hi = s->task_hi;
+    lo = s->task_lo;
+    s->pending = PENDING_NONE;
+  } else if (s->depth == 0) {
+    plen = 0;
+    hi = s->task_hi;
+    lo = s->task_lo;
     s->pending = PENDING_NONE;
   } else {
     frame *top = &s->stack[s->depth - 1];
     uint32_t slot = 0;
     if ((rc = take_slot(r, top, &slot)) < 0)
       return rc;
-    s->path[top->plen] = slot;
+    s->path[top->off + top->plen] = slot;
+    off = top->off;
     plen = top->plen + 1;
+    hi = top->task_hi;
+    lo = top->task_lo;
   }
-  if ((rc = stack_reserve(s)) < 0 || (rc = path_reserve(s, plen)) < 0)
+  if ((rc = stack_reserve(s)) < 0 || (rc = path_reserve(s, off + plen)) < 0)
     return rc;
   s->stack[s->depth++] = (frame){.type = type,
                                  .t0 = r->t,
                                  .next = 2,
+                                 .off = off,
                                  .plen = plen,
+                                 .task_hi = hi,
+                                 .task_lo = lo,
                                  .add_mark = s->adds_len};
-  s->path[plen] = 1;
+  s->path[off + plen] = 1;
   weft_event ev = {.kind = WEFT_KIND_START,
                    .type = type,
                    .t_ns = r->t,
                    .nfields = sc->nfields,
                    .fields = v};
-  return emit(f, &ev, plen + 1);
+  return emit(f, &ev, hi, lo, off, plen + 1);
 }
 
 static int on_message(feed_ctx *f, const rec *r, const weft__schema *sc,
@@ -417,7 +443,7 @@ static int on_message(feed_ctx *f, const rec *r, const weft__schema *sc,
                    .t_ns = r->t,
                    .nfields = sc->nfields,
                    .fields = v};
-  if (s->depth == 0 && s->pending == PENDING_CONTINUE)
+  if (s->pending == PENDING_CONTINUE)
     return rec_fail(r,
                     "message \"%s\" after a CONTINUE record: only an "
                     "action can continue a context",
@@ -428,7 +454,7 @@ static int on_message(feed_ctx *f, const rec *r, const weft__schema *sc,
     if ((rc = path_reserve(s, 0)) < 0)
       return rc;
     s->path[0] = 1;
-    return emit(f, &ev, 1);
+    return emit(f, &ev, s->task_hi, s->task_lo, 0, 1);
   }
   if (s->depth == 0) {
     if (!f->d->lenient)
@@ -443,8 +469,8 @@ static int on_message(feed_ctx *f, const rec *r, const weft__schema *sc,
   uint32_t slot = 0;
   if ((rc = take_slot(r, top, &slot)) < 0)
     return rc;
-  s->path[top->plen] = slot;
-  return emit(f, &ev, top->plen + 1);
+  s->path[top->off + top->plen] = slot;
+  return emit(f, &ev, top->task_hi, top->task_lo, top->off, top->plen + 1);
 }
 
 /* Keep an ADD payload until its action ends. */
@@ -568,11 +594,11 @@ static int on_end(feed_ctx *f, const rec *r, weft_kind kind, const char *reason,
     return rc;
   ev.fields = v;
   ev.nfields = n;
-  s->path[top->plen] = top->next;
-  size_t level_len = top->plen + 1;
+  s->path[top->off + top->plen] = top->next;
+  frame done = *top;
   s->adds_len = top->add_mark;
   s->depth--;
-  return emit(f, &ev, level_len);
+  return emit(f, &ev, done.task_hi, done.task_lo, done.off, done.plen + 1);
 }
 
 /* ---- fixed schemas ------------------------------------------------------- */
@@ -586,7 +612,6 @@ static int on_task(feed_ctx *f, const rec *r) {
   memcpy(&s->task_hi, r->payload, 8);
   memcpy(&s->task_lo, r->payload + 8, 8);
   s->pending = PENDING_TASK;
-  s->base_len = 0;
   return WEFT_OK;
 }
 
@@ -603,15 +628,23 @@ static int on_continue(feed_ctx *f, const rec *r) {
                     "CONTINUE level of %" PRIu32 " elements in a %" PRIu32
                     "-byte payload",
                     n, r->size);
-  if (s->depth != 0)
-    return rec_fail(r, "CONTINUE record while an action is open");
-  if ((rc = path_reserve(s, n)) < 0)
+  if (s->pending != PENDING_NONE)
+    return rec_fail(r, "CONTINUE record after a TASK or CONTINUE record");
+  /* Nested in the stream, the continued level goes above the open
+   * action's, past the slot that action writes for its own events. */
+  size_t off = 0;
+  if (s->depth) {
+    const frame *top = &s->stack[s->depth - 1];
+    off = top->off + top->plen + 1;
+  }
+  if ((rc = path_reserve(s, off + n)) < 0)
     return rc;
   for (uint32_t i = 0; i < n; i++) {
-    memcpy(&s->path[i], r->payload + 20 + 4 * (size_t)i, 4);
-    if (s->path[i] == 0)
+    memcpy(&s->path[off + i], r->payload + 20 + 4 * (size_t)i, 4);
+    if (s->path[off + i] == 0)
       return rec_fail(r, "CONTINUE level element %" PRIu32 " is 0", i);
   }
+  s->base_off = off;
   memcpy(&s->task_hi, r->payload, 8);
   memcpy(&s->task_lo, r->payload + 8, 8);
   s->pending = PENDING_CONTINUE;
@@ -675,6 +708,9 @@ static int on_user(feed_ctx *f, const rec *r) {
     if (type == NULL)
       return rec_fail(r, "unknown type name id %" PRIu32, sc->type_name);
   }
+  if (f->s->pending == PENDING_CONTINUE && sc->kind != WEFT_REC_START &&
+      sc->kind != WEFT_REC_MESSAGE) /* on_message says it better */
+    return rec_fail(r, "a CONTINUE record not followed by an action start");
   switch (sc->kind) {
   case WEFT_REC_START:
     return on_start(f, r, sc, type);
@@ -696,6 +732,8 @@ static int on_user(feed_ctx *f, const rec *r) {
 }
 
 static int on_record(feed_ctx *f, const rec *r) {
+  if (f->s->pending == PENDING_CONTINUE && r->schema < WEFT_SCHEMA_FIRST_USER)
+    return rec_fail(r, "a CONTINUE record not followed by an action start");
   switch (r->schema) {
   case WEFT_SCHEMA_TASK:
     return on_task(f, r);

@@ -16,10 +16,15 @@
 struct weft__block;
 
 typedef struct weft__frame {
-  uint64_t serial; /* low bits of the handle; 0 when the slot is free */
-  uint32_t next;   /* next child slot (Eliot level element) */
-  uint32_t slot;   /* this action's slot in its parent (unused at root) */
-  uint8_t dropped; /* its START was dropped: drop everything inside */
+  uint64_t serial;   /* low bits of the handle; 0 when the slot is free */
+  uint32_t next;     /* next child slot (Eliot level element) */
+  uint32_t slot;     /* this action's slot in its parent (unused at root) */
+  uint8_t dropped;   /* its START was dropped: drop everything inside */
+  uint8_t continued; /* started by weft_context_continue; then: */
+  uint16_t cont_len; /* its level is conts[cont_off..cont_off+cont_len) */
+  uint32_t cont_off;
+  uint64_t task_hi; /* and its task is the context's */
+  uint64_t task_lo;
 } weft__frame;
 
 typedef struct weft__thread {
@@ -42,11 +47,10 @@ typedef struct weft__thread {
   uint64_t dropped;     /* events dropped, not yet reported */
   uint64_t dropped_all; /* events dropped since weft_init */
   uint64_t limits;      /* limits hit since weft_init */
-  uint64_t task_hi;     /* task of the root action */
+  uint64_t task_hi;     /* task of the root action (when not continued) */
   uint64_t task_lo;
-  uint32_t base_len;  /* length of base (continued root), else 0 */
-  uint32_t continued; /* the root was started by weft_context_continue */
-  uint32_t base[WEFT_DEPTH_MAX];
+  uint32_t conts_len;                 /* used elements of conts */
+  uint32_t conts[4 * WEFT_DEPTH_MAX]; /* levels of continued actions */
   weft__frame frames[WEFT_DEPTH_MAX];
 
   /* Shared with the collector (under the buffer lock). */

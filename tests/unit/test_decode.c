@@ -1101,7 +1101,8 @@ static void test_bad_structure(void **state) {
   r_task(&w, 1, 0, 1);
   r_start(&w, 2, S_PARENT);
   r_continue(&w, 3, 1, 2, lvl, 1);
-  expect_eformat(&w, "byte 48", "CONTINUE record while an action is open");
+  r_continue(&w, 4, 1, 2, lvl, 1);
+  expect_eformat(&w, "byte 88", "not followed by an action start");
 
   w.n = 0;
   r_continue(&w, 1, 1, 2, lvl, 2);
