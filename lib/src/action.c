@@ -33,22 +33,15 @@ int weft__start(weft__thread *t, weft_action *out, uint32_t schema,
     return weft__error(WEFT_EDEPTH, "more than %d actions open on this thread",
                        WEFT_DEPTH_MAX);
   }
+  int64_t psize = weft__payload_size(t, weft__schema_get(schema), f, n);
+  if (psize < 0)
+    return (int)psize;
   const weft__schema *s = weft__schema_get(schema);
-  int rc = s->fixed_size
-               ? WEFT_OK
-               : weft__fields_check(f, n, weft__options()->string_max);
-  if (rc < 0)
-    return rc;
-  t->limits += (uint64_t)rc; /* cut strings; their original_len says so */
-  rc = WEFT_OK;
+  int rc = WEFT_OK;
   weft__frame *fr = &t->frames[d];
   fr->dropped = 1;
   if (d == 0 || !t->frames[d - 1].dropped) {
-    size_t psize = s->fixed_size
-                       ? s->payload_size
-                       : weft__fields_size(f, n, weft__options()->array_keep,
-                                           weft__options()->string_max);
-    size_t need = sizeof(weft_rec) + WEFT_REC_PAD(psize);
+    size_t need = sizeof(weft_rec) + WEFT_REC_PAD((size_t)psize);
     if (pre)
       need += pre_len;
     else if (d == 0)
@@ -80,7 +73,7 @@ int weft__start(weft__thread *t, weft_action *out, uint32_t schema,
         p += weft__fields_encode(p, f, n, weft__options()->array_keep,
                                  weft__options()->string_max);
       }
-      p = weft__rec_pad(p, psize);
+      p = weft__rec_pad(p, (size_t)psize);
       t->events++;
       weft__buf_commit(t, p);
       fr->dropped = 0;
@@ -183,19 +176,10 @@ int weft__action_start_site(weft_action *out, weft_site *site, const char *type,
   if (!out)
     return weft__error(WEFT_EINVAL, "weft_action_start: out is NULL");
   *out = 0;
-  uint32_t schema;
-  if (__builtin_expect(__atomic_load_n(&site->gen, __ATOMIC_ACQUIRE) == t->gen,
-                       1)) {
-    schema = site->schema;
-  } else {
-    int64_t id = weft__schema_lookup(t, WEFT_REC_START, type, f, n);
-    if (id < 0)
-      return (int)id;
-    site->schema = (uint32_t)id;
-    __atomic_store_n(&site->gen, t->gen, __ATOMIC_RELEASE);
-    schema = (uint32_t)id;
-  }
-  return weft__start(t, out, schema, f, n, NULL, 0);
+  int64_t schema = weft__site_schema(t, site, WEFT_REC_START, type, f, n);
+  if (schema < 0)
+    return (int)schema;
+  return weft__start(t, out, (uint32_t)schema, f, n, NULL, 0);
 }
 
 int weft_action_start(weft_action *out, const char *type,
@@ -242,20 +226,10 @@ static int add_fields(weft__thread *t, weft_action a, weft_site *site,
     return err;
   if (n == 0)
     return WEFT_OK;
-  uint32_t schema;
-  if (site && __atomic_load_n(&site->gen, __ATOMIC_ACQUIRE) == t->gen) {
-    schema = site->schema;
-  } else {
-    int64_t id = weft__schema_lookup(t, WEFT_REC_ADD, NULL, f, n);
-    if (id < 0)
-      return (int)id;
-    schema = (uint32_t)id;
-    if (site) {
-      site->schema = schema;
-      __atomic_store_n(&site->gen, t->gen, __ATOMIC_RELEASE);
-    }
-  }
-  return weft__emit_fields(t, schema, f, n, 0);
+  int64_t schema = weft__site_schema(t, site, WEFT_REC_ADD, NULL, f, n);
+  if (schema < 0)
+    return (int)schema;
+  return weft__emit_fields(t, (uint32_t)schema, f, n, 0);
 }
 
 int weft__action_add_site(weft_action a, weft_site *site, const weft_field *f,
@@ -277,20 +251,10 @@ static int message(weft_site *site, const char *type, const weft_field *f,
   weft__thread *t = weft__thread_get(&err);
   if (!t)
     return err;
-  uint32_t schema;
-  if (site && __atomic_load_n(&site->gen, __ATOMIC_ACQUIRE) == t->gen) {
-    schema = site->schema;
-  } else {
-    int64_t id = weft__schema_lookup(t, WEFT_REC_MESSAGE, type, f, n);
-    if (id < 0)
-      return (int)id;
-    schema = (uint32_t)id;
-    if (site) {
-      site->schema = schema;
-      __atomic_store_n(&site->gen, t->gen, __ATOMIC_RELEASE);
-    }
-  }
-  return weft__emit_fields(t, schema, f, n, 1);
+  int64_t schema = weft__site_schema(t, site, WEFT_REC_MESSAGE, type, f, n);
+  if (schema < 0)
+    return (int)schema;
+  return weft__emit_fields(t, (uint32_t)schema, f, n, 1);
 }
 
 int weft__message_site(weft_site *site, const char *type, const weft_field *f,

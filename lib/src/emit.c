@@ -44,20 +44,12 @@ int weft__emit_fields(weft__thread *t, uint32_t schema, const weft_field *f,
                       size_t n, int takes_slot) {
   const weft__schema *s = weft__schema_get(schema);
   int root = takes_slot && t->depth == 0;
-  int rc = s->fixed_size
-               ? WEFT_OK
-               : weft__fields_check(f, n, weft__options()->string_max);
-  if (rc < 0)
-    return rc;
-  t->limits += (uint64_t)rc; /* cut strings; their original_len says so */
-  rc = WEFT_OK;
+  int64_t psize = weft__payload_size(t, s, f, n);
+  if (psize < 0)
+    return (int)psize;
   if (in_dropped(t))
     goto drop;
-  size_t psize = s->fixed_size
-                     ? s->payload_size
-                     : weft__fields_size(f, n, weft__options()->array_keep,
-                                         weft__options()->string_max);
-  size_t need = sizeof(weft_rec) + WEFT_REC_PAD(psize) +
+  size_t need = sizeof(weft_rec) + WEFT_REC_PAD((size_t)psize) +
                 (root ? sizeof(weft_rec) + 16 : 0);
   if (psize > UINT32_MAX)
     goto drop;
@@ -72,7 +64,7 @@ int weft__emit_fields(weft__thread *t, uint32_t schema, const weft_field *f,
   p = weft__rec_put(p, now, schema, (uint32_t)psize);
   p += weft__fields_encode(p, f, n, weft__options()->array_keep,
                            weft__options()->string_max);
-  p = weft__rec_pad(p, psize);
+  p = weft__rec_pad(p, (size_t)psize);
   t->events++;
   weft__buf_commit(t, p);
   return WEFT_OK;
@@ -80,6 +72,28 @@ drop:
   t->dropped++;
   t->dropped_all++;
   return WEFT_EFULL;
+}
+
+int64_t weft__payload_size_slow(weft__thread *t, const weft__schema *s,
+                                const weft_field *f, size_t n) {
+  (void)s; /* only its variable size brought us here */
+  const weft_options *o = weft__options();
+  int cut = weft__fields_check(f, n, o->string_max);
+  if (cut < 0)
+    return cut;
+  t->limits += (uint64_t)cut; /* their original_len says so in the trace */
+  return (int64_t)weft__fields_size(f, n, o->array_keep, o->string_max);
+}
+
+int64_t weft__site_schema_slow(weft__thread *t, weft_site *site,
+                               weft_rec_kind kind, const char *type,
+                               const weft_field *f, size_t n) {
+  int64_t id = weft__schema_lookup(t, kind, type, f, n);
+  if (id >= 0 && site) {
+    site->schema = (uint32_t)id;
+    __atomic_store_n(&site->gen, t->gen, __ATOMIC_RELEASE);
+  }
+  return id;
 }
 
 void weft__emit_limit(weft__thread *t, const char *limit, uint64_t value) {

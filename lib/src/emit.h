@@ -53,6 +53,33 @@ void weft__emit_limit(weft__thread *t, const char *limit, uint64_t value);
 int weft__emit_fields(weft__thread *t, uint32_t schema, const weft_field *f,
                       size_t n, int takes_slot);
 
+int64_t weft__payload_size_slow(weft__thread *t, const weft__schema *s,
+                                const weft_field *f, size_t n);
+int64_t weft__site_schema_slow(weft__thread *t, weft_site *site,
+                               weft_rec_kind kind, const char *type,
+                               const weft_field *f, size_t n);
+
+/* Bytes of the payload of schema s for these fields, after the per-call
+ * checks that a cached schema cannot make (weft__fields_check; cut
+ * strings count as limits).  Negative: an error. */
+static inline int64_t weft__payload_size(weft__thread *t, const weft__schema *s,
+                                         const weft_field *f, size_t n) {
+  if (__builtin_expect(s->fixed_size, 1))
+    return s->payload_size;
+  return weft__payload_size_slow(t, s, f, n);
+}
+
+/* The schema id of a call site: cached in `site` (NULL: none) for this
+ * generation, else looked up and cached. */
+static inline int64_t weft__site_schema(weft__thread *t, weft_site *site,
+                                        weft_rec_kind kind, const char *type,
+                                        const weft_field *f, size_t n) {
+  if (__builtin_expect(
+          site && __atomic_load_n(&site->gen, __ATOMIC_ACQUIRE) == t->gen, 1))
+    return site->schema;
+  return weft__site_schema_slow(t, site, kind, type, f, n);
+}
+
 /* Intern (kind, type, fields) through the thread's schema cache.  On a
  * name or field-count error, records a weft:limit message. */
 int64_t weft__schema_lookup(weft__thread *t, weft_rec_kind kind,
