@@ -245,7 +245,11 @@ typedef uint64_t weft_action;
  * must be finished; only its events are dropped). */
 WEFT_API int weft_action_start(weft_action *out, const char *type,
                                const weft_field *fields, size_t n);
-/* Add success fields to an open action (recorded now, shown with its end). */
+/* Add success fields to the calling thread's innermost open action
+ * (recorded now, shown with its end).  Records carry no action id, so an
+ * outer action cannot take fields while an inner one is open
+ * (WEFT_EUNBALANCED): add them before opening the inner action or after
+ * finishing it. */
 WEFT_API int weft_action_add(weft_action a, const weft_field *fields, size_t n);
 /* Finish as succeeded.  `a` must be the calling thread's innermost open
  * action (WEFT_EUNBALANCED otherwise, WEFT_ETHREAD when another thread
@@ -495,7 +499,7 @@ WEFT_API const char *weft__result_str(weft_action a, const char *v);
 #define WEFT_WITH_ACTION(var, ...)                                             \
   for (int WEFT__CAT(weft__once_, __LINE__) = 1;                               \
        WEFT__CAT(weft__once_, __LINE__); WEFT__CAT(weft__once_, __LINE__) = 0) \
-    for (weft_action var __attribute__((cleanup(weft__scope_end))) =           \
+    for (weft_action var __attribute__((cleanup(weft__scope_end), unused)) =   \
              weft__with_start(__VA_ARGS__);                                    \
          WEFT__CAT(weft__once_, __LINE__);                                     \
          WEFT__CAT(weft__once_, __LINE__) = 0)

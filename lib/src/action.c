@@ -48,7 +48,9 @@ int weft__start(weft__thread *t, weft_action *out, uint32_t schema,
       need += sizeof(weft_rec) + 16;
     unsigned char *p = psize <= UINT32_MAX ? weft__buf_reserve(t, need) : NULL;
     if (p) {
-      int64_t now = weft__now();
+      /* A continued action follows, causally, the serialize that may have
+       * run on another thread: order its stamp after reading the context. */
+      int64_t now = pre ? weft__now_ordered() : weft__now();
       if (pre) {
         /* A continued action takes no slot of the action below it. */
         memcpy(p, pre, pre_len);
@@ -277,12 +279,16 @@ weft_action weft_action_current(void) {
 int weft_action_is_open(weft_action a) {
   int err;
   weft__thread *t = weft__thread_get(&err);
-  if (!t || !a || (a >> SERIAL_BITS) != (uint64_t)t->index + 1)
+  if (!t || !a)
     return 0;
-  for (uint32_t i = 0; i < t->depth; i++)
-    if ((t->frames[i].serial & SERIAL_MASK) == (a & SERIAL_MASK))
-      return 1;
-  return 0;
+  if ((a >> SERIAL_BITS) == (uint64_t)t->index + 1) {
+    for (uint32_t i = 0; i < t->depth; i++)
+      if ((t->frames[i].serial & SERIAL_MASK) == (a & SERIAL_MASK))
+        return 1;
+    return 0;
+  }
+  return weft__thread_has_open((uint32_t)(a >> SERIAL_BITS) - 1,
+                               a & SERIAL_MASK);
 }
 
 /* ---- scoped forms

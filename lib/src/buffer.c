@@ -209,6 +209,14 @@ static void seal(weft__block *b) {
   __atomic_store_n(&b->h->sealed, 1, __ATOMIC_RELEASE);
 }
 
+void weft__buf_thread_exit(weft__thread *t) {
+  pthread_mutex_lock(&lock);
+  if (t->gen == weft__gen_now && t->block && !t->block->h->sealed)
+    seal(t->block);
+  t->alive = 0;
+  pthread_mutex_unlock(&lock);
+}
+
 /* Move thread t to a fresh block. */
 static int next_block(weft__thread *t) {
   pthread_mutex_lock(&lock);

@@ -49,7 +49,8 @@ typedef struct weft__block {
 
 /* Bytes left for non-END records in the current block. */
 static inline size_t weft__buf_room(const weft__thread *t) {
-  return (size_t)(t->limit - t->pos);
+  /* pos passes limit once END records have gone into the reserve. */
+  return t->pos < t->limit ? (size_t)(t->limit - t->pos) : 0;
 }
 
 /* Slow path: make room for `need` bytes (end: an END record, which may use
@@ -83,6 +84,9 @@ int weft__buffers_setup(const weft_options *o);
 void weft__buffers_teardown(void);
 /* Point a new or reset thread at no block (first append takes one). */
 void weft__buf_thread_init(weft__thread *t);
+
+/* The thread is exiting: seal its block and mark it dead. */
+void weft__buf_thread_exit(weft__thread *t);
 
 /* The buffer lock; also guards the thread registry. */
 void weft__buf_lock(void);

@@ -111,7 +111,7 @@ weft__clock_anchor weft__clock_anchor_now(void) {
   return best;
 }
 
-int64_t weft_clock_now(void) { return weft__now(); }
+int64_t weft_clock_now(void) { return weft__now_ordered(); }
 
 int64_t weft_clock_to_wall(int64_t t) { return t + weft__clk.wall_off; }
 

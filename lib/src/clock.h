@@ -47,6 +47,19 @@ static inline int64_t weft__now(void) {
   return weft__mono_ns();
 }
 
+/* The same, but not taken before the instructions preceding it complete
+ * (lfence): a reading that follows a load of another thread's reading is
+ * not earlier than it.  weft__now() skips the fence on the hot path, so
+ * two events of different threads may be stamped out of order by the
+ * CPU's out-of-order window; causal order comes from task levels. */
+static inline int64_t weft__now_ordered(void) {
+#if WEFT__HAVE_TSC
+  if (__builtin_expect(weft__clk.use_tsc, 1))
+    _mm_lfence();
+#endif
+  return weft__now();
+}
+
 /* Calibrate (once per process; cheap afterwards).  use_tsc: whether the
  * TSC may be used. */
 void weft__clock_setup(int use_tsc);

@@ -27,9 +27,9 @@ static pthread_once_t key_once = PTHREAD_ONCE_INIT;
 
 static void on_exit_thread(void *p) {
   weft__thread *t = p;
-  weft__buf_lock();
-  t->alive = 0;
-  weft__buf_unlock();
+  /* Its last block will get no more records: seal it so that the
+   * collector can recycle it once drained. */
+  weft__buf_thread_exit(t);
 }
 
 static void make_key(void) { pthread_key_create(&exit_key, on_exit_thread); }
@@ -84,6 +84,23 @@ weft__thread *weft__thread_slow(int *err) {
 }
 
 weft__thread *weft__threads_first(void) { return registry; }
+
+int weft__thread_has_open(uint32_t index, uint64_t serial) {
+  int open = 0;
+  weft__buf_lock();
+  for (weft__thread *t = registry; t; t = t->next_all) {
+    if (t->index != index)
+      continue;
+    uint32_t depth = __atomic_load_n(&t->depth, __ATOMIC_ACQUIRE);
+    for (uint32_t i = 0; i < depth && i < WEFT_DEPTH_MAX; i++)
+      if ((__atomic_load_n(&t->frames[i].serial, __ATOMIC_RELAXED) &
+           ((UINT64_C(1) << 40) - 1)) == serial)
+        open = 1;
+    break;
+  }
+  weft__buf_unlock();
+  return open;
+}
 
 void weft__threads_reset(void) {
   /* Structs stay allocated: a thread that logs after shutdown still reads

@@ -77,6 +77,10 @@ static inline weft__thread *weft__thread_get(int *err) {
   return weft__thread_slow(err);
 }
 
+/* Whether thread `index` has an open action with this serial (read while
+ * that thread may be logging: an answer about a moment, not a lock). */
+int weft__thread_has_open(uint32_t index, uint64_t serial);
+
 /* Forget all threads (weft_shutdown). */
 void weft__threads_reset(void);
 /* First thread of the registry (buffer.c walks it under its lock). */

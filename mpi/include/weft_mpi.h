@@ -1,0 +1,135 @@
+/*
+ * weft_mpi.h - libweft-mpi: one HDF5 log per MPI job.
+ *
+ * Every rank of a communicator writes the events buffered by libweft into
+ * one shared HDF5 file, collectively (parallel HDF5 over MPI-IO).  The file
+ * layout is specified in docs/format.md.
+ *
+ *   MPI_Init(&argc, &argv);
+ *   weft_mpi_init(MPI_COMM_WORLD, NULL);   // path from WEFT_FILE, or default
+ *   ... log actions with weft.h ...
+ *   weft_mpi_flush();                      // optional, at phase boundaries
+ *   weft_mpi_finalize();                   // before MPI_Finalize
+ *   MPI_Finalize();
+ *
+ * Conventions are those of weft.h: 0 or a negative WEFT_E* code, detail in
+ * weft_errmsg().  The collective functions agree on the outcome before they
+ * return, so every rank returns the same code and the same message (naming
+ * the rank where the problem happened).  A failed call never loses buffered
+ * events: they stay in the buffers for the next flush.
+ *
+ * Environment (read by weft_mpi_init on every rank; rank 0's path wins):
+ *   WEFT_FILE          output path (default: weft-<SLURM_JOB_ID>.h5, or
+ *                      weft-<YYYYmmdd-HHMMSS>-<pid of rank 0>.h5 outside
+ *                      Slurm, in the working directory)
+ *   WEFT_OVERWRITE=1   replace an existing file (otherwise WEFT_EEXIST)
+ *   WEFT_ACTIONS=0     do not write the /actions analysis table
+ *   WEFT_CLOCK_SAMPLES ping-pong round trips per clock estimate (8)
+ *   WEFT_TEST_CLOCK_SKEW_NS  tests only: "rank:ns,rank:ns" shifts the
+ *                      clock of those ranks (time stamps and clock
+ *                      samples), to check the alignment (tests/mpi)
+ *   and those of weft_options_from_env() when libweft is initialised here.
+ *
+ * Thread safety: call these functions from one thread per rank, while no
+ * other thread calls MPI on the same communicator (the HDF5 build is not
+ * thread safe).  Other threads may keep logging during a flush.
+ */
+#ifndef WEFT_MPI_H
+#define WEFT_MPI_H
+
+#include "weft.h"
+
+#include <mpi.h>
+
+#ifdef __cplusplus
+extern "C" {
+#endif
+
+/* Collective over comm.  Start writing the job's log at `path` (NULL: from
+ * the environment, see above).  Initialises libweft with
+ * weft_options_from_env() when the application has not called weft_init
+ * (weft_mpi_finalize then shuts it down again).  Creates the file, writes
+ * each rank's metadata (host, pid, MPI library, command line, Slurm
+ * context) and a first clock alignment, and writes what is already
+ * buffered.  Errors (identical on every rank): WEFT_EMPI when MPI is not
+ * initialised or is finalised, WEFT_EINIT when already started,
+ * WEFT_EEXIST when the path exists and WEFT_OVERWRITE is not 1, WEFT_EIO
+ * for a missing or unwritable directory or a full disk, WEFT_EHDF5,
+ * WEFT_EINVAL for a bad environment value.  After a failure nothing is kept
+ * open and the call may be repeated, e.g. with another path. */
+WEFT_API int weft_mpi_init(MPI_Comm comm, const char *path);
+
+/* Collective.  Append every event buffered so far on every rank to the
+ * file, re-estimate the clock offsets, and commit (readers trust only
+ * committed rows).  Ranks with nothing buffered take part as well.  On
+ * failure (WEFT_EIO, WEFT_EHDF5, WEFT_EMPI) nothing is committed and the
+ * events stay buffered for the next flush.  WEFT_ENOTINIT before
+ * weft_mpi_init. */
+WEFT_API int weft_mpi_flush(void);
+
+/* Collective.  Flush (actions still open are recorded as unfinished), mark
+ * the file closed and close it.  Must be called before MPI_Finalize.  The
+ * file is closed even when the last flush fails; the error is returned and
+ * the unwritten events stay in libweft's buffers. */
+WEFT_API int weft_mpi_finalize(void);
+
+/* Path of the file being written (valid between init and finalize), or
+ * NULL. */
+WEFT_API const char *weft_mpi_path(void);
+
+/* ------------------------------------------------------------------------ */
+/* Causality across ranks (docs/causality.md)                               */
+/* ------------------------------------------------------------------------ */
+
+/* Collective over comm: start on every rank of comm an action of type
+ * `type` with the given start fields, all nested under the current action
+ * of rank `root` (its context is serialized once and broadcast).  Ranks
+ * may have actions of their own open: the new action is then finished
+ * before them.  Each rank finishes its action itself, with
+ * weft_action_succeed / weft_action_fail.  When the root has no action
+ * open, its action becomes the root of a new task and the other ranks'
+ * actions nest under it.  Errors as weft_action_start (the root's error is
+ * returned on every rank), WEFT_EMPI, WEFT_EINVAL for a bad root. */
+WEFT_API int weft_mpi_action_start(weft_action *out, MPI_Comm comm, int root,
+                                   const char *type, const weft_field *fields,
+                                   size_t n);
+
+/* Send the calling thread's current context (one slot of its current
+ * action) to rank `dest` of comm with `tag`, as a message of its own.
+ * Errors: WEFT_EMPI; WEFT_ENOACTION when no action is open (an empty
+ * context is sent all the same, so the receiver does not wait forever, and
+ * starts an ordinary action). */
+WEFT_API int weft_mpi_context_send(MPI_Comm comm, int dest, int tag);
+/* Receive a context sent with weft_mpi_context_send (source may be
+ * MPI_ANY_SOURCE, tag MPI_ANY_TAG; status may be MPI_STATUS_IGNORE) and
+ * start an action of type `type` that continues it: it nests under the
+ * sender's action.  Errors as weft_context_continue, WEFT_EMPI,
+ * WEFT_ECONTEXT when the message is not a context. */
+WEFT_API int weft_mpi_context_recv(weft_action *out, MPI_Comm comm, int source,
+                                   int tag, MPI_Status *status,
+                                   const char *type, const weft_field *fields,
+                                   size_t n);
+
+/* What libweft-pmpi (the PMPI interposition library) records.  The
+ * initial setting comes from WEFT_MPI_TRACE=all|collectives|off (default
+ * all); MPI_Pcontrol(0) switches tracing off and MPI_Pcontrol(1) back to
+ * the environment's setting. */
+typedef enum weft_mpi_trace_mode {
+  WEFT_MPI_TRACE_OFF = 0,         /* nothing */
+  WEFT_MPI_TRACE_COLLECTIVES = 1, /* collectives, communicator creation */
+  WEFT_MPI_TRACE_ALL = 2          /* and point-to-point, MPI-IO */
+} weft_mpi_trace_mode;
+
+/* The setting in force (a weft_mpi_trace_mode). */
+WEFT_API int weft_mpi_trace_get(void);
+/* The setting of WEFT_MPI_TRACE. */
+WEFT_API int weft_mpi_trace_env(void);
+/* Change the setting for the whole process; returns the previous one, or
+ * WEFT_EINVAL. */
+WEFT_API int weft_mpi_trace_set(int mode);
+
+#ifdef __cplusplus
+}
+#endif
+
+#endif /* WEFT_MPI_H */

@@ -1,0 +1,133 @@
+/*
+ * lifecycle.c - MPI_Init, MPI_Init_thread, MPI_Finalize and MPI_Pcontrol
+ * as libweft-pmpi sees them.
+ *
+ * After PMPI_Init: when the application has not initialised libweft
+ * itself, libweft-pmpi does (options from the environment), and opens the
+ * job-wide action "mpi_job" over MPI_COMM_WORLD (a collective action: one
+ * node with a child on every rank), so every MPI call of an unmodified
+ * program nests in one tree.  A program that uses Weft itself may still
+ * call weft_mpi_init: it finds libweft initialised and writes its log as
+ * usual (it must not call weft_init after MPI_Init, see docs/causality.md).
+ *
+ * Before PMPI_Finalize: "mpi_job" is finished, then the log is written:
+ * by weft_mpi_finalize when a log is open; by weft_mpi_init +
+ * weft_mpi_finalize on MPI_COMM_WORLD when the application never opened
+ * one; not at all when the application already wrote and closed its own.
+ * Those calls run inside the guard: HDF5's MPI traffic is never traced.
+ *
+ * Like Darshan, the wrappers return the application's MPI result
+ * unchanged and never fail the job because of Weft.
+ */
+#include "pmpi.h"
+
+#include <time.h>
+
+pm_state pm;
+
+static int64_t mono_ns(void) {
+  struct timespec ts;
+  clock_gettime(CLOCK_MONOTONIC, &ts);
+  return (int64_t)ts.tv_sec * 1000000000 + ts.tv_nsec;
+}
+
+void pm_note_writer(void) {
+  if (!pm.saw_writer && weft_mpi_path())
+    pm.saw_writer = 1;
+}
+
+/* The job action ends while it can still be written (it stays open, and
+ * is shown unfinished, when the application left actions open in it). */
+static void finish_job(void) {
+  if (pm.job && weft_action_current() == pm.job &&
+      weft_action_succeed(pm.job) == WEFT_OK)
+    pm.job = 0;
+}
+
+/* Called by weft_mpi_finalize before its last flush (guard.h). */
+static void before_log_closes(void) {
+  pm.saw_writer = 1;
+  finish_job();
+}
+
+static void start(int provided, int64_t t0) {
+  if (weft_mpi_trace_get() == WEFT_MPI_TRACE_OFF)
+    return;
+  pm.started = 1;
+  pm.locking = provided == MPI_THREAD_MULTIPLE;
+  PMPI_Comm_rank(MPI_COMM_WORLD, &pm.world_rank);
+  pm_comm_get(MPI_COMM_WORLD); /* set up before any thread races for it */
+  if (!weft_is_initialized()) {
+    weft_options o;
+    weft_options_init(&o);
+    if (weft_options_from_env(&o) == WEFT_OK && weft_init(&o) == WEFT_OK)
+      pm.owns_weft = 1;
+  }
+  weft__mpi_finalize_hook_set(before_log_closes);
+  int size = 0;
+  PMPI_Comm_size(MPI_COMM_WORLD, &size);
+  if (pm.owns_weft) {
+    weft_field f[] = {WEFT_I64("ranks", size)};
+    if (weft_mpi_action_start(&pm.job, MPI_COMM_WORLD, 0, "mpi_job", f, 1) < 0)
+      pm.job = 0;
+  }
+  static weft_site site;
+  weft_field f[] = {WEFT_I64("wait_ns", mono_ns() - t0),
+                    WEFT_I64("thread_level", provided),
+                    WEFT_I64("ranks", size)};
+  weft__message_site(&site, "MPI_Init", f, sizeof f / sizeof f[0]);
+}
+
+int MPI_Init(int *argc, char ***argv) {
+  int64_t t0 = mono_ns();
+  int rc = PMPI_Init(argc, argv);
+  if (rc == MPI_SUCCESS)
+    start(MPI_THREAD_SINGLE, t0);
+  return rc;
+}
+
+int MPI_Init_thread(int *argc, char ***argv, int required, int *provided) {
+  int64_t t0 = mono_ns();
+  int rc = PMPI_Init_thread(argc, argv, required, provided);
+  if (rc == MPI_SUCCESS)
+    start(*provided, t0);
+  return rc;
+}
+
+/* Write the log (see the top of the file). */
+static void write_log(void) {
+  weft__mpi_guard_enter();
+  if (weft_mpi_path())
+    weft_mpi_finalize();
+  else if (pm.owns_weft && !pm.saw_writer &&
+           weft_mpi_init(MPI_COMM_WORLD, NULL) == WEFT_OK)
+    weft_mpi_finalize();
+  weft__mpi_guard_leave();
+}
+
+int MPI_Finalize(void) {
+  if (pm.started) {
+    pm_note_writer();
+    weft__mpi_finalize_hook_set(NULL);
+    finish_job();
+    write_log();
+    if (pm.owns_weft && weft_is_initialized())
+      weft_shutdown();
+    pm_request_table_free();
+    pm_comm_table_free();
+    pm.started = 0;
+    pm.owns_weft = 0;
+    pm.job = 0;
+  }
+  return PMPI_Finalize();
+}
+
+/* mpiP's convention: 0 stops recording, 1 resumes the WEFT_MPI_TRACE
+ * setting; other levels are the application's and are passed on. */
+int MPI_Pcontrol(const int level, ...) {
+  if (level == 0)
+    weft_mpi_trace_set(WEFT_MPI_TRACE_OFF);
+  else if (level == 1)
+    weft_mpi_trace_set(weft_mpi_trace_env());
+  return PMPI_Pcontrol(level);
+}

@@ -1,0 +1,139 @@
+/*
+ * pmpi.h - the internals of libweft-pmpi, the PMPI interposition library
+ * that records an application's MPI calls as Weft actions (see
+ * docs/causality.md).  Each wrapper file defines MPI_* functions that call
+ * the PMPI_* ones; this header is what they share.
+ *
+ * Fields every traced call may carry (names are fixed: the `weft` tool
+ * pairs messages with them):
+ *   peer      the other rank, as a rank of MPI_COMM_WORLD (-1: any)
+ *   tag       the message tag (-1: any)
+ *   comm      the communicator's id (32 bits), the same on every member rank
+ *             (0 is MPI_COMM_WORLD)
+ *   bytes     bytes of the message / of this rank's part
+ *   send_seq  on a send: the number of earlier messages from this rank to
+ *             peer with this tag on this communicator
+ *   recv_seq  on the message "mpi:recv": the same count on the receiving
+ *             side, so (sender, receiver, comm, tag, seq) pairs them
+ *   coll_seq  on a collective: how many collectives on comm came before
+ *   wait_ns   success field: time spent inside the MPI library
+ */
+#ifndef WEFT_PMPI_H
+#define WEFT_PMPI_H
+
+#include "guard.h"
+#include "weft_mpi.h"
+
+#include <mpi.h>
+#include <stddef.h>
+#include <stdint.h>
+
+/* ---- process state (lifecycle.c) ----------------------------------------- */
+
+typedef struct pm_state {
+  int started;    /* MPI_Init wrapper ran with tracing on */
+  int locking;    /* MPI_THREAD_MULTIPLE: the tables take a lock */
+  int owns_weft;  /* libweft was initialised by us */
+  int saw_writer; /* the application opened its own log */
+  int world_rank;
+  weft_action job; /* the job-wide action (when we own libweft) */
+} pm_state;
+
+extern pm_state pm;
+
+/* Remember that the application has its own log open (cheap check, done
+ * by the wrappers that are not on the point-to-point hot path). */
+void pm_note_writer(void);
+
+/* ---- one traced call (trace_call.c) ---------------------------------------
+ */
+
+typedef struct pm_call {
+  weft_action a;
+  int64_t t0; /* weft_clock_now() just before the PMPI call */
+  int64_t t1; /* and when it returned (0: not noted yet) */
+} pm_call;
+
+/* Start the action of a call (nested under the current action) and read
+ * the clock.  When libweft is not initialised the call is not recorded
+ * (c->a is 0) and the other pm_call functions do nothing. */
+void pm_call_begin(pm_call *c, weft_site *site, const char *type,
+                   const weft_field *f, size_t n);
+/* Note that the PMPI call returned (when more is recorded before the
+ * action ends, so that wait_ns is the time inside MPI only). */
+void pm_call_returned(pm_call *c);
+/* Finish the action: succeeded with wait_ns when rc is MPI_SUCCESS,
+ * failed with MPI's error string otherwise. */
+void pm_call_end(pm_call *c, int rc);
+/* The same, with success fields recorded before wait_ns (site caches
+ * their schema; n <= 7). */
+void pm_call_end_fields(pm_call *c, int rc, weft_site *site,
+                        const weft_field *f, size_t n);
+/* Bytes of count elements of type dt (0 for a bad type). */
+uint64_t pm_bytes(int count, MPI_Datatype dt);
+
+/* ---- communicators (comm_table.c) ---------------------------------------- */
+
+typedef struct pm_seq_slot {
+  uint64_t key; /* (uint32 peer << 32 | uint32 tag) + 1; 0: empty */
+  uint64_t sent, received;
+} pm_seq_slot;
+
+typedef struct pm_comm {
+  uint64_t id;       /* same on every member */
+  int size;          /* of the group peers are ranks of */
+  int *world;        /* peer rank -> MPI_COMM_WORLD rank; NULL: identity */
+  uint64_t created;  /* communicators created from this one so far */
+  uint64_t coll_seq; /* collectives on it so far */
+  pm_seq_slot *seq;  /* per (peer, tag) message counters */
+  uint32_t seq_mask, seq_used;
+} pm_comm;
+
+/* The state of comm, created on first use (its id is then derived from its
+ * members).  NULL only when out of memory. */
+pm_comm *pm_comm_get(MPI_Comm comm);
+/* Register a communicator just created from parent (collectively on
+ * parent, so every member derives the same id); `salt` distinguishes the
+ * communicators one call creates (the color of MPI_Comm_split). */
+pm_comm *pm_comm_created(MPI_Comm parent, MPI_Comm created, int64_t salt);
+/* Forget a communicator about to be freed. */
+void pm_comm_forget(MPI_Comm comm);
+/* World rank of peer (-1 for MPI_ANY_SOURCE / out of range). */
+int64_t pm_comm_world(const pm_comm *c, int peer);
+/* Next send / receive sequence number for (peer, tag). */
+uint64_t pm_comm_next_send(pm_comm *c, int peer, int tag);
+uint64_t pm_comm_next_recv(pm_comm *c, int peer, int tag);
+/* Next collective sequence number. */
+uint64_t pm_comm_next_coll(pm_comm *c);
+/* Free every state (MPI_Finalize). */
+void pm_comm_table_free(void);
+
+/* Take / release the tables' lock (only with MPI_THREAD_MULTIPLE). */
+void pm_lock(void);
+void pm_unlock(void);
+
+/* ---- receives (recv_note.c) -----------------------------------------------
+ */
+
+/* Log the message "mpi:recv" for a completed receive on `c`: its source,
+ * tag and bytes from st, and its sequence number (taken now unless `seq`
+ * is given: >= 0).  Nothing for a receive from MPI_PROC_NULL. */
+void pm_recv_note(pm_comm *c, const MPI_Status *st, int64_t seq);
+
+/* ---- non-blocking requests (request_table.c) ------------------------------
+ */
+
+typedef struct pm_request {
+  MPI_Request req;
+  pm_comm *comm;
+  int64_t seq; /* receives: assigned at posting when source and tag are
+                  given, else -1 (assigned at completion) */
+} pm_request;
+
+/* Remember a receive request (sends need nothing at completion). */
+void pm_request_add(const pm_request *r);
+/* Find and forget request `req`; 0 when it is not a tracked receive. */
+int pm_request_take(MPI_Request req, pm_request *out);
+void pm_request_table_free(void);
+
+#endif /* WEFT_PMPI_H */

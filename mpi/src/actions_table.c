@@ -1,0 +1,169 @@
+/*
+ * actions_table.c - the /actions analysis table: one row per action, built
+ * at flush time from the record streams.
+ *
+ * Only the record headers and the schemas' kinds are needed (a stack per
+ * thread: START pushes, SUCCESS/FAILURE pop), so this pass does not decode
+ * field values; the full decoder (weft__decoder) would cost a decode of
+ * every payload per flush for nothing that this table shows.  The stacks
+ * outlive a flush (an action may start in one epoch and end in a later
+ * one); a flush works on a copy and keeps it only when it commits, so a
+ * failed flush can be retried with the same records.
+ */
+#include "writer.h"
+
+#include <stdlib.h>
+#include <string.h>
+
+static int stack_reserve(weft__action_stack *s, uint32_t need) {
+  if (need <= s->cap)
+    return WEFT_OK;
+  uint32_t cap = s->cap ? s->cap * 2 : 16;
+  while (cap < need)
+    cap *= 2;
+  weft__open_action *a = realloc(s->a, cap * sizeof *a);
+  if (!a)
+    return weft__error(WEFT_ENOMEM, "actions table");
+  s->a = a;
+  s->cap = cap;
+  return WEFT_OK;
+}
+
+static int state_reserve(weft__action_state *s, uint32_t nthreads) {
+  if (nthreads <= s->nthreads)
+    return WEFT_OK;
+  weft__action_stack *t = realloc(s->threads, nthreads * sizeof *t);
+  if (!t)
+    return weft__error(WEFT_ENOMEM, "actions table");
+  memset(t + s->nthreads, 0, (nthreads - s->nthreads) * sizeof *t);
+  s->threads = t;
+  s->nthreads = nthreads;
+  return WEFT_OK;
+}
+
+void weft__actions_free(weft__action_state *s) {
+  for (uint32_t i = 0; i < s->nthreads; i++)
+    free(s->threads[i].a);
+  free(s->threads);
+  s->threads = NULL;
+  s->nthreads = 0;
+}
+
+int weft__actions_copy(weft__action_state *dst, const weft__action_state *src) {
+  weft__actions_free(dst);
+  int rc = state_reserve(dst, src->nthreads);
+  for (uint32_t i = 0; rc == WEFT_OK && i < src->nthreads; i++) {
+    const weft__action_stack *f = &src->threads[i];
+    weft__action_stack *t = &dst->threads[i];
+    rc = stack_reserve(t, f->n);
+    if (rc == WEFT_OK && f->n)
+      memcpy(t->a, f->a, f->n * sizeof *t->a);
+    t->n = f->n;
+    t->root_depth = f->root_depth;
+    t->pending = f->pending;
+  }
+  return rc;
+}
+
+static int emit(weft__writer *w, const weft__clock_sample *now, uint32_t thread,
+                const weft__open_action *a, int64_t end, uint8_t status,
+                weft__bytes *out) {
+  weft__action_row *r = weft__bytes_push(out, NULL, sizeof *r);
+  if (!r)
+    return weft__error(WEFT_ENOMEM, "actions table");
+  int64_t wall = w->timeline_wall_ns - w->timeline_mono_ns;
+  r->start_ns = weft__clock_map(w, now, a->t) + wall;
+  r->end_ns = weft__clock_map(w, now, end) + wall;
+  r->elapsed_ns = end - a->t;
+  r->start_event = a->start_event;
+  r->rank = (uint32_t)w->rank;
+  r->thread = thread;
+  r->type = a->type;
+  r->depth = a->depth;
+  r->status = status;
+  return WEFT_OK;
+}
+
+int weft__actions_feed(weft__writer *w, weft__action_state *s,
+                       const weft__clock_sample *now, uint32_t thread,
+                       const unsigned char *data, size_t len,
+                       uint64_t first_event, weft__bytes *out) {
+  int rc = state_reserve(s, thread + 1);
+  if (rc < 0)
+    return rc;
+  weft__action_stack *st = &s->threads[thread];
+  uint64_t row = first_event;
+  for (size_t off = 0; off + sizeof(weft_rec) <= len; row++) {
+    weft_rec h;
+    memcpy(&h, data + off, sizeof h);
+    h.t += w->skew_ns; /* as written to /events */
+    const unsigned char *payload = data + off + sizeof h;
+    off += sizeof h + WEFT_REC_PAD(h.size);
+    const weft__schema *sc = weft__schema_get(h.schema);
+    if (!sc)
+      return weft__error(WEFT_EFORMAT, "thread %u: unknown schema %u", thread,
+                         h.schema);
+    switch (sc->kind) {
+    case WEFT_REC_TASK:
+      st->pending = 0; /* a new task's root: depth 0 */
+      break;
+    case WEFT_REC_CONTINUE: {
+      /* The next start continues a serialized context: its depth is the
+       * length of the context's level, whatever is open on this thread. */
+      uint32_t n = 0;
+      if (h.size >= 20)
+        memcpy(&n, payload + 16, sizeof n);
+      st->pending = 1;
+      st->root_depth = n;
+      break;
+    }
+    case WEFT_REC_START: {
+      if ((rc = stack_reserve(st, st->n + 1)) < 0)
+        return rc;
+      weft__open_action *a = &st->a[st->n];
+      a->t = h.t;
+      a->start_event = row;
+      a->type = sc->type_name;
+      a->depth = (uint16_t)(st->pending ? st->root_depth
+                            : st->n     ? st->a[st->n - 1].depth + 1u
+                                        : 0u);
+      st->pending = 0;
+      st->n++;
+      break;
+    }
+    case WEFT_REC_SUCCESS:
+    case WEFT_REC_FAILURE:
+      if (st->n == 0)
+        return weft__error(WEFT_EFORMAT,
+                           "thread %u: end of an action that "
+                           "was not started",
+                           thread);
+      st->n--;
+      if (w->actions_on &&
+          (rc = emit(w, now, thread, &st->a[st->n], h.t,
+                     sc->kind == WEFT_REC_SUCCESS ? WEFT_STATUS_SUCCEEDED
+                                                  : WEFT_STATUS_FAILED,
+                     out)) < 0)
+        return rc;
+      break;
+    default:
+      break;
+    }
+  }
+  return WEFT_OK;
+}
+
+int weft__actions_unfinished(weft__writer *w, weft__action_state *s,
+                             const weft__clock_sample *now, weft__bytes *out) {
+  for (uint32_t t = 0; t < s->nthreads; t++) {
+    weft__action_stack *st = &s->threads[t];
+    while (st->n) {
+      st->n--;
+      int rc = emit(w, now, t, &st->a[st->n], now->mono_ns,
+                    WEFT_STATUS_UNFINISHED, out);
+      if (rc < 0)
+        return rc;
+    }
+  }
+  return WEFT_OK;
+}

@@ -1,0 +1,61 @@
+/*
+ * append.c - the one collective write per dataset per flush.
+ *
+ * Every rank extends the dataset to the same new extent, then writes its
+ * own rows as one hyperslab; a rank without rows selects nothing on both
+ * the file and the memory space but still calls H5Dwrite, which is
+ * collective.  The caller skips the whole call when the total is 0 (HDF5
+ * 1.10.8 fails an all-empty collective write, machine notes section 2).
+ */
+#include "writer.h"
+
+#include <stdio.h>
+
+int weft__append(weft__writer *w, weft__dset d, hsize_t base, hsize_t offset,
+                 hsize_t n, hsize_t total, const void *buf) {
+  hid_t ds = w->dset[d];
+  hsize_t extent = base + total;
+  int local = WEFT_OK;
+  if (extent != w->extent[d]) {
+    if (H5Dset_extent(ds, &extent) < 0)
+      local = weft__h5_error("H5Dset_extent");
+    else
+      w->extent[d] = extent;
+  }
+  /* set_extent is collective: agree before going on. */
+  int rc = weft__agree(w->comm, local);
+  if (rc < 0)
+    return rc;
+
+  hid_t fspace = H5Dget_space(ds);
+  hsize_t one = n ? n : 1;
+  hid_t mspace = H5Screate_simple(1, &one, NULL);
+  if (fspace < 0 || mspace < 0) {
+    local = weft__h5_error("H5Dget_space");
+  } else if (n) {
+    hsize_t start = base + offset;
+    if (H5Sselect_hyperslab(fspace, H5S_SELECT_SET, &start, NULL, &n, NULL) < 0)
+      local = weft__h5_error("H5Sselect_hyperslab");
+  } else if (H5Sselect_none(fspace) < 0 || H5Sselect_none(mspace) < 0) {
+    local = weft__h5_error("H5Sselect_none");
+  }
+  /* A rank whose selection failed must still join the collective write;
+   * it writes nothing. */
+  if (local < 0 && fspace >= 0 && mspace >= 0) {
+    H5Sselect_none(fspace);
+    H5Sselect_none(mspace);
+  }
+  if (fspace >= 0 && mspace >= 0 &&
+      H5Dwrite(ds, w->types.row[d], mspace, fspace, w->dxpl,
+               n && local == WEFT_OK ? buf : NULL) < 0 &&
+      local == WEFT_OK) {
+    char what[64];
+    snprintf(what, sizeof what, "writing /%s", weft__dset_name(d));
+    local = weft__h5_io_error(what);
+  }
+  if (mspace >= 0)
+    H5Sclose(mspace);
+  if (fspace >= 0)
+    H5Sclose(fspace);
+  return weft__agree(w->comm, local);
+}

@@ -1,0 +1,157 @@
+/*
+ * clock_sync.c - each rank's clock offset to rank 0.
+ *
+ * Ping-pong along a binomial tree rooted at rank 0: in round k (span
+ * s = 2^k) every rank r < s that has a partner r + s measures it, all pairs
+ * at once, so P ranks need ceil(log2 P) rounds instead of P - 1 sequential
+ * exchanges with rank 0.  A pair does `samples` round trips and keeps the
+ * least-delayed direction of each (see measure); the parent then sends its
+ * own offset and error so the child composes them.  The error
+ * bound of a rank is the sum of the half round trips on its path.
+ */
+#include "writer.h"
+
+#include <stdlib.h>
+#include <string.h>
+
+#define TAG_PING 0x5746
+#define TAG_PONG 0x5747
+#define TAG_OFFSET 0x5748
+
+int64_t weft__writer_clock(const weft__writer *w) {
+  return weft_clock_now() + w->skew_ns;
+}
+
+int weft__clock_skew_from_env(int rank, int64_t *skew) {
+  *skew = 0;
+  const char *v = getenv("WEFT_TEST_CLOCK_SKEW_NS");
+  if (!v || !*v)
+    return WEFT_OK;
+  const char *p = v;
+  while (*p) {
+    char *end;
+    long r = strtol(p, &end, 10);
+    if (end == p || *end != ':')
+      return weft__error(WEFT_EINVAL,
+                         "WEFT_TEST_CLOCK_SKEW_NS: expected "
+                         "rank:ns[,rank:ns...] in \"%s\"",
+                         v);
+    p = end + 1;
+    long long ns = strtoll(p, &end, 10);
+    if (end == p || (*end && *end != ','))
+      return weft__error(WEFT_EINVAL,
+                         "WEFT_TEST_CLOCK_SKEW_NS: bad ns in "
+                         "\"%s\"",
+                         v);
+    if (r == rank)
+      *skew = ns;
+    p = *end ? end + 1 : end;
+  }
+  return WEFT_OK;
+}
+
+/* Child side of one pair: returns our offset to the parent.  With
+ * theta = our clock - the parent's, each round trip gives
+ *   t2 - t1 = d_fwd - theta   and   t3 - t2 = d_back + theta,
+ * so theta = (min(t3 - t2) - min(t2 - t1)) / 2 within
+ * +-(min(t2 - t1) + min(t3 - t2)) / 2.  Taking the two minima separately
+ * (they may come from different round trips) keeps the least-delayed
+ * direction of each, which matters when ranks share cores and a reply
+ * often waits for its receiver to be scheduled. */
+static int measure(const weft__writer *w, int parent, int64_t *off,
+                   int64_t *err) {
+  int64_t fwd = INT64_MAX, back = INT64_MAX;
+  for (int i = 0; i < w->clock_samples; i++) {
+    int64_t t2;
+    int64_t t1 = weft__writer_clock(w);
+    if (PMPI_Send(&t1, 1, MPI_INT64_T, parent, TAG_PING, w->comm) !=
+            MPI_SUCCESS ||
+        PMPI_Recv(&t2, 1, MPI_INT64_T, parent, TAG_PONG, w->comm,
+                  MPI_STATUS_IGNORE) != MPI_SUCCESS)
+      return weft__error(WEFT_EMPI, "clock ping-pong with rank %d failed",
+                         parent);
+    int64_t t3 = weft__writer_clock(w);
+    if (t2 - t1 < fwd)
+      fwd = t2 - t1;
+    if (t3 - t2 < back)
+      back = t3 - t2;
+  }
+  *off = (back - fwd) / 2;
+  *err = (fwd + back + 1) / 2;
+  if (*err < 0)
+    *err = 0;
+  return WEFT_OK;
+}
+
+static int serve(const weft__writer *w, int child) {
+  for (int i = 0; i < w->clock_samples; i++) {
+    int64_t t1;
+    if (PMPI_Recv(&t1, 1, MPI_INT64_T, child, TAG_PING, w->comm,
+                  MPI_STATUS_IGNORE) != MPI_SUCCESS)
+      return weft__error(WEFT_EMPI, "clock ping-pong with rank %d failed",
+                         child);
+    int64_t t2 = weft__writer_clock(w);
+    if (PMPI_Send(&t2, 1, MPI_INT64_T, child, TAG_PONG, w->comm) != MPI_SUCCESS)
+      return weft__error(WEFT_EMPI, "clock ping-pong with rank %d failed",
+                         child);
+  }
+  return WEFT_OK;
+}
+
+int weft__clock_sync(weft__writer *w, weft__clock_sample *out) {
+  int64_t mine[2] = {0, 0}; /* offset to rank 0, error */
+  int rc = WEFT_OK;
+  for (int s = 1; s < w->size; s <<= 1) {
+    if (w->rank < s && w->rank + s < w->size) {
+      rc = serve(w, w->rank + s);
+      if (rc == WEFT_OK && PMPI_Send(mine, 2, MPI_INT64_T, w->rank + s,
+                                     TAG_OFFSET, w->comm) != MPI_SUCCESS)
+        rc = weft__error(WEFT_EMPI, "sending the clock offset failed");
+    } else if (w->rank >= s && w->rank < 2 * s) {
+      int64_t off = 0, err = 0, parent[2] = {0, 0};
+      rc = measure(w, w->rank - s, &off, &err);
+      if (rc == WEFT_OK &&
+          PMPI_Recv(parent, 2, MPI_INT64_T, w->rank - s, TAG_OFFSET, w->comm,
+                    MPI_STATUS_IGNORE) != MPI_SUCCESS)
+        rc = weft__error(WEFT_EMPI, "receiving the clock offset failed");
+      mine[0] = off + parent[0];
+      mine[1] = err + parent[1];
+    }
+    if (rc < 0)
+      break; /* MPI errors abort by default; nothing sensible remains */
+  }
+  weft__clock_anchor a = weft__clock_anchor_now();
+  out->mono_ns = a.mono_ns + w->skew_ns;
+  out->wall_ns = a.wall_ns;
+  out->offset_ns = mine[0];
+  out->error_ns = mine[1];
+  return rc;
+}
+
+int64_t weft__clock_map(const weft__writer *w, const weft__clock_sample *extra,
+                        int64_t t) {
+  size_t n = w->nsamples + (extra ? 1 : 0);
+  if (n == 0)
+    return t;
+#define SAMPLE(i) ((i) < w->nsamples ? &w->samples[i] : extra)
+  const weft__clock_sample *first = SAMPLE(0), *last = SAMPLE(n - 1);
+  if (t <= first->mono_ns)
+    return t - first->offset_ns;
+  if (t >= last->mono_ns)
+    return t - last->offset_ns;
+  /* Binary search for the last sample at or before t. */
+  size_t lo = 0, hi = n - 1;
+  while (hi - lo > 1) {
+    size_t mid = lo + (hi - lo) / 2;
+    if (SAMPLE(mid)->mono_ns <= t)
+      lo = mid;
+    else
+      hi = mid;
+  }
+  const weft__clock_sample *a = SAMPLE(lo), *b = SAMPLE(hi);
+#undef SAMPLE
+  double f = (double)(t - a->mono_ns) / (double)(b->mono_ns - a->mono_ns);
+  int64_t o =
+      a->offset_ns + (int64_t)(f * (double)(b->offset_ns - a->offset_ns));
+  return t - o;
+}

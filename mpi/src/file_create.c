@@ -1,0 +1,253 @@
+/*
+ * file_create.c - creating and closing the log (docs/format.md).
+ *
+ * Every call here is collective with identical arguments on every rank:
+ * values that could differ between ranks (clock name, timeline anchor)
+ * come from rank 0 by broadcast before they are written.
+ */
+#include "writer.h"
+
+#include <stdio.h>
+#include <string.h>
+
+/* Rows per chunk: about 1 MiB per chunk for the big tables, so extending
+ * by a flush allocates few chunks; small for the small tables. */
+static hsize_t chunk_rows(weft__dset d) {
+  switch (d) {
+  case WEFT_D_PAYLOAD:
+    return 1u << 20;
+  case WEFT_D_EVENTS:
+    return 1u << 16;
+  case WEFT_D_ACTIONS:
+    return 1u << 14;
+  case WEFT_D_STRINGS:
+    return 1u << 16;
+  default:
+    return 1u << 10;
+  }
+}
+
+static const char *const dset_descriptions[WEFT_D_COUNT] = {
+    [WEFT_D_PAYLOAD] = "record payloads, each padded to 8 bytes "
+                       "(docs/encoding.md)",
+    [WEFT_D_EVENTS] = "event records {t, schema, size}, per thread stream "
+                      "(see /segments)",
+    [WEFT_D_SEGMENTS] = "record and payload ranges of each (epoch, rank, "
+                        "thread)",
+    [WEFT_D_STRINGS] = "text heap of /names and /ranks",
+    [WEFT_D_NAMES] = "interned names per rank",
+    [WEFT_D_SCHEMA_FIELDS] = "fields of the schemas",
+    [WEFT_D_SCHEMAS] = "record schemas per rank (ids >= 16)",
+    [WEFT_D_ACTIONS] = "one row per action: timeline start/end, elapsed, "
+                       "status",
+    [WEFT_D_FLUSHES] = "one row per (epoch, rank): clock offset to rank 0",
+};
+
+static int attr_write(hid_t obj, const char *name, hid_t type, hsize_t n,
+                      const void *v) {
+  hid_t sp = n ? H5Screate_simple(1, &n, NULL) : H5Screate(H5S_SCALAR);
+  hid_t a =
+      sp >= 0 ? H5Acreate2(obj, name, type, sp, H5P_DEFAULT, H5P_DEFAULT) : -1;
+  int ok = a >= 0 && H5Awrite(a, type, v) >= 0;
+  if (a >= 0)
+    H5Aclose(a);
+  if (sp >= 0)
+    H5Sclose(sp);
+  return ok ? 0 : -1;
+}
+
+/* A fixed-length string attribute exactly as long as its value (h5dump
+ * then shows no padding; h5py gives bytes). */
+static int attr_string(hid_t obj, const char *name, const char *v) {
+  size_t n = strlen(v);
+  hid_t t = H5Tcopy(H5T_C_S1);
+  int ok = t >= 0 && H5Tset_size(t, n ? n : 1) >= 0 &&
+           H5Tset_strpad(t, H5T_STR_NULLPAD) >= 0 &&
+           attr_write(obj, name, t, 0, n ? v : "") == 0;
+  if (t >= 0)
+    H5Tclose(t);
+  return ok ? 0 : -1;
+}
+
+static hid_t create_dset(weft__writer *w, weft__dset d) {
+  hsize_t zero = 0, unlimited = H5S_UNLIMITED, chunk = chunk_rows(d);
+  hid_t sp = H5Screate_simple(1, &zero, &unlimited);
+  hid_t dcpl = H5Pcreate(H5P_DATASET_CREATE);
+  hid_t ds = -1;
+  if (sp >= 0 && dcpl >= 0 && H5Pset_chunk(dcpl, 1, &chunk) >= 0 &&
+      H5Pset_fill_time(dcpl, H5D_FILL_TIME_NEVER) >= 0)
+    ds = H5Dcreate2(w->file, weft__dset_name(d), w->types.row[d], sp,
+                    H5P_DEFAULT, dcpl, H5P_DEFAULT);
+  if (ds >= 0 && attr_string(ds, "description", dset_descriptions[d]) < 0) {
+    H5Dclose(ds);
+    ds = -1;
+  }
+  if (dcpl >= 0)
+    H5Pclose(dcpl);
+  if (sp >= 0)
+    H5Sclose(sp);
+  return ds;
+}
+
+static hid_t create_ranks(weft__writer *w) {
+  hsize_t n = (hsize_t)w->size;
+  hid_t sp = H5Screate_simple(1, &n, NULL);
+  hid_t dcpl = H5Pcreate(H5P_DATASET_CREATE);
+  hid_t ds = -1;
+  if (sp >= 0 && dcpl >= 0 && H5Pset_fill_time(dcpl, H5D_FILL_TIME_NEVER) >= 0)
+    ds = H5Dcreate2(w->file, "ranks", w->types.rank_row, sp, H5P_DEFAULT, dcpl,
+                    H5P_DEFAULT);
+  if (ds >= 0 &&
+      attr_string(ds, "description",
+                  "one row per rank: host, pid, MPI library, command "
+                  "line, Slurm context") < 0) {
+    H5Dclose(ds);
+    ds = -1;
+  }
+  if (dcpl >= 0)
+    H5Pclose(dcpl);
+  if (sp >= 0)
+    H5Sclose(sp);
+  return ds;
+}
+
+static int root_attributes(weft__writer *w) {
+  struct {
+    int64_t mono, wall;
+    char clock[16];
+  } t0;
+  memset(&t0, 0, sizeof t0);
+  if (w->rank == 0) {
+    weft__clock_anchor a = weft__clock_anchor_now();
+    t0.mono = a.mono_ns + w->skew_ns;
+    t0.wall = a.wall_ns;
+    strncpy(t0.clock, weft_clock_name(), sizeof t0.clock - 1);
+  }
+  if (PMPI_Bcast(&t0, (int)sizeof t0, MPI_BYTE, 0, w->comm) != MPI_SUCCESS)
+    return weft__error(WEFT_EMPI, "MPI_Bcast of the timeline anchor");
+  w->timeline_mono_ns = t0.mono;
+  w->timeline_wall_ns = t0.wall;
+
+  char writer[64];
+  unsigned maj, min, rel;
+  H5get_libversion(&maj, &min, &rel);
+  snprintf(writer, sizeof writer, "libweft-mpi %s (HDF5 %u.%u.%u)",
+           weft_version_string(), maj, min, rel);
+  uint32_t version[2] = {WEFT_FORMAT_MAJOR, WEFT_FORMAT_MINOR};
+  uint32_t size = (uint32_t)w->size;
+  uint8_t actions = (uint8_t)w->actions_on, state = 0;
+  weft__committed zero;
+  memset(&zero, 0, sizeof zero);
+  hid_t f = w->file;
+  if (attr_string(f, "format", WEFT_FORMAT_NAME) < 0 ||
+      attr_write(f, "format_version", H5T_STD_U32LE, 2, version) < 0 ||
+      attr_string(f, "writer", writer) < 0 ||
+      attr_write(f, "mpi_size", H5T_STD_U32LE, 0, &size) < 0 ||
+      attr_string(f, "time_unit", "ns") < 0 ||
+      attr_string(f, "clock", t0.clock) < 0 ||
+      attr_string(f, "payload_encoding", "weft-record-1") < 0 ||
+      attr_write(f, "timeline_mono_ns", H5T_STD_I64LE, 0, &t0.mono) < 0 ||
+      attr_write(f, "timeline_wall_ns", H5T_STD_I64LE, 0, &t0.wall) < 0 ||
+      attr_write(f, "actions_table", H5T_STD_U8LE, 0, &actions) < 0 ||
+      attr_write(f, "state", w->types.state, 0, &state) < 0 ||
+      attr_write(f, "committed", w->types.committed, 0, &zero) < 0)
+    return weft__h5_error("writing the root attributes");
+  return WEFT_OK;
+}
+
+int weft__file_create(weft__writer *w) {
+  w->file = -1;
+  w->ranks = -1;
+  w->dxpl = -1;
+  w->types = (weft__h5types){.kind = -1,
+                             .status = -1,
+                             .ftype = -1,
+                             .state = -1,
+                             .rank_row = -1,
+                             .committed = -1};
+  for (int d = 0; d < WEFT_D_COUNT; d++)
+    w->types.row[d] = -1;
+  for (int d = 0; d < WEFT_D_COUNT; d++) {
+    w->dset[d] = -1;
+    w->extent[d] = 0;
+  }
+  int local = WEFT_OK;
+  hid_t fapl = H5Pcreate(H5P_FILE_ACCESS);
+  if (fapl < 0 || H5Pset_fapl_mpio(fapl, w->comm, MPI_INFO_NULL) < 0 ||
+      H5Pset_coll_metadata_write(fapl, 1) < 0 ||
+      H5Pset_all_coll_metadata_ops(fapl, 1) < 0)
+    local = weft__h5_error("setting up the MPI-IO file access");
+  /* H5Fcreate is collective; it fails on every rank or on none. */
+  if (local == WEFT_OK) {
+    w->file = H5Fcreate(w->path, H5F_ACC_TRUNC, H5P_DEFAULT, fapl);
+    if (w->file < 0)
+      local = weft__h5_error("H5Fcreate");
+  }
+  if (fapl >= 0)
+    H5Pclose(fapl);
+  int rc = weft__agree(w->comm, local);
+  if (rc < 0)
+    return rc;
+
+  w->dxpl = H5Pcreate(H5P_DATASET_XFER);
+  if (w->dxpl < 0 || H5Pset_dxpl_mpio(w->dxpl, H5FD_MPIO_COLLECTIVE) < 0)
+    local = weft__h5_error("setting up collective transfers");
+  if (local == WEFT_OK && weft__h5types_create(&w->types, w->file) < 0)
+    local = weft__h5_error("creating the datatypes");
+  for (int d = 0; local == WEFT_OK && d < WEFT_D_COUNT; d++)
+    if ((w->dset[d] = create_dset(w, (weft__dset)d)) < 0)
+      local = weft__h5_error("creating a dataset");
+  if (local == WEFT_OK && (w->ranks = create_ranks(w)) < 0)
+    local = weft__h5_error("creating /ranks");
+  if (local == WEFT_OK)
+    local = root_attributes(w);
+  return weft__agree(w->comm, local);
+}
+
+int weft__file_commit(weft__writer *w, const weft__committed *c) {
+  int local = WEFT_OK;
+  hid_t a = H5Aopen(w->file, "committed", H5P_DEFAULT);
+  if (a < 0 || H5Awrite(a, w->types.committed, c) < 0)
+    local = weft__h5_error("writing the committed counters");
+  if (a >= 0)
+    H5Aclose(a);
+  int rc = weft__agree(w->comm, local);
+  if (rc < 0)
+    return rc;
+  /* The durability point: metadata, truncate and MPI_File_sync. */
+  if (H5Fflush(w->file, H5F_SCOPE_GLOBAL) < 0)
+    local = weft__h5_io_error("H5Fflush");
+  return weft__agree(w->comm, local);
+}
+
+int weft__file_close(weft__writer *w, int closed) {
+  int local = WEFT_OK;
+  if (closed && w->file >= 0) {
+    uint8_t state = 1;
+    hid_t a = H5Aopen(w->file, "state", H5P_DEFAULT);
+    if (a < 0 || H5Awrite(a, w->types.state, &state) < 0)
+      local = weft__h5_error("writing the state attribute");
+    if (a >= 0)
+      H5Aclose(a);
+  }
+  for (int d = 0; d < WEFT_D_COUNT; d++)
+    if (w->dset[d] >= 0) {
+      H5Dclose(w->dset[d]);
+      w->dset[d] = -1;
+    }
+  if (w->ranks >= 0) {
+    H5Dclose(w->ranks);
+    w->ranks = -1;
+  }
+  weft__h5types_close(&w->types);
+  if (w->dxpl >= 0) {
+    H5Pclose(w->dxpl);
+    w->dxpl = -1;
+  }
+  if (w->file >= 0) {
+    if (H5Fclose(w->file) < 0 && local == WEFT_OK)
+      local = weft__h5_error("H5Fclose");
+    w->file = -1;
+  }
+  return weft__agree(w->comm, local);
+}

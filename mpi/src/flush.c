@@ -1,0 +1,411 @@
+/*
+ * flush.c - one epoch of the collective writer (parallel-hdf5.md section 8,
+ * docs/format.md section 8).
+ *
+ *   1. snapshot the buffers (weft__pending_collect) and sample the clock;
+ *   2. split the records into /events headers and /payload bytes, build the
+ *      segment, name, schema and action rows (all staged locally);
+ *   3. MPI_Exscan / MPI_Allreduce of the row counts: each rank's offsets
+ *      and the totals; no event data ever leaves its rank except through
+ *      the collective MPI-IO write;
+ *   4. rank 0 checks that the file has room (space_probe.c);
+ *      per dataset with a non-zero total: extend once, one collective
+ *      hyperslab write (heaps before the tables that index them);
+ *   5. rewrite /ranks, write the `committed` attribute, H5Fflush.
+ * The ranks agree after every collective step.  Only when every step
+ * succeeded on every rank is the snapshot released and the writer's state
+ * (committed counts, names and schemas written, clock samples, open
+ * actions) advanced; otherwise the snapshot is abandoned to libweft, which
+ * returns it at the next collect, and the next flush overwrites the
+ * uncommitted rows.
+ */
+#include "writer.h"
+
+#include <stdlib.h>
+#include <string.h>
+
+/* start_event values of actions started in this epoch are local record
+ * indexes marked with this bit until the rank's file offset is known. */
+#define LOCAL_ROW (UINT64_C(1) << 63)
+
+typedef struct epoch {
+  weft__pending p;
+  int collected;
+  weft__clock_sample now;
+  weft__action_state work;
+  uint64_t n[WEFT_D_COUNT];
+  uint64_t off[WEFT_D_COUNT];
+  uint64_t tot[WEFT_D_COUNT];
+  uint64_t rank_strings_at; /* local offset of rank strings in /strings */
+  uint32_t names_upto;      /* names below this id are staged */
+  uint32_t schemas_upto;    /* schemas below this id are staged */
+} epoch;
+
+static int reserve(weft__bytes *b, size_t n) {
+  if (b->cap >= n)
+    return WEFT_OK;
+  unsigned char *p = realloc(b->p, n);
+  if (!p)
+    return weft__error(WEFT_ENOMEM, "flush staging (%zu bytes)", n);
+  b->p = p;
+  b->cap = n;
+  return WEFT_OK;
+}
+
+/* Split one thread's records into headers and padded payloads. */
+static void split(const weft__writer *w, const unsigned char *data, size_t len,
+                  weft__bytes *ev, weft__bytes *pay, weft__segment_row *seg) {
+  size_t off = 0;
+  while (off + sizeof(weft_rec) <= len) {
+    weft_rec h;
+    memcpy(&h, data + off, sizeof h);
+    size_t padded = WEFT_REC_PAD(h.size);
+    h.t += w->skew_ns;
+    memcpy(ev->p + ev->len, &h, sizeof h);
+    ev->len += sizeof h;
+    memcpy(pay->p + pay->len, data + off + sizeof h, padded);
+    pay->len += padded;
+    if (seg->event_count == 0)
+      seg->t_first = h.t;
+    seg->t_last = h.t;
+    seg->event_count++;
+    seg->payload_bytes += padded;
+    off += sizeof h + padded;
+  }
+}
+
+/* Stage the records of every thread, thread by thread. */
+static int stage_records(weft__writer *w, epoch *e) {
+  weft__bytes *ev = &w->stage[WEFT_D_EVENTS], *pay = &w->stage[WEFT_D_PAYLOAD];
+  weft__bytes *segs = &w->stage[WEFT_D_SEGMENTS];
+  int rc = reserve(ev, e->p.bytes) < 0 || reserve(pay, e->p.bytes) < 0
+               ? WEFT_ENOMEM
+               : WEFT_OK;
+  if (rc < 0)
+    return rc;
+  uint32_t nthreads = weft__thread_count();
+  for (size_t i = 0; i < e->p.n; i++)
+    if (e->p.spans[i].thread >= nthreads)
+      nthreads = e->p.spans[i].thread + 1;
+  /* Spans of one thread come in order; visit them thread by thread so that
+   * each (epoch, rank, thread) is one segment. */
+  for (uint32_t t = 0; t < nthreads; t++) {
+    weft__segment_row seg;
+    memset(&seg, 0, sizeof seg);
+    seg.event_start = ev->len / sizeof(weft_rec);
+    seg.payload_start = pay->len;
+    for (size_t i = 0; i < e->p.n; i++) {
+      const weft__span *s = &e->p.spans[i];
+      if (s->thread != t || s->len == 0)
+        continue;
+      uint64_t first = ev->len / sizeof(weft_rec);
+      split(w, s->data, s->len, ev, pay, &seg);
+      if (w->actions_on &&
+          (rc = weft__actions_feed(w, &e->work, &e->now, t, s->data, s->len,
+                                   first | LOCAL_ROW,
+                                   &w->stage[WEFT_D_ACTIONS])) < 0)
+        return rc;
+    }
+    if (seg.event_count == 0)
+      continue;
+    weft__thread_info info;
+    seg.epoch = (uint32_t)w->committed.epochs;
+    seg.rank = (uint32_t)w->rank;
+    seg.thread = t;
+    seg.os_tid =
+        weft__thread_info_get(t, &info) == WEFT_OK ? (uint32_t)info.os_tid : 0;
+    if (!weft__bytes_push(segs, &seg, sizeof seg))
+      return weft__error(WEFT_ENOMEM, "flush staging");
+  }
+  return WEFT_OK;
+}
+
+/* Stage names and schemas interned since the last committed flush, and
+ * this rank's metadata strings the first time. */
+static int stage_dictionary(weft__writer *w, epoch *e) {
+  weft__bytes *str = &w->stage[WEFT_D_STRINGS];
+  if (!w->meta_done) {
+    e->rank_strings_at = str->len;
+    if (w->rank_strings.len &&
+        !weft__bytes_push(str, w->rank_strings.p, w->rank_strings.len))
+      return weft__error(WEFT_ENOMEM, "flush staging");
+  }
+  /* Read after the snapshot: every name and schema its records use was
+   * interned before they were logged. */
+  uint32_t names = weft__name_count();
+  e->names_upto = names;
+  for (uint32_t id = w->names_done ? w->names_done : 1; id < names; id++) {
+    uint32_t len = 0;
+    const char *s = weft__name_get(id, &len);
+    if (!s)
+      return weft__error(WEFT_EFORMAT, "name %u is not published", id);
+    weft__name_row r = {
+        .off = str->len, .len = len, .rank = (uint32_t)w->rank, .id = id};
+    if ((len && !weft__bytes_push(str, s, len)) ||
+        !weft__bytes_push(&w->stage[WEFT_D_NAMES], &r, sizeof r))
+      return weft__error(WEFT_ENOMEM, "flush staging");
+  }
+  uint32_t schemas = weft__schema_count();
+  e->schemas_upto = schemas;
+  weft__bytes *fields = &w->stage[WEFT_D_SCHEMA_FIELDS];
+  for (uint32_t id = w->schemas_done > WEFT_SCHEMA_FIRST_USER
+                         ? w->schemas_done
+                         : WEFT_SCHEMA_FIRST_USER;
+       id < schemas; id++) {
+    const weft__schema *s = weft__schema_get(id);
+    if (!s)
+      return weft__error(WEFT_EFORMAT, "schema %u is not published", id);
+    weft__schema_row r;
+    memset(&r, 0, sizeof r);
+    r.fields_off = fields->len / sizeof(weft__field_row);
+    r.rank = (uint32_t)w->rank;
+    r.id = id;
+    r.type_name = s->type_name;
+    r.nfields = s->nfields;
+    r.kind = s->kind;
+    r.fixed_size = s->fixed_size;
+    for (uint16_t i = 0; i < s->nfields; i++) {
+      weft__field_row f = {.name = s->names[i], .type = s->types[i]};
+      if (!weft__bytes_push(fields, &f, sizeof f))
+        return weft__error(WEFT_ENOMEM, "flush staging");
+    }
+    if (!weft__bytes_push(&w->stage[WEFT_D_SCHEMAS], &r, sizeof r))
+      return weft__error(WEFT_ENOMEM, "flush staging");
+  }
+  return WEFT_OK;
+}
+
+static int stage_flush_row(weft__writer *w, epoch *e) {
+  weft_stats st;
+  memset(&st, 0, sizeof st);
+  weft_stats_get(&st);
+  weft__flush_row r = {
+      .sample_mono_ns = e->now.mono_ns,
+      .offset_ns = e->now.offset_ns,
+      .error_ns = e->now.error_ns,
+      .sample_wall_ns = e->now.wall_ns,
+      .events = w->stage[WEFT_D_EVENTS].len / sizeof(weft_rec),
+      .payload_bytes = w->stage[WEFT_D_PAYLOAD].len,
+      .dropped = st.dropped,
+      .epoch = (uint32_t)w->committed.epochs,
+      .rank = (uint32_t)w->rank,
+  };
+  if (!weft__bytes_push(&w->stage[WEFT_D_FLUSHES], &r, sizeof r))
+    return weft__error(WEFT_ENOMEM, "flush staging");
+  return WEFT_OK;
+}
+
+static uint64_t committed_of(const weft__committed *c, weft__dset d) {
+  switch (d) {
+  case WEFT_D_PAYLOAD:
+    return c->payload;
+  case WEFT_D_EVENTS:
+    return c->events;
+  case WEFT_D_SEGMENTS:
+    return c->segments;
+  case WEFT_D_STRINGS:
+    return c->strings;
+  case WEFT_D_NAMES:
+    return c->names;
+  case WEFT_D_SCHEMA_FIELDS:
+    return c->schema_fields;
+  case WEFT_D_SCHEMAS:
+    return c->schemas;
+  case WEFT_D_ACTIONS:
+    return c->actions;
+  default:
+    return c->flushes;
+  }
+}
+
+static void add_committed(weft__committed *c, const uint64_t *tot) {
+  c->payload += tot[WEFT_D_PAYLOAD];
+  c->events += tot[WEFT_D_EVENTS];
+  c->segments += tot[WEFT_D_SEGMENTS];
+  c->strings += tot[WEFT_D_STRINGS];
+  c->names += tot[WEFT_D_NAMES];
+  c->schema_fields += tot[WEFT_D_SCHEMA_FIELDS];
+  c->schemas += tot[WEFT_D_SCHEMAS];
+  c->actions += tot[WEFT_D_ACTIONS];
+  c->flushes += tot[WEFT_D_FLUSHES];
+  c->epochs++;
+}
+
+static uint64_t row_base(const weft__writer *w, const epoch *e, weft__dset d) {
+  return committed_of(&w->committed, d) + e->off[d];
+}
+
+/* Turn the rows' local offsets into file offsets. */
+static void rebase(weft__writer *w, epoch *e) {
+  weft__segment_row *seg = (void *)w->stage[WEFT_D_SEGMENTS].p;
+  for (uint64_t i = 0; i < e->n[WEFT_D_SEGMENTS]; i++) {
+    seg[i].event_start += row_base(w, e, WEFT_D_EVENTS);
+    seg[i].payload_start += row_base(w, e, WEFT_D_PAYLOAD);
+  }
+  weft__name_row *nm = (void *)w->stage[WEFT_D_NAMES].p;
+  for (uint64_t i = 0; i < e->n[WEFT_D_NAMES]; i++)
+    nm[i].off += row_base(w, e, WEFT_D_STRINGS);
+  weft__schema_row *sc = (void *)w->stage[WEFT_D_SCHEMAS].p;
+  for (uint64_t i = 0; i < e->n[WEFT_D_SCHEMAS]; i++)
+    sc[i].fields_off += row_base(w, e, WEFT_D_SCHEMA_FIELDS);
+  uint64_t ev = row_base(w, e, WEFT_D_EVENTS);
+  weft__action_row *ac = (void *)w->stage[WEFT_D_ACTIONS].p;
+  for (uint64_t i = 0; i < e->n[WEFT_D_ACTIONS]; i++)
+    if (ac[i].start_event & LOCAL_ROW)
+      ac[i].start_event = (ac[i].start_event & ~LOCAL_ROW) + ev;
+  for (uint32_t t = 0; t < e->work.nthreads; t++)
+    for (uint32_t i = 0; i < e->work.threads[t].n; i++) {
+      weft__open_action *a = &e->work.threads[t].a[i];
+      if (a->start_event & LOCAL_ROW)
+        a->start_event = (a->start_event & ~LOCAL_ROW) + ev;
+    }
+}
+
+/* Collective: every rank writes its own row of /ranks. */
+static int write_rank_row(weft__writer *w, const epoch *e) {
+  weft__rank_row r = w->rank_row;
+  r.threads = weft__thread_count();
+  if (!w->meta_done) {
+    uint64_t at = row_base(w, e, WEFT_D_STRINGS) + e->rank_strings_at;
+    r.cmdline_off += at;
+    r.mpi_library_off += at;
+    r.nodelist_off += at;
+  }
+  int local = WEFT_OK;
+  hid_t fspace = H5Dget_space(w->ranks);
+  hsize_t start = (hsize_t)w->rank, one = 1;
+  hid_t mspace = H5Screate_simple(1, &one, NULL);
+  if (fspace < 0 || mspace < 0 ||
+      H5Sselect_hyperslab(fspace, H5S_SELECT_SET, &start, NULL, &one, NULL) < 0)
+    local = weft__h5_error("selecting the /ranks row");
+  if (local < 0 && fspace >= 0 && mspace >= 0) {
+    H5Sselect_none(fspace);
+    H5Sselect_none(mspace);
+  }
+  if (fspace >= 0 && mspace >= 0 &&
+      H5Dwrite(w->ranks, w->types.rank_row, mspace, fspace, w->dxpl, &r) < 0 &&
+      local == WEFT_OK)
+    local = weft__error(WEFT_EIO, "writing /ranks failed");
+  if (mspace >= 0)
+    H5Sclose(mspace);
+  if (fspace >= 0)
+    H5Sclose(fspace);
+  int rc = weft__agree(w->comm, local);
+  if (rc == WEFT_OK && !w->meta_done) {
+    /* Keep the file offsets for the rewrites of later flushes. */
+    w->rank_row.cmdline_off = r.cmdline_off;
+    w->rank_row.mpi_library_off = r.mpi_library_off;
+    w->rank_row.nodelist_off = r.nodelist_off;
+  }
+  return rc;
+}
+
+static int write_all(weft__writer *w, epoch *e) {
+  for (int d = 0; d < WEFT_D_COUNT; d++) {
+    if (e->tot[d] == 0)
+      continue; /* every rank knows the total: all skip together */
+    int rc = weft__append(w, (weft__dset)d, committed_of(&w->committed, d),
+                          e->off[d], e->n[d], e->tot[d], w->stage[d].p);
+    if (rc < 0)
+      return rc;
+  }
+  return write_rank_row(w, e);
+}
+
+static int stage_all(weft__writer *w, epoch *e, int final) {
+  int rc = WEFT_OK;
+  if (w->actions_on)
+    rc = weft__actions_copy(&e->work, &w->actions);
+  if (rc == WEFT_OK)
+    rc = stage_dictionary(w, e);
+  if (rc == WEFT_OK && e->collected)
+    rc = stage_records(w, e);
+  if (rc == WEFT_OK && final && w->actions_on)
+    rc = weft__actions_unfinished(w, &e->work, &e->now,
+                                  &w->stage[WEFT_D_ACTIONS]);
+  if (rc == WEFT_OK)
+    rc = stage_flush_row(w, e);
+  return rc;
+}
+
+static int exchange_counts(weft__writer *w, epoch *e) {
+  for (int d = 0; d < WEFT_D_COUNT; d++)
+    e->n[d] = w->stage[d].len / weft__dset_elem_size((weft__dset)d);
+  if (PMPI_Exscan(e->n, e->off, WEFT_D_COUNT, MPI_UINT64_T, MPI_SUM, w->comm) !=
+          MPI_SUCCESS ||
+      PMPI_Allreduce(e->n, e->tot, WEFT_D_COUNT, MPI_UINT64_T, MPI_SUM,
+                     w->comm) != MPI_SUCCESS)
+    return weft__error(WEFT_EMPI, "exchanging the row counts failed");
+  if (w->rank == 0) /* MPI_Exscan leaves rank 0's result undefined */
+    memset(e->off, 0, sizeof e->off);
+  return WEFT_OK;
+}
+
+static int keep_sample(weft__writer *w, const weft__clock_sample *s) {
+  if (w->nsamples == w->samples_cap) {
+    size_t cap = w->samples_cap ? w->samples_cap * 2 : 64;
+    weft__clock_sample *p = realloc(w->samples, cap * sizeof *p);
+    if (!p)
+      return weft__error(WEFT_ENOMEM, "clock samples");
+    w->samples = p;
+    w->samples_cap = cap;
+  }
+  w->samples[w->nsamples++] = *s;
+  return WEFT_OK;
+}
+
+int weft__flush(weft__writer *w, int final) {
+  epoch e;
+  memset(&e, 0, sizeof e);
+  for (int d = 0; d < WEFT_D_COUNT; d++)
+    w->stage[d].len = 0;
+
+  int local = weft__pending_collect(&e.p);
+  e.collected = local == WEFT_OK;
+  if (local == WEFT_ECAPTURE)
+    local = WEFT_OK; /* a capture takes the events: nothing to write */
+  int rc = weft__clock_sync(w, &e.now);
+  if (local == WEFT_OK)
+    local = rc;
+  /* Reserve the sample slot now so that keeping it cannot fail later. */
+  if (local == WEFT_OK && (local = keep_sample(w, &e.now)) == WEFT_OK)
+    w->nsamples--;
+  if (local == WEFT_OK)
+    local = stage_all(w, &e, final);
+  rc = weft__agree(w->comm, local);
+  if (rc == WEFT_OK)
+    rc = weft__agree(w->comm, exchange_counts(w, &e));
+  if (rc == WEFT_OK) {
+    uint64_t bytes = (uint64_t)w->size * sizeof(weft__rank_row);
+    for (int d = 0; d < WEFT_D_COUNT; d++)
+      bytes += e.tot[d] * weft__dset_elem_size((weft__dset)d);
+    rc = weft__space_probe(w, bytes);
+  }
+  if (rc == WEFT_OK) {
+    rebase(w, &e);
+    rc = write_all(w, &e);
+  }
+  weft__committed next = w->committed;
+  add_committed(&next, e.tot);
+  if (rc == WEFT_OK)
+    rc = weft__file_commit(w, &next);
+
+  if (rc == WEFT_OK) {
+    if (e.collected)
+      weft__pending_release(&e.p);
+    w->committed = next;
+    w->names_done = e.names_upto;
+    w->schemas_done = e.schemas_upto;
+    w->samples[w->nsamples++] = e.now;
+    w->meta_done = 1;
+    weft__action_state old = w->actions;
+    w->actions = e.work;
+    e.work = old;
+  } else {
+    if (e.collected)
+      weft__pending_abandon(&e.p);
+    w->committed.failed_flushes++;
+  }
+  weft__actions_free(&e.work);
+  return rc;
+}

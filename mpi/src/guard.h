@@ -1,0 +1,38 @@
+/*
+ * guard.h - what libweft-pmpi must know about libweft-mpi's own MPI use.
+ *
+ * libweft-pmpi records the application's MPI calls.  The MPI traffic of
+ * libweft-mpi itself is never recorded: its own calls go to PMPI_*
+ * directly, but HDF5, which it drives during weft_mpi_init, _flush and
+ * _finalize, calls the MPI_* names.  So libweft-mpi marks the calling
+ * thread as "inside Weft" for as long as it drives HDF5, and the PMPI
+ * wrappers pass every call made on that thread straight through.
+ *
+ * The mark is a per-thread depth (it nests), so that libweft-pmpi can set
+ * it as well around the weft_mpi_* calls it makes itself.
+ */
+#ifndef WEFT_MPI_GUARD_H
+#define WEFT_MPI_GUARD_H
+
+#include "weft_int.h"
+
+/* Enter / leave a region whose MPI calls belong to Weft (they nest). */
+WEFT_INTERNAL void weft__mpi_guard_enter(void);
+WEFT_INTERNAL void weft__mpi_guard_leave(void);
+/* 1 when the calling thread is inside such a region. */
+WEFT_INTERNAL int weft__mpi_guarded(void);
+
+/* A function libweft-pmpi registers so that it can finish the job-wide
+ * action it opened (see docs/causality.md) before weft_mpi_finalize writes
+ * the last events; weft_mpi_finalize calls weft__mpi_before_finalize()
+ * first.  NULL unregisters. */
+typedef void (*weft__mpi_finalize_hook)(void);
+WEFT_INTERNAL void weft__mpi_finalize_hook_set(weft__mpi_finalize_hook fn);
+WEFT_INTERNAL void weft__mpi_before_finalize(void);
+
+/* The trace mode for an MPI call made now by the calling thread:
+ * WEFT_MPI_TRACE_OFF inside a guarded region, else weft_mpi_trace_get()
+ * (trace_mode.c). */
+WEFT_INTERNAL int weft__mpi_trace_now(void);
+
+#endif /* WEFT_MPI_GUARD_H */

@@ -1,0 +1,179 @@
+/*
+ * weft_mpi.c - the public API of libweft-mpi (weft_mpi.h): the life cycle
+ * of the writer.  The work is in flush.c; this file checks the
+ * preconditions, reads the environment and cleans up after failures.
+ */
+#include "weft_mpi.h"
+#include "guard.h"
+#include "writer.h"
+
+#include <stdlib.h>
+#include <string.h>
+#include <unistd.h>
+
+static weft__writer *writer;
+
+static int env_int(const char *name, int def, int min, int max, int *out) {
+  const char *v = getenv(name);
+  *out = def;
+  if (!v || !*v)
+    return WEFT_OK;
+  char *end;
+  long x = strtol(v, &end, 10);
+  if (*end || x < min || x > max)
+    return weft__error(WEFT_EINVAL,
+                       "%s=\"%s\": expected an integer in "
+                       "[%d, %d]",
+                       name, v, min, max);
+  *out = (int)x;
+  return WEFT_OK;
+}
+
+static int read_env(weft__writer *w) {
+  int rc = env_int("WEFT_ACTIONS", 1, 0, 1, &w->actions_on);
+  if (rc == WEFT_OK)
+    rc = env_int("WEFT_CLOCK_SAMPLES", 8, 1, 1000, &w->clock_samples);
+  if (rc == WEFT_OK)
+    rc = weft__clock_skew_from_env(w->rank, &w->skew_ns);
+  return rc;
+}
+
+static void writer_free(weft__writer *w) {
+  for (int d = 0; d < WEFT_D_COUNT; d++)
+    weft__bytes_free(&w->stage[d]);
+  weft__bytes_free(&w->rank_strings);
+  weft__actions_free(&w->actions);
+  free(w->samples);
+  free(w->path);
+  if (w->comm != MPI_COMM_NULL)
+    PMPI_Comm_free(&w->comm);
+  free(w);
+}
+
+/* Local checks that need no other rank. */
+static int preconditions(MPI_Comm comm) {
+  int inited = 0, finalized = 0;
+  PMPI_Initialized(&inited);
+  PMPI_Finalized(&finalized);
+  if (!inited)
+    return weft__error(WEFT_EMPI, "MPI is not initialised: call MPI_Init "
+                                  "before weft_mpi_init");
+  if (finalized)
+    return weft__error(WEFT_EMPI, "MPI is already finalised");
+  if (comm == MPI_COMM_NULL)
+    return weft__error(WEFT_EINVAL, "communicator is MPI_COMM_NULL");
+  if (writer)
+    return weft__error(WEFT_EINIT, "weft_mpi_init was already called");
+  return WEFT_OK;
+}
+
+static int start(weft__writer *w, const char *path) {
+  int local = read_env(w);
+  if (local == WEFT_OK && !weft_is_initialized()) {
+    weft_options o;
+    weft_options_init(&o);
+    local = weft_options_from_env(&o);
+    if (local == WEFT_OK && (local = weft_init(&o)) == WEFT_OK)
+      w->owns_weft = 1;
+  }
+  int rc = weft__agree(w->comm, local);
+  if (rc < 0)
+    return rc;
+  int created = 0;
+  if ((rc = weft__output_path(w->comm, path, &w->path, &created)) < 0)
+    return rc;
+  rc = weft__agree(w->comm, weft__rank_info(w));
+  if (rc == WEFT_OK)
+    rc = weft__file_create(w);
+  if (rc == WEFT_OK)
+    rc = weft__flush(w, 0); /* epoch 0: metadata, first clock sample */
+  if (rc < 0) {
+    char why[512];
+    strncpy(why, weft__errmsg_detail(), sizeof why - 1);
+    why[sizeof why - 1] = '\0';
+    if (w->file >= 0)
+      weft__file_close(w, 0);
+    if (w->rank == 0 && created)
+      unlink(w->path); /* leave no half-made log behind */
+    weft__error(rc, "%s", why);
+  }
+  return rc;
+}
+
+int weft_mpi_init(MPI_Comm comm, const char *path) {
+  int rc = preconditions(comm);
+  if (rc < 0)
+    return rc;
+  weft__writer *w = calloc(1, sizeof *w);
+  if (!w)
+    return weft__error(WEFT_ENOMEM, "weft_mpi_init");
+  w->comm = MPI_COMM_NULL;
+  w->file = -1;
+  /* A private communicator: our messages never match the application's,
+   * and MPI errors come back as codes instead of aborting the job. */
+  if (PMPI_Comm_dup(comm, &w->comm) != MPI_SUCCESS) {
+    free(w);
+    return weft__error(WEFT_EMPI, "MPI_Comm_dup failed");
+  }
+  PMPI_Comm_set_errhandler(w->comm, MPI_ERRORS_RETURN);
+  PMPI_Comm_rank(w->comm, &w->rank);
+  PMPI_Comm_size(w->comm, &w->size);
+
+  weft__h5_quiet q;
+  weft__mpi_guard_enter(); /* HDF5's MPI calls are not the application's */
+  weft__h5_quiet_begin(&q);
+  rc = start(w, path);
+  weft__h5_quiet_end(&q);
+  weft__mpi_guard_leave();
+  if (rc < 0) {
+    if (w->owns_weft)
+      weft_shutdown();
+    writer_free(w);
+    return rc;
+  }
+  writer = w;
+  return WEFT_OK;
+}
+
+int weft_mpi_flush(void) {
+  if (!writer)
+    return weft__error(WEFT_ENOTINIT, "weft_mpi_init has not been called");
+  weft__h5_quiet q;
+  weft__mpi_guard_enter();
+  weft__h5_quiet_begin(&q);
+  int rc = weft__flush(writer, 0);
+  weft__h5_quiet_end(&q);
+  weft__mpi_guard_leave();
+  return rc;
+}
+
+int weft_mpi_finalize(void) {
+  if (!writer)
+    return weft__error(WEFT_ENOTINIT, "weft_mpi_init has not been called");
+  weft__writer *w = writer;
+  /* libweft-pmpi finishes the job-wide action it opened (guard.h). */
+  weft__mpi_before_finalize();
+  weft__h5_quiet q;
+  weft__mpi_guard_enter();
+  weft__h5_quiet_begin(&q);
+  int rc = weft__flush(w, 1);
+  char why[512] = "";
+  if (rc < 0)
+    strncpy(why, weft__errmsg_detail(), sizeof why - 1);
+  int crc = weft__file_close(w, rc == WEFT_OK);
+  weft__h5_quiet_end(&q);
+  weft__mpi_guard_leave();
+  if (rc == WEFT_OK)
+    rc = crc;
+  else
+    weft__error(rc, "%s", why);
+  /* Shut libweft down only if we started it and everything was written:
+   * otherwise its buffers still hold the events. */
+  if (rc == WEFT_OK && w->owns_weft)
+    weft_shutdown();
+  writer = NULL;
+  writer_free(w);
+  return rc;
+}
+
+const char *weft_mpi_path(void) { return writer ? writer->path : NULL; }

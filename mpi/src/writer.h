@@ -1,0 +1,185 @@
+/*
+ * writer.h - the state of libweft-mpi between weft_mpi_init and
+ * weft_mpi_finalize, shared by its source files.
+ */
+#ifndef WEFT_MPI_WRITER_H
+#define WEFT_MPI_WRITER_H
+
+#include "file_layout.h"
+#include "weft_int.h"
+
+#include <mpi.h>
+#include <stddef.h>
+#include <stdint.h>
+
+/* A growable byte array (staging area of one dataset). */
+typedef struct weft__bytes {
+  unsigned char *p;
+  size_t len, cap;
+} weft__bytes;
+
+/* Append n bytes (zeroed when src is NULL); returns the destination or
+ * NULL when out of memory. */
+void *weft__bytes_push(weft__bytes *b, const void *src, size_t n);
+void weft__bytes_free(weft__bytes *b);
+
+/* A clock sample of this rank (see /flushes). */
+typedef struct weft__clock_sample {
+  int64_t mono_ns;
+  int64_t offset_ns;
+  int64_t error_ns;
+  int64_t wall_ns;
+} weft__clock_sample;
+
+/* An open action being tracked for /actions. */
+typedef struct weft__open_action {
+  int64_t t;
+  uint64_t start_event;
+  uint32_t type;
+  uint16_t depth;
+} weft__open_action;
+
+/* Per-thread state of the /actions builder. */
+typedef struct weft__action_stack {
+  weft__open_action *a;
+  uint32_t n, cap;
+  uint32_t root_depth; /* depth of the next start after a CONTINUE */
+  int pending;         /* a CONTINUE awaits its start */
+} weft__action_stack;
+
+typedef struct weft__action_state {
+  weft__action_stack *threads;
+  uint32_t nthreads;
+} weft__action_state;
+
+typedef struct weft__writer {
+  MPI_Comm comm;
+  int rank, size;
+  int owns_weft; /* weft_mpi_init called weft_init */
+  char *path;
+  int actions_on;
+  int clock_samples;
+  int64_t skew_ns; /* WEFT_TEST_CLOCK_SKEW_NS for this rank */
+
+  hid_t file;
+  hid_t dset[WEFT_D_COUNT];
+  hid_t ranks;
+  hid_t dxpl;
+  weft__h5types types;
+  hsize_t extent[WEFT_D_COUNT];
+
+  weft__committed committed;
+  uint32_t names_done;   /* names with ids below this are in the file */
+  uint32_t schemas_done; /* schemas with ids below this are in the file */
+  int meta_done;         /* rank strings are in the file */
+
+  weft__rank_row rank_row;
+  weft__bytes rank_strings; /* cmdline, MPI library, node list */
+
+  weft__clock_sample *samples; /* committed samples of this rank */
+  size_t nsamples, samples_cap;
+  int64_t timeline_mono_ns, timeline_wall_ns; /* rank 0's, broadcast */
+
+  weft__action_state actions; /* committed action stacks */
+  weft__bytes stage[WEFT_D_COUNT];
+} weft__writer;
+
+/* ---- collective agreement (agree.c) ------------------------------------ */
+
+/* Collective.  Combine each rank's local result (0 or a WEFT_E* code with
+ * its weft_errmsg()) into one: when any rank failed, every rank returns
+ * the code of the lowest failed rank and weft_errmsg() reads
+ * "rank R: <its message>". */
+int weft__agree(MPI_Comm comm, int local);
+/* Record an HDF5 failure of `what` as WEFT_EHDF5 with the innermost HDF5
+ * error message. */
+int weft__h5_error(const char *what);
+/* The same as WEFT_EIO: data and flush failures are I/O failures (a full
+ * disk, a quota, a lost file system). */
+int weft__h5_io_error(const char *what);
+/* weft_errmsg() without its "<weft_strerror(code)>: " prefix. */
+const char *weft__errmsg_detail(void);
+
+/* Silence HDF5's automatic error printing while libweft-mpi runs (the
+ * library never prints), restoring the application's handler after. */
+typedef struct weft__h5_quiet {
+  H5E_auto2_t func;
+  void *data;
+} weft__h5_quiet;
+void weft__h5_quiet_begin(weft__h5_quiet *q);
+void weft__h5_quiet_end(const weft__h5_quiet *q);
+
+/* ---- output path (output_path.c) ---------------------------------------- */
+
+/* Collective.  The path (argument, WEFT_FILE, or the default), decided by
+ * rank 0, checked (directory, existing file, WEFT_OVERWRITE) and created
+ * empty by rank 0 so that every problem has an errno.  *out is malloc'd.
+ * *created is 1 on every rank when rank 0 created the file. */
+int weft__output_path(MPI_Comm comm, const char *arg, char **out, int *created);
+
+/* ---- rank metadata (rank_info.c) ---------------------------------------- */
+
+/* Fill w->rank_row and w->rank_strings (local, no MPI collective). */
+int weft__rank_info(weft__writer *w);
+
+/* ---- clock alignment (clock_sync.c) -------------------------------------- */
+
+/* This rank's event clock including the test skew. */
+int64_t weft__writer_clock(const weft__writer *w);
+/* Collective.  Estimate this rank's offset to rank 0 (binomial tree of
+ * ping-pongs, O(log P) rounds). */
+int weft__clock_sync(weft__writer *w, weft__clock_sample *out);
+/* Map a time stamp of this rank onto rank 0's clock with the samples
+ * known so far plus `extra` (may be NULL), as a reader would. */
+int64_t weft__clock_map(const weft__writer *w, const weft__clock_sample *extra,
+                        int64_t t);
+/* Parse WEFT_TEST_CLOCK_SKEW_NS ("rank:ns,rank:ns") for this rank. */
+int weft__clock_skew_from_env(int rank, int64_t *skew);
+
+/* ---- the actions table (actions_table.c) --------------------------------- */
+
+/* Copy the committed stacks (src) into dst for a flush attempt. */
+int weft__actions_copy(weft__action_state *dst, const weft__action_state *src);
+void weft__actions_free(weft__action_state *s);
+/* Feed the records of one thread; finished actions are appended as rows
+ * to out.  first_event is the file row of the first record. */
+int weft__actions_feed(weft__writer *w, weft__action_state *s,
+                       const weft__clock_sample *now, uint32_t thread,
+                       const unsigned char *data, size_t len,
+                       uint64_t first_event, weft__bytes *out);
+/* Append rows with status unfinished for every action still open. */
+int weft__actions_unfinished(weft__writer *w, weft__action_state *s,
+                             const weft__clock_sample *now, weft__bytes *out);
+
+/* ---- file (file_create.c) -------------------------------------------------
+ */
+
+/* Collective.  Create the file's groups, types, datasets and attributes. */
+int weft__file_create(weft__writer *w);
+/* Collective.  Close everything (marks the state closed when `closed`). */
+int weft__file_close(weft__writer *w, int closed);
+/* Collective.  Write the root attribute `committed`. */
+int weft__file_commit(weft__writer *w, const weft__committed *c);
+
+/* ---- collective append (append.c) -----------------------------------------
+ */
+
+/* Collective.  Append this rank's n rows of `buf` to dataset d at row
+ * base + offset, after extending it to base + total rows. */
+int weft__append(weft__writer *w, weft__dset d, hsize_t base, hsize_t offset,
+                 hsize_t n, hsize_t total, const void *buf);
+
+/* ---- free space (space_probe.c) ----------------------------------------- */
+
+/* Collective.  Check that the file can grow by `bytes` (plus slack)
+ * before a flush writes: WEFT_EIO naming the reason otherwise. */
+int weft__space_probe(weft__writer *w, uint64_t bytes);
+
+/* ---- the flush (flush.c) ----------------------------------------------------
+ */
+
+/* Collective.  One epoch: write everything buffered.  final: also record
+ * the actions still open as unfinished. */
+int weft__flush(weft__writer *w, int final);
+
+#endif /* WEFT_MPI_WRITER_H */

@@ -1,0 +1,136 @@
+#!/usr/bin/python3
+"""Read a Weft log with Debian's h5py and numpy only (docs/format.md) and
+check it against what test_log says it logged (its --json output).
+
+    /usr/bin/python3 check_h5py.py EXPECT.json
+
+Checks: format attributes; committed counts and extents; per rank, the
+"work" start records found through /segments, /schemas and /names, and
+their two int64 fields decoded from /payload with numpy (i = 0..n-1 in
+order, rank = the rank); /actions rows per rank, type and status (enum
+names through h5py.check_enum_dtype); the 10^6-element array summary;
+/flushes rows; /ranks metadata.  Exit status 0 when all hold.
+"""
+import json
+import sys
+
+import h5py
+import numpy as np
+
+failures = []
+
+
+def check(cond, what):
+    if not cond:
+        failures.append(what)
+        print("FAIL:", what, file=sys.stderr)
+
+
+def pad8(n):
+    return (n + 7) & ~7
+
+
+def main():
+    expect = json.load(open(sys.argv[1]))
+    with h5py.File(expect["path"], "r") as f:
+        check(f.attrs["format"] == b"weft-h5", "format attribute")
+        check(list(f.attrs["format_version"]) == [1, 0], "format_version")
+        check(int(f.attrs["mpi_size"]) == expect["ranks"], "mpi_size")
+        c = f.attrs["committed"]
+        for name in ("events", "payload", "segments", "strings", "names",
+                     "schemas", "schema_fields", "actions", "flushes"):
+            check(f[name].shape[0] >= c[name], "extent of /" + name)
+        check(c["epochs"] == expect["epochs"], "epochs")
+        check(c["flushes"] == expect["epochs"] * expect["ranks"], "flushes")
+        state = h5py.check_enum_dtype(f["types/state_t"].dtype)
+        check(int(f.attrs["state"]) == state["closed"], "state closed")
+
+        ev = f["events"][: c["events"]]
+        check(ev.dtype.names == ("t", "schema", "size"), "record_t fields")
+        check(ev.dtype.itemsize == 16, "record_t is 16 bytes")
+        payload = f["payload"][: c["payload"]]
+        seg = f["segments"][: c["segments"]]
+        text = f["strings"][: c["strings"]].tobytes()
+        names = f["names"][: c["names"]]
+        schemas = f["schemas"][: c["schemas"]]
+        kinds = h5py.check_enum_dtype(f["types/kind_t"].dtype)
+        check(kinds["start"] == 1 and kinds["globals"] == 9, "kind_t")
+
+        def name_id(rank, s):
+            for n in names[names["rank"] == rank]:
+                if text[n["off"]:n["off"] + n["len"]].decode() == s:
+                    return int(n["id"])
+            return None
+
+        check(seg["event_count"].sum() == c["events"], "segments cover events")
+        check(seg["payload_bytes"].sum() == c["payload"],
+              "segments cover payload")
+
+        for exp in expect["per_rank"]:
+            r = exp["rank"]
+            work = name_id(r, "work")
+            sch = schemas[(schemas["rank"] == r) &
+                          (schemas["kind"] == kinds["start"])]
+            ids = [int(s["id"]) for s in sch if s["type_name"] == work]
+            if exp["work"] == 0:
+                check(not ids, "rank %d logged no work" % r)
+                continue
+            check(len(ids) == 1, "rank %d: one work start schema" % r)
+            values = []
+            for s in seg[seg["rank"] == r]:
+                rows = ev[s["event_start"]:s["event_start"] + s["event_count"]]
+                offs = s["payload_start"] + np.concatenate(
+                    ([0], np.cumsum(pad8(rows["size"].astype(np.int64)))[:-1]))
+                mine = rows["schema"] == ids[0]
+                for o in offs[mine]:
+                    values.append(payload[o:o + 16].view("<i8"))
+            values = np.array(values).reshape(-1, 2)
+            check(len(values) == exp["work"],
+                  "rank %d: %d work starts, logged %d" % (r, len(values),
+                                                          exp["work"]))
+            check(np.array_equal(values[:, 0], np.arange(exp["work"])),
+                  "rank %d: field i" % r)
+            check(np.all(values[:, 1] == r), "rank %d: field rank" % r)
+
+        acts = f["actions"][: c["actions"]]
+        status = h5py.check_enum_dtype(f["types/status_t"].dtype)
+        check(set(status) == {"succeeded", "failed", "unfinished"}, "status_t")
+        check(np.all(acts["end_ns"] >= acts["start_ns"] - 10000),
+              "action start <= end")
+        check(np.all(acts["elapsed_ns"] >= 0), "elapsed >= 0")
+        for exp in expect["per_rank"]:
+            r = exp["rank"]
+            mine = acts[acts["rank"] == r]
+            work = name_id(r, "work")
+            w = mine[mine["type"] == work] if work else mine[:0]
+            check(len(w) == exp["work"], "rank %d: work rows" % r)
+            check(np.sum(w["status"] == status["failed"]) == exp["failed"],
+                  "rank %d: failed rows" % r)
+            big = name_id(r, "big")
+            nbig = np.sum(mine["type"] == big) if big else 0
+            check(nbig == (1 if r == expect["array_rank"] else 0),
+                  "rank %d: big action row" % r)
+            tw = name_id(r, "tw")
+            ntw = np.sum(mine["type"] == tw) if tw else 0
+            check(ntw == expect["helper_actions"], "rank %d: helper rows" % r)
+            check(np.all(w["depth"] == 0), "rank %d: depth" % r)
+            check(np.all(ev["schema"][w["start_event"]] >= 16),
+                  "rank %d: start_event points at a start record" % r)
+
+        ranks = f["ranks"][:]
+        check(list(ranks["rank"]) == list(range(expect["ranks"])), "ranks")
+        for row in ranks:
+            cmd = text[row["cmdline_off"]:row["cmdline_off"] + row["cmdline_len"]]
+            check(b"test_log" in cmd, "rank %d: command line" % row["rank"])
+            lib = text[row["mpi_library_off"]:
+                       row["mpi_library_off"] + row["mpi_library_len"]]
+            check(b"MPI" in lib, "rank %d: MPI library" % row["rank"])
+        fl = f["flushes"][: c["flushes"]]
+        check(np.all(fl["offset_ns"][fl["rank"] == 0] == 0), "rank 0 offset")
+        check(np.all(fl["error_ns"] >= 0), "error bounds")
+    print("check_h5py: %s, %d failure(s)" % (expect["path"], len(failures)))
+    return 1 if failures else 0
+
+
+if __name__ == "__main__":
+    sys.exit(main())

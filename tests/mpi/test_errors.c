@@ -1,0 +1,230 @@
+/*
+ * test_errors.c - bad conditions: every rank gets the same clear error,
+ * the application keeps running, and no buffered event is lost.
+ *
+ *   test_errors DIR      (DIR is created; the files go there)
+ *
+ * Cases, in order, with events logged all along:
+ *   weft_mpi_init before MPI_Init             -> WEFT_EMPI
+ *   weft_mpi_flush before weft_mpi_init       -> WEFT_ENOTINIT
+ *   output directory missing                  -> WEFT_EIO
+ *   output directory not writable             -> WEFT_EIO
+ *   path holds another job's log              -> WEFT_EEXIST, file intact
+ *   the same with WEFT_OVERWRITE=1            -> success
+ *   disk full (RLIMIT_FSIZE, so writes fail with EFBIG) during a flush
+ *                                             -> WEFT_EIO, twice; then
+ *     with room again the next flush succeeds
+ * Finally rank 0 reads the log: every action logged before, between and
+ * after the failures is there exactly once.
+ */
+#include "log_reader.h"
+#include "weft_mpi.h"
+
+#include <errno.h>
+#include <signal.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/resource.h>
+#include <sys/stat.h>
+#include <unistd.h>
+
+#define N_EARLY 100
+#define N_MID 50
+#define N_VOL 20000
+
+static int failures, rank, size;
+
+#define CHECK(cond, ...)                                                       \
+  do {                                                                         \
+    if (!(cond)) {                                                             \
+      failures++;                                                              \
+      fprintf(stderr, "FAIL rank %d %s:%d: ", rank, __FILE__, __LINE__);       \
+      fprintf(stderr, __VA_ARGS__);                                            \
+      fputc('\n', stderr);                                                     \
+    }                                                                          \
+  } while (0)
+
+/* The same code on every rank, and the message names the problem. */
+static void expect(int rc, int want, const char *needle, const char *what) {
+  CHECK(rc == want, "%s: got %s (%s), want %s", what, weft_err_name(rc),
+        weft_errmsg(), weft_err_name(want));
+  CHECK(!needle || strstr(weft_errmsg(), needle), "%s: message \"%s\"", what,
+        weft_errmsg());
+  int mine = rc, lo = 0, hi = 0;
+  MPI_Allreduce(&mine, &lo, 1, MPI_INT, MPI_MIN, MPI_COMM_WORLD);
+  MPI_Allreduce(&mine, &hi, 1, MPI_INT, MPI_MAX, MPI_COMM_WORLD);
+  CHECK(lo == hi, "%s: ranks disagree (%d..%d)", what, lo, hi);
+  if (rank == 0)
+    printf("%-28s -> %s%s%s\n", what, weft_err_name(rc), rc ? ": " : "",
+           rc ? weft_errmsg() : "");
+}
+
+static void log_actions(const char *type, int n, int big) {
+  char text[256];
+  memset(text, 'x', sizeof text - 1);
+  text[sizeof text - 1] = '\0';
+  for (int i = 0; i < n; i++) {
+    weft_action a;
+    weft_field f[3] = {WEFT_I64("i", i), WEFT_I64("rank", rank),
+                       WEFT_STR("pad", big ? text : "")};
+    CHECK(weft_action_start(&a, type, f, 3) == 0, "start %s", type);
+    CHECK(weft_action_succeed(a) == 0, "succeed %s", type);
+  }
+}
+
+typedef struct counts {
+  long early, mid, vol, late;
+} counts;
+
+static int on_event(void *arg, uint64_t stream, const weft_event *e) {
+  counts *c = arg;
+  (void)stream;
+  if (e->kind != WEFT_KIND_START)
+    return 0;
+  if (!strcmp(e->type, "early"))
+    c->early++;
+  else if (!strcmp(e->type, "mid"))
+    c->mid++;
+  else if (!strcmp(e->type, "vol"))
+    c->vol++;
+  else if (!strcmp(e->type, "late"))
+    c->late++;
+  return 0;
+}
+
+static void verify(const char *path) {
+  lr_log log;
+  if (lr_open(&log, path) != 0) {
+    CHECK(0, "cannot read %s", path);
+    return;
+  }
+  CHECK(log.c.failed_flushes >= 2, "failed_flushes = %llu",
+        (unsigned long long)log.c.failed_flushes);
+  for (int r = 0; r < size; r++) {
+    counts c = {0};
+    CHECK(lr_decode_rank(&log, (uint32_t)r, on_event, &c) == 0,
+          "decode rank %d: %s", r, weft_errmsg());
+    CHECK(c.early == N_EARLY && c.mid == N_MID && c.vol == N_VOL &&
+              c.late == N_MID,
+          "rank %d: early %ld mid %ld vol %ld late %ld", r, c.early, c.mid,
+          c.vol, c.late);
+  }
+  lr_close(&log);
+}
+
+int main(int argc, char **argv) {
+  if (argc != 2) {
+    fprintf(stderr, "usage: test_errors DIR\n");
+    return 2;
+  }
+  const char *dir = argv[1];
+  char path[4096];
+
+  /* MPI not initialised yet: a local error (no collective is possible). */
+  int early = weft_mpi_init(MPI_COMM_WORLD, "x.h5");
+  char early_msg[256];
+  snprintf(early_msg, sizeof early_msg, "%s", weft_errmsg());
+  MPI_Init(&argc, &argv);
+  CHECK(early == WEFT_EMPI && strstr(early_msg, "MPI is not initialised"),
+        "init before MPI_Init: %s (%s)", weft_err_name(early), early_msg);
+  MPI_Comm_rank(MPI_COMM_WORLD, &rank);
+  MPI_Comm_size(MPI_COMM_WORLD, &size);
+  if (rank == 0) {
+    mkdir(dir, 0755);
+    snprintf(path, sizeof path, "%s/job.h5", dir);
+    remove(path);
+  }
+  MPI_Barrier(MPI_COMM_WORLD);
+  CHECK(weft_init(NULL) == 0, "weft_init: %s", weft_errmsg());
+  log_actions("early", N_EARLY, 0);
+  expect(weft_mpi_flush(), WEFT_ENOTINIT, NULL, "flush before init");
+
+  snprintf(path, sizeof path, "%s/missing/job.h5", dir);
+  expect(weft_mpi_init(MPI_COMM_WORLD, path), WEFT_EIO, "does not exist",
+         "missing directory");
+
+  /* Root ignores permission bits: use a file system that refuses. */
+  if (geteuid() == 0) {
+    snprintf(path, sizeof path, "/sys/weft-test-%d.h5", (int)getpid());
+  } else {
+    snprintf(path, sizeof path, "%s/ro", dir);
+    if (rank == 0) {
+      mkdir(path, 0555);
+      chmod(path, 0555);
+    }
+    MPI_Barrier(MPI_COMM_WORLD);
+    strcat(path, "/job.h5");
+  }
+  expect(weft_mpi_init(MPI_COMM_WORLD, path), WEFT_EIO, "cannot create",
+         "read-only directory");
+
+  snprintf(path, sizeof path, "%s/job.h5", dir);
+  static const char other[] = "another job's log\n";
+  if (rank == 0) {
+    FILE *f = fopen(path, "w");
+    fputs(other, f);
+    fclose(f);
+  }
+  MPI_Barrier(MPI_COMM_WORLD);
+  expect(weft_mpi_init(MPI_COMM_WORLD, path), WEFT_EEXIST, "already exists",
+         "existing log");
+  if (rank == 0) {
+    char buf[64] = "";
+    FILE *f = fopen(path, "r");
+    CHECK(f && fgets(buf, sizeof buf, f) && !strcmp(buf, other),
+          "the existing file was modified");
+    if (f)
+      fclose(f);
+  }
+  log_actions("mid", N_MID, 0);
+
+  setenv("WEFT_OVERWRITE", "1", 1);
+  expect(weft_mpi_init(MPI_COMM_WORLD, path), WEFT_OK, NULL,
+         "WEFT_OVERWRITE=1");
+  unsetenv("WEFT_OVERWRITE");
+
+  /* Disk full: the file may not grow by more than 64 KiB. */
+  struct stat st;
+  MPI_Barrier(MPI_COMM_WORLD);
+  CHECK(stat(path, &st) == 0, "stat %s", path);
+  signal(SIGXFSZ, SIG_IGN);
+  struct rlimit small = {(rlim_t)st.st_size + 65536, RLIM_INFINITY};
+  struct rlimit room = {RLIM_INFINITY, RLIM_INFINITY};
+  CHECK(setrlimit(RLIMIT_FSIZE, &small) == 0, "setrlimit");
+  log_actions("vol", N_VOL, 1);
+  expect(weft_mpi_flush(), WEFT_EIO, "no room", "flush with a full disk");
+  expect(weft_mpi_flush(), WEFT_EIO, "no room", "flush again, still full");
+  CHECK(setrlimit(RLIMIT_FSIZE, &room) == 0, "setrlimit");
+  log_actions("late", N_MID, 0);
+  expect(weft_mpi_flush(), WEFT_OK, NULL, "flush with room again");
+  expect(weft_mpi_finalize(), WEFT_OK, NULL, "finalize");
+
+  if (rank == 0 && failures == 0)
+    verify(path);
+
+  /* No path, no WEFT_FILE: weft-<SLURM_JOB_ID>.h5 in the working
+   * directory. */
+  char cwd[4096];
+  CHECK(getcwd(cwd, sizeof cwd) != NULL, "getcwd");
+  CHECK(chdir(dir) == 0, "chdir %s", dir);
+  unsetenv("WEFT_FILE");
+  setenv("SLURM_JOB_ID", "777", 1);
+  if (rank == 0)
+    remove("weft-777.h5");
+  MPI_Barrier(MPI_COMM_WORLD);
+  expect(weft_mpi_init(MPI_COMM_WORLD, NULL), WEFT_OK, NULL,
+         "default name under Slurm");
+  CHECK(weft_mpi_path() && !strcmp(weft_mpi_path(), "weft-777.h5"),
+        "default path %s", weft_mpi_path() ? weft_mpi_path() : "(null)");
+  expect(weft_mpi_finalize(), WEFT_OK, NULL, "finalize");
+  CHECK(access("weft-777.h5", R_OK) == 0, "weft-777.h5 written");
+  CHECK(chdir(cwd) == 0, "chdir back");
+  weft_shutdown();
+  int all = 0;
+  MPI_Allreduce(&failures, &all, 1, MPI_INT, MPI_SUM, MPI_COMM_WORLD);
+  if (rank == 0)
+    printf("%s\n", all ? "FAILED" : "ok");
+  MPI_Finalize();
+  return all ? 1 : 0;
+}
