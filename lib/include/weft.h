@@ -385,8 +385,10 @@ WEFT_API const weft_value *weft_event_field(const weft_event *e,
 typedef struct weft_capture weft_capture;
 
 /* Begin capturing: from now on, events of every thread are kept for the
- * capture instead of being written (what was buffered before is left for
- * the writer).  One capture at a time (WEFT_ECAPTURE).  Free with
+ * capture instead of being written.  What was buffered before is handed to
+ * the sink (weft_options.sink) or, without one, discarded: start captures
+ * in unit tests, not between the flushes of a libweft-mpi job.  One
+ * capture at a time (WEFT_ECAPTURE).  Free with
  * weft_capture_free. */
 WEFT_API int weft_capture_start(weft_capture **out);
 /* Stop capturing and decode what was logged since weft_capture_start, in

@@ -4,7 +4,7 @@
  * Events are stamped in CLOCK_MONOTONIC nanoseconds.  Where the CPU has an
  * invariant TSC (constant rate, not stopped in idle states, synchronised
  * across cores by the kernel), the stamp is computed from rdtsc, which costs
- * about a third of a vDSO clock_gettime here; the calibration maps ticks to
+ * about half of a vDSO clock_gettime here; the calibration maps ticks to
  * monotonic nanoseconds.  Otherwise clock_gettime is called.
  */
 #ifndef WEFT_CLOCK_H
