@@ -147,6 +147,7 @@ static weft__block *block_get(weft__thread *t) {
   memset(b->h, 0, sizeof *b->h);
   b->h->thread = t->index;
   b->h->seq = t->block_seq++;
+  b->h->ident = weft__block_ident(b->h->thread, b->h->seq);
   __atomic_store_n(&b->h->magic, WEFT__BLOCK_MAGIC, __ATOMIC_RELEASE);
   return b;
 }
@@ -195,6 +196,7 @@ static int hand_off(weft__thread *t) {
   memset(cur->h, 0, sizeof *cur->h);
   cur->h->thread = thread;
   cur->h->seq = t->block_seq++;
+  cur->h->ident = weft__block_ident(thread, cur->h->seq);
   cur->h->magic = WEFT__BLOCK_MAGIC;
   cur->next = NULL;
   t->head = cur;

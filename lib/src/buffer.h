@@ -34,7 +34,8 @@ typedef struct weft__block_hdr {
   uint64_t taken;    /* end of the outstanding snapshot */
   uint64_t epoch;    /* that snapshot's epoch (the writer's flush number) */
   uint32_t sealed;   /* 1: the owner moved to a newer block */
-  uint32_t pad_;
+  uint32_t ident;    /* weft__block_ident(thread, seq): a flipped bit in
+                        either is caught */
   uint64_t checksum; /* journal: XXH3-64 of data[0, used) once sealed */
 } weft__block_hdr;
 

@@ -47,6 +47,8 @@ static int tsc_invariant(void) {
  * few tries bracketed by two TSC reads. */
 static void tsc_pair(uint64_t *tsc, int64_t *mono) {
   uint64_t best = UINT64_MAX;
+  *tsc = 0;
+  *mono = 0;
   for (int i = 0; i < 16; i++) {
     uint64_t t0 = __rdtsc();
     int64_t m = weft__mono_ns();

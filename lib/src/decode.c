@@ -68,6 +68,13 @@ struct weft__decoder {
   stream **streams; /* open addressing on key; NULL = empty */
   size_t nstreams, streams_cap;
   weft__arena scratch; /* values of the current record; reset per record */
+  /* Reused per event / per decode: an event's level text and a schema's
+   * field names are needed only while one event is delivered, and the
+   * arena's bookkeeping showed up at tens of millions of events. */
+  char *level_buf;
+  size_t level_cap;
+  const char **names_buf;
+  size_t names_cap;
 };
 
 /* What is being decoded, for error messages. */
@@ -187,6 +194,8 @@ void weft__decoder_free(weft__decoder *d) {
       stream_free(d->streams[i]);
   free(d->streams);
   weft__arena_free(&d->scratch);
+  free(d->level_buf);
+  free(d->names_buf);
   free(d);
 }
 
@@ -242,22 +251,30 @@ size_t weft__decoder_open_count(const weft__decoder *d, uint64_t stream) {
 
 /* ---- events -------------------------------------------------------------- */
 
-/* "/3/2" for {3, 2}, in the scratch arena. */
+/* "/3/2" for {3, 2}, in the decoder's level buffer (valid until the next
+ * event). */
 static const char *level_string(weft__decoder *d, const uint32_t *level,
                                 size_t n) {
-  char *buf = weft__arena_alloc(&d->scratch, n * 11 + 1);
+  if (n > (SIZE_MAX - 1) / 11)
+    return NULL;
+  char *buf = grow(d->level_buf, &d->level_cap, n * 11 + 1, 1);
   if (buf == NULL)
     return NULL;
+  d->level_buf = buf;
   char *p = buf;
   for (size_t i = 0; i < n; i++) {
+    uint32_t v = level[i];
+    *p++ = '/';
+    if (v < 10) { /* most slots */
+      *p++ = (char)('0' + v);
+      continue;
+    }
     char digits[10];
     int k = 0;
-    uint32_t v = level[i];
     do {
       digits[k++] = (char)('0' + v % 10);
       v /= 10;
     } while (v != 0);
-    *p++ = '/';
     while (k > 0)
       *p++ = digits[--k];
   }
@@ -331,13 +348,15 @@ static int push_stand_in(stream *s) {
   return WEFT_OK;
 }
 
-/* Names of a schema's fields, in the scratch arena. */
+/* Names of a schema's fields, in the decoder's names buffer (valid until
+ * the next call). */
 static int field_names(feed_ctx *f, const rec *r, const weft__schema *sc,
                        const char ***out) {
-  const char **names =
-      weft__arena_alloc(&f->d->scratch, sc->nfields * sizeof *names);
+  const char **names = grow(f->d->names_buf, &f->d->names_cap,
+                            (size_t)sc->nfields + 1, sizeof *names);
   if (names == NULL)
     return no_memory();
+  f->d->names_buf = names;
   for (size_t i = 0; i < sc->nfields; i++) {
     names[i] = f->d->dict.name(f->d->dict.arg, sc->names[i]);
     if (names[i] == NULL)

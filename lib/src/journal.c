@@ -76,9 +76,14 @@ int weft__journal_open(const char *dir, size_t block_size, size_t nslots,
 
   size_t slot = 64 + block_size;
   size_t len = WEFT__JOURNAL_HEADER + nslots * slot;
-  /* The file is sparse: disk is used only for pages that are written. */
-  if (ftruncate(fd, (off_t)len) != 0)
+  /* Reserve the whole file now: a page of a sparse mapping that the file
+   * system cannot allocate later would kill the process with SIGBUS in
+   * the middle of logging; a full disk must be an error here instead. */
+  int err = posix_fallocate(fd, 0, (off_t)len);
+  if (err) {
+    errno = err;
     goto fail_io;
+  }
   unsigned char *map =
       mmap(NULL, len, PROT_READ | PROT_WRITE, MAP_SHARED, fd, 0);
   if (map == MAP_FAILED)

@@ -24,6 +24,13 @@
 #define WEFT__DICT_NAME 1
 #define WEFT__DICT_SCHEMA 2
 
+/* Check value of a block header's owner and sequence number. */
+static inline uint32_t weft__block_ident(uint32_t thread, uint64_t seq) {
+  uint64_t x = ((uint64_t)thread << 40) ^ seq ^ 0x5745465442ull;
+  x *= 0x9e3779b97f4a7c15ull;
+  return (uint32_t)(x >> 32);
+}
+
 /* The first bytes of the journal file (the rest of its 4 KiB is zero). */
 typedef struct weft__journal_header {
   char magic[8];        /* WEFT__JOURNAL_MAGIC */

@@ -23,8 +23,11 @@
 #include <sys/stat.h>
 #include <unistd.h>
 
-#define SCHEMA_ID_MAX (1u << 24) /* bound on ids read from a dictionary */
-#define NAME_ID_MAX (1u << 24)
+/* A process interns names and schemas in id order and appends each to its
+ * dictionary as it does, so ids in a dictionary increase; a gap means an
+ * append failed (a full disk).  Larger jumps are damage, and would make
+ * the tables below huge. */
+#define ID_JUMP_MAX 1024u
 
 typedef struct blk {
   uint64_t slot;
@@ -53,6 +56,7 @@ static int cut_add(weft__journal_read *j, int64_t thread, uint64_t seq,
   c->slot = slot;
   c->offset = offset;
   c->bytes = bytes;
+  c->bad_slot = 0;
   va_list ap;
   va_start(ap, fmt);
   vsnprintf(c->why, sizeof c->why, fmt, ap);
@@ -159,9 +163,10 @@ static int dict_entry(weft__journal_read *j, uint8_t type,
       return 1;
     memcpy(&id, b, 4);
     memcpy(&len, b + 4, 4);
-    if (id == 0 || id >= NAME_ID_MAX || len != n - 8 || len > WEFT_NAME_MAX ||
-        (id < j->nnames && j->names[id].s))
+    if (id <= j->last_name || id - j->last_name > ID_JUMP_MAX || len != n - 8 ||
+        len > WEFT_NAME_MAX)
       return 1;
+    j->last_name = id;
     int rc = grow_ids((void **)&j->names, &j->nnames, id + 1, sizeof *j->names);
     char *s = rc ? NULL : malloc((size_t)len + 1);
     if (!s)
@@ -179,10 +184,10 @@ static int dict_entry(weft__journal_read *j, uint8_t type,
   memcpy(&nf, b + 6, 2);
   memcpy(&tname, b + 8, 4);
   uint8_t kind = b[4];
-  if (id < WEFT_SCHEMA_FIRST_USER || id >= SCHEMA_ID_MAX ||
-      nf > WEFT_FIELDS_MAX || n != 12 + 5 * (size_t)nf ||
-      kind < WEFT_REC_START || kind > WEFT_REC_GLOBALS ||
-      (id < j->nschemas && j->schemas[id]))
+  uint32_t last = j->last_schema ? j->last_schema : WEFT_SCHEMA_FIRST_USER - 1;
+  if (id <= last || id - last > ID_JUMP_MAX || nf > WEFT_FIELDS_MAX ||
+      n != 12 + 5 * (size_t)nf || kind < WEFT_REC_START ||
+      kind > WEFT_REC_GLOBALS)
     return 1;
   if (tname && (tname >= j->nnames || !j->names[tname].s))
     return 1;
@@ -215,13 +220,14 @@ static int dict_entry(weft__journal_read *j, uint8_t type,
   }
   if (!s->fixed_size)
     s->payload_size = 0;
-  int rc = grow_ids((void **)&j->schemas, &j->nschemas, id + 1,
-                    sizeof *j->schemas);
+  int rc =
+      grow_ids((void **)&j->schemas, &j->nschemas, id + 1, sizeof *j->schemas);
   if (rc) {
     free(s);
     return rc;
   }
   j->schemas[id] = s;
+  j->last_schema = id;
   return 0;
 }
 
@@ -277,18 +283,37 @@ static int gather(weft__journal_read *j, const unsigned char *wj, size_t len,
     if (at >= len)
       break;
     if (len - at < sizeof(weft__block_hdr)) {
-      for (size_t i = at; i < len; i++)
+      int rc = WEFT_OK;
+      for (size_t i = at; i < len && rc == WEFT_OK; i++)
         if (wj[i]) { /* something was there: say so */
-          int rc = cut_add(j, -1, 0, s, 0, 0,
-                           "journal file ends inside the header of slot %llu",
-                           (unsigned long long)s);
-          free(v);
-          return rc;
+          rc = cut_add(j, -1, 0, s, 0, 0,
+                       "journal file ends inside the header of slot %llu",
+                       (unsigned long long)s);
+          break;
         }
+      if (rc < 0) {
+        free(v);
+        return rc;
+      }
       break;
     }
     weft__block_hdr bh;
     memcpy(&bh, wj + at, sizeof bh);
+    if ((bh.magic != WEFT__BLOCK_MAGIC && bh.magic != 0) ||
+        (bh.magic == WEFT__BLOCK_MAGIC &&
+         bh.ident != weft__block_ident(bh.thread, bh.seq))) {
+      /* Neither free nor in use: a damaged header.  The block it claims
+       * to be, and what follows it in that thread, cannot be trusted. */
+      int rc = cut_add(j, bh.thread, bh.seq, s, 0, 0,
+                       "slot %llu has a damaged block header",
+                       (unsigned long long)s);
+      if (rc) {
+        free(v);
+        return rc;
+      }
+      j->cuts[j->ncuts - 1].bad_slot = 1;
+      continue;
+    }
     if (bh.magic != WEFT__BLOCK_MAGIC)
       continue;
     if (n == cap) {
@@ -304,6 +329,16 @@ static int gather(weft__journal_read *j, const unsigned char *wj, size_t len,
     if (data_at < len)
       avail = len - data_at < h->block_size ? len - data_at : h->block_size;
     v[n++] = (blk){s, bh, wj + data_at, avail};
+  }
+  uint64_t full = WEFT__JOURNAL_HEADER + h->nslots * h->slot_size;
+  if (len < full) { /* the file is always made at its full size */
+    int rc = cut_add(j, -1, 0, 0, len, full - len,
+                     "journal file is truncated: %zu of %llu bytes", len,
+                     (unsigned long long)full);
+    if (rc) {
+      free(v);
+      return rc;
+    }
   }
   if (n)
     qsort(v, n, sizeof *v, blk_cmp);
@@ -432,6 +467,16 @@ static uint64_t first_unlogged(const weft__journal_read *j, const blk *b,
   return h->consumed;
 }
 
+/* A damaged slot (gather) claims to be block <= seq of thread. */
+static int damaged_before(const weft__journal_read *j, uint32_t thread,
+                          uint64_t seq) {
+  for (size_t i = 0; i < j->ncuts; i++)
+    if (j->cuts[i].bad_slot && j->cuts[i].thread == (int64_t)thread &&
+        j->cuts[i].seq <= seq)
+      return 1;
+  return 0;
+}
+
 /* One thread's blocks v[0, n), in sequence order. */
 static int read_thread(weft__journal_read *j, const blk *v, size_t n,
                        weft__jr_want want) {
@@ -452,6 +497,12 @@ static int read_thread(weft__journal_read *j, const blk *v, size_t n,
     if (cut) {
       rc = cut_add(j, st->thread, h->seq, b->slot, 0, h->used,
                    "block after a cut in the same thread");
+      continue;
+    }
+    if (damaged_before(j, st->thread, h->seq)) {
+      rc = cut_add(j, st->thread, h->seq, b->slot, 0, h->used,
+                   "a damaged block of this thread comes at or before it");
+      cut = 1;
       continue;
     }
     if (i > 0 && h->seq != v[i - 1].h.seq + 1) {
@@ -476,8 +527,7 @@ static int read_thread(weft__journal_read *j, const blk *v, size_t n,
         rc = cut_add(j, st->thread, h->seq, b->slot, from, h->used - from,
                      "journal file ends inside a sealed block (at data byte "
                      "%llu of %llu)",
-                     (unsigned long long)b->avail,
-                     (unsigned long long)h->used);
+                     (unsigned long long)b->avail, (unsigned long long)h->used);
         cut = 1;
         continue;
       }

@@ -26,6 +26,8 @@ typedef struct weft__jr_cut {
   uint64_t slot;   /* the block's slot in the file */
   uint64_t offset; /* byte within the block's data (dictionary: file) */
   uint64_t bytes;  /* record bytes dropped from here on in that block */
+  int bad_slot;    /* the slot's header is damaged: thread and seq are
+                      what it claims */
   char why[120];
 } weft__jr_cut;
 
@@ -59,16 +61,17 @@ typedef struct weft__journal_read {
   uint32_t nnames; /* ids below this may be defined */
   weft__schema **schemas;
   uint32_t nschemas;
-  weft__jr_stream *streams; /* by thread index order */
+  uint32_t last_name, last_schema; /* highest ids read */
+  weft__jr_stream *streams;        /* by thread index order */
   size_t nstreams;
   weft__jr_cut *cuts;
   size_t ncuts;
-  uint64_t blocks;   /* in-use blocks found */
-  uint64_t in_log;   /* record bytes found already in the log */
-  uint64_t records;  /* records not yet in the log, all threads */
-  int64_t t_last;    /* latest record time stamp, all threads (0: none) */
-  int64_t t_first;   /* earliest record time stamp of those (0: none) */
-  uint64_t bytes;    /* record bytes not yet in the log */
+  uint64_t blocks;  /* in-use blocks found */
+  uint64_t in_log;  /* record bytes found already in the log */
+  uint64_t records; /* records not yet in the log, all threads */
+  int64_t t_last;   /* latest record time stamp, all threads (0: none) */
+  int64_t t_first;  /* earliest record time stamp of those (0: none) */
+  uint64_t bytes;   /* record bytes not yet in the log */
 } weft__journal_read;
 
 /* Which records are wanted. */
@@ -92,8 +95,7 @@ WEFT_INTERNAL int weft__journal_read_mem(weft__journal_read *j,
 /* Read `path` (the .wj file; the dictionary is path + "d").  WEFT_EIO when
  * a file cannot be read. */
 WEFT_INTERNAL int weft__journal_read_file(weft__journal_read *j,
-                                          const char *path,
-                                          weft__jr_want want);
+                                          const char *path, weft__jr_want want);
 WEFT_INTERNAL void weft__journal_read_free(weft__journal_read *j);
 /* The journal's names and schemas, for weft__decoder_new. */
 WEFT_INTERNAL weft__dict weft__journal_read_dict(const weft__journal_read *j);

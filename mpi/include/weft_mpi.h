@@ -28,7 +28,21 @@
  *   WEFT_TEST_CLOCK_SKEW_NS  tests only: "rank:ns,rank:ns" shifts the
  *                      clock of those ranks (time stamps and clock
  *                      samples), to check the alignment (tests/mpi)
+ *   WEFT_JOURNAL=0     no crash journal (docs/resilience.md)
+ *   WEFT_JOURNAL_DIR   journal directory (default: <log>.journal/)
+ *   WEFT_SIGNAL        the warning signal that makes the next flush the
+ *                      last one (USR1; a name, a number or none); SIGTERM
+ *                      always does, and is raised again after it
+ *   WEFT_END_MARGIN    seconds before SLURM_JOB_END_TIME at which a flush
+ *                      becomes the last one (60)
  *   and those of weft_options_from_env() when libweft is initialised here.
+ *
+ * Crash journal: when weft_mpi_init initialises libweft, the buffers are
+ * backed by a per-rank journal file from which `weft recover` completes the
+ * log if the job dies; a clean weft_mpi_finalize removes it.  An
+ * application that calls weft_init itself must set
+ * weft_options.journal_dir (or use weft_options_from_env with
+ * WEFT_JOURNAL_DIR) to have one.
  *
  * Thread safety: call these functions from one thread per rank, while no
  * other thread calls MPI on the same communicator (the HDF5 build is not
@@ -64,7 +78,11 @@ WEFT_API int weft_mpi_init(MPI_Comm comm, const char *path);
  * committed rows).  Ranks with nothing buffered take part as well.  On
  * failure (WEFT_EIO, WEFT_EHDF5, WEFT_EMPI) nothing is committed and the
  * events stay buffered for the next flush.  WEFT_ENOTINIT before
- * weft_mpi_init. */
+ * weft_mpi_init.  A safe point for stop signals: when any rank received
+ * SIGTERM or the warning signal, or SLURM_JOB_END_TIME is near, this flush
+ * is the last one and closes the file (as weft_mpi_finalize does; later
+ * flushes return 0 and do nothing, finalize only shuts libweft down), and
+ * a rank that received SIGTERM then raises it again. */
 WEFT_API int weft_mpi_flush(void);
 
 /* Collective.  Flush (actions still open are recorded as unfinished), mark

@@ -99,7 +99,9 @@ int weft__actions_feed(weft__writer *w, weft__action_state *s,
     h.t += w->skew_ns; /* as written to /events */
     const unsigned char *payload = data + off + sizeof h;
     off += sizeof h + WEFT_REC_PAD(h.size);
-    const weft__schema *sc = weft__schema_get(h.schema);
+    const weft__schema *sc = w->dict.schema
+                                 ? w->dict.schema(w->dict.arg, h.schema)
+                                 : weft__schema_get(h.schema);
     if (!sc)
       return weft__error(WEFT_EFORMAT, "thread %u: unknown schema %u", thread,
                          h.schema);
@@ -133,6 +135,8 @@ int weft__actions_feed(weft__writer *w, weft__action_state *s,
     }
     case WEFT_REC_SUCCESS:
     case WEFT_REC_FAILURE:
+      if (st->n == 0 && w->lenient)
+        break;
       if (st->n == 0)
         return weft__error(WEFT_EFORMAT,
                            "thread %u: end of an action that "

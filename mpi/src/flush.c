@@ -360,7 +360,8 @@ int weft__flush(weft__writer *w, int final) {
   for (int d = 0; d < WEFT_D_COUNT; d++)
     w->stage[d].len = 0;
 
-  int local = weft__pending_collect(&e.p);
+  /* The journal records which epoch this snapshot goes to (recovery). */
+  int local = weft__pending_collect_epoch(&e.p, w->committed.epochs);
   e.collected = local == WEFT_OK;
   if (local == WEFT_ECAPTURE)
     local = WEFT_OK; /* a capture takes the events: nothing to write */

@@ -12,6 +12,10 @@
 #include <unistd.h>
 
 static weft__writer *writer;
+/* The log was closed early by a stop signal (signals.c): later flushes do
+ * nothing (what is logged after stays in the journal) and finalize only
+ * shuts libweft down when weft_mpi_init had started it. */
+static int closed_early, owned_early;
 
 static int env_int(const char *name, int def, int min, int max, int *out) {
   const char *v = getenv(name);
@@ -68,21 +72,23 @@ static int preconditions(MPI_Comm comm) {
 }
 
 static int start(weft__writer *w, const char *path) {
-  int local = read_env(w);
-  if (local == WEFT_OK && !weft_is_initialized()) {
-    weft_options o;
-    weft_options_init(&o);
-    local = weft_options_from_env(&o);
-    if (local == WEFT_OK && (local = weft_init(&o)) == WEFT_OK)
-      w->owns_weft = 1;
-  }
-  int rc = weft__agree(w->comm, local);
+  int rc = weft__agree(w->comm, read_env(w));
   if (rc < 0)
     return rc;
   int created = 0;
   if ((rc = weft__output_path(w->comm, path, &w->path, &created)) < 0)
     return rc;
-  rc = weft__agree(w->comm, weft__rank_info(w));
+  /* libweft after the path: its journal goes beside the log by default. */
+  int local = WEFT_OK;
+  if (!weft_is_initialized() && (local = weft__journal_init(w)) == WEFT_OK)
+    w->owns_weft = 1;
+  if (local == WEFT_OK)
+    weft__journal_describe(w);
+  if (local == WEFT_OK)
+    local = weft__signals_install();
+  rc = weft__agree(w->comm, local);
+  if (rc == WEFT_OK)
+    rc = weft__agree(w->comm, weft__rank_info(w));
   if (rc == WEFT_OK)
     rc = weft__file_create(w);
   if (rc == WEFT_OK)
@@ -91,6 +97,7 @@ static int start(weft__writer *w, const char *path) {
     char why[512];
     strncpy(why, weft__errmsg_detail(), sizeof why - 1);
     why[sizeof why - 1] = '\0';
+    weft__signals_restore();
     if (w->file >= 0)
       weft__file_close(w, 0);
     if (w->rank == 0 && created)
@@ -126,28 +133,82 @@ int weft_mpi_init(MPI_Comm comm, const char *path) {
   weft__h5_quiet_end(&q);
   weft__mpi_guard_leave();
   if (rc < 0) {
-    if (w->owns_weft)
-      weft_shutdown();
+    if (w->owns_weft) {
+      weft_shutdown(); /* the journal goes too, unless it holds events */
+      weft__journal_dir_cleanup();
+    }
     writer_free(w);
     return rc;
   }
   writer = w;
+  closed_early = 0;
   return WEFT_OK;
 }
 
+/* The last flush of w: record open actions as unfinished, close the
+ * file.  Guarded by the caller. */
+static int final_flush(weft__writer *w) {
+  int rc = weft__flush(w, 1);
+  char why[512] = "";
+  if (rc < 0)
+    strncpy(why, weft__errmsg_detail(), sizeof why - 1);
+  int crc = weft__file_close(w, rc == WEFT_OK);
+  if (rc == WEFT_OK)
+    return crc;
+  return weft__error(rc, "%s", why);
+}
+
 int weft_mpi_flush(void) {
-  if (!writer)
+  if (!writer) {
+    if (closed_early)
+      return WEFT_OK;
     return weft__error(WEFT_ENOTINIT, "weft_mpi_init has not been called");
+  }
   weft__h5_quiet q;
   weft__mpi_guard_enter();
   weft__h5_quiet_begin(&q);
-  int rc = weft__flush(writer, 0);
+  /* A safe point: do the ranks have to stop (signals.c)? */
+  int stop = 0;
+  int rc = weft__signals_agree(writer->comm, &stop);
+  if (rc == WEFT_OK && stop) {
+    weft__writer *w = writer;
+    rc = final_flush(w);
+    closed_early = 1;
+    owned_early = w->owns_weft;
+    if (rc == WEFT_OK && owned_early && weft__signals_term_pending()) {
+      /* The process ends now: everything is in the log, so the journal
+       * has served (nothing can be logged between here and the end). */
+      weft_shutdown();
+      weft__journal_dir_cleanup();
+      owned_early = 0;
+    }
+    writer = NULL;
+    writer_free(w);
+  } else if (rc == WEFT_OK) {
+    rc = weft__flush(writer, 0);
+  }
   weft__h5_quiet_end(&q);
   weft__mpi_guard_leave();
+  if (stop) {
+    char why[512] = "";
+    if (rc < 0)
+      strncpy(why, weft__errmsg_detail(), sizeof why - 1);
+    weft__signals_finish(); /* after SIGTERM: does not return */
+    if (rc < 0)
+      weft__error(rc, "%s", why);
+  }
   return rc;
 }
 
 int weft_mpi_finalize(void) {
+  if (!writer && closed_early) {
+    weft__mpi_before_finalize();
+    closed_early = 0;
+    if (owned_early)
+      weft_shutdown(); /* keeps the journal when events came after */
+    weft__journal_dir_cleanup();
+    return WEFT_OK;
+  }
   if (!writer)
     return weft__error(WEFT_ENOTINIT, "weft_mpi_init has not been called");
   weft__writer *w = writer;
@@ -156,23 +217,24 @@ int weft_mpi_finalize(void) {
   weft__h5_quiet q;
   weft__mpi_guard_enter();
   weft__h5_quiet_begin(&q);
-  int rc = weft__flush(w, 1);
-  char why[512] = "";
-  if (rc < 0)
-    strncpy(why, weft__errmsg_detail(), sizeof why - 1);
-  int crc = weft__file_close(w, rc == WEFT_OK);
+  int rc = final_flush(w);
   weft__h5_quiet_end(&q);
   weft__mpi_guard_leave();
-  if (rc == WEFT_OK)
-    rc = crc;
-  else
-    weft__error(rc, "%s", why);
   /* Shut libweft down only if we started it and everything was written:
    * otherwise its buffers still hold the events. */
-  if (rc == WEFT_OK && w->owns_weft)
-    weft_shutdown();
+  if (rc == WEFT_OK && w->owns_weft) {
+    weft_shutdown(); /* removes the journal: everything is in the log */
+    weft__journal_dir_cleanup();
+  }
   writer = NULL;
   writer_free(w);
+  if (rc < 0) {
+    char why[512] = "";
+    strncpy(why, weft__errmsg_detail(), sizeof why - 1);
+    weft__signals_finish();
+    return weft__error(rc, "%s", why);
+  }
+  weft__signals_finish(); /* a SIGTERM that came meanwhile ends us now */
   return rc;
 }
 

@@ -82,6 +82,13 @@ typedef struct weft__writer {
 
   weft__action_state actions; /* committed action stacks */
   weft__bytes stage[WEFT_D_COUNT];
+
+  /* weft recover (recover_write.c): schemas come from a journal's
+   * dictionary instead of this process's tables (dict.schema NULL: live),
+   * and an end without its start (the start is in an earlier epoch, not
+   * rebuilt) is skipped rather than an error. */
+  weft__dict dict;
+  int lenient;
 } weft__writer;
 
 /* ---- collective agreement (agree.c) ------------------------------------ */
@@ -174,6 +181,26 @@ int weft__append(weft__writer *w, weft__dset d, hsize_t base, hsize_t offset,
 /* Collective.  Check that the file can grow by `bytes` (plus slack)
  * before a flush writes: WEFT_EIO naming the reason otherwise. */
 int weft__space_probe(weft__writer *w, uint64_t bytes);
+
+/* ---- journal and stop signals (journal_setup.c, signals.c) ------------ */
+
+/* weft_init for weft_mpi_init: options from the environment, the journal
+ * in WEFT_JOURNAL_DIR or <log>.journal/ unless WEFT_JOURNAL=0. */
+int weft__journal_init(weft__writer *w);
+/* Name rank, job and log in the journal header (when there is one). */
+void weft__journal_describe(const weft__writer *w);
+/* Remove the default journal directory if it is empty. */
+void weft__journal_dir_cleanup(void);
+/* Install the SIGTERM and WEFT_SIGNAL handlers (they only set flags). */
+int weft__signals_install(void);
+void weft__signals_restore(void);
+/* Collective: *reason = 0 go on, 1 last flush (warning signal or the
+ * Slurm end time near), 2 last flush after SIGTERM, on any rank. */
+int weft__signals_agree(MPI_Comm comm, int *reason);
+/* 1 when this process received SIGTERM. */
+int weft__signals_term_pending(void);
+/* Restore the dispositions; after a SIGTERM, raise it again. */
+void weft__signals_finish(void);
 
 /* ---- the flush (flush.c) ----------------------------------------------------
  */

@@ -1,0 +1,76 @@
+/*
+ * journal_setup.c - libweft-mpi turns the crash journal on (journal.h,
+ * docs/resilience.md).
+ *
+ * When weft_mpi_init initialises libweft itself, the buffers are backed by
+ * a journal in WEFT_JOURNAL_DIR or, by default, in `<log>.journal/` beside
+ * the log; WEFT_JOURNAL=0 turns it off.  An application that calls
+ * weft_init itself chooses with weft_options.journal_dir (or
+ * WEFT_JOURNAL_DIR through weft_options_from_env).  Either way the journal
+ * header then names the rank, the Slurm job and the log, so `weft recover`
+ * knows where each journal belongs.
+ */
+#include "writer.h"
+
+#include <errno.h>
+#include <limits.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <unistd.h>
+
+/* The default directory, kept to remove it when it is left empty. */
+static char default_dir[PATH_MAX + 16];
+
+static int journal_wanted(void) {
+  const char *v = getenv("WEFT_JOURNAL");
+  return !(v && strcmp(v, "0") == 0);
+}
+
+int weft__journal_init(weft__writer *w) {
+  weft_options o;
+  weft_options_init(&o);
+  int rc = weft_options_from_env(&o);
+  if (rc < 0)
+    return rc;
+  default_dir[0] = '\0';
+  if (!journal_wanted()) {
+    o.journal_dir = NULL;
+  } else if (!o.journal_dir) {
+    snprintf(default_dir, sizeof default_dir, "%s.journal", w->path);
+    o.journal_dir = default_dir;
+  }
+  rc = weft_init(&o);
+  if (rc == WEFT_EIO && o.journal_dir) {
+    /* No journal possible there (read-only, full): trace without one
+     * rather than not at all; the log is still written at every flush. */
+    o.journal_dir = NULL;
+    default_dir[0] = '\0';
+    rc = weft_init(&o);
+  }
+  return rc;
+}
+
+void weft__journal_describe(const weft__writer *w) {
+  if (!weft__journal_path())
+    return;
+  char abs[PATH_MAX + 1];
+  const char *log = w->path;
+  if (w->path[0] != '/' && getcwd(abs, sizeof abs)) {
+    size_t n = strlen(abs);
+    if (n + 1 + strlen(w->path) < sizeof abs) {
+      abs[n] = '/';
+      strcpy(abs + n + 1, w->path);
+      log = abs;
+    }
+  }
+  weft__journal_set_meta(w->rank, getenv("SLURM_JOB_ID"), log);
+}
+
+void weft__journal_dir_cleanup(void) {
+  /* Every rank tries; only the last one to leave finds it empty. */
+  if (default_dir[0] && rmdir(default_dir) != 0 && errno != ENOTEMPTY &&
+      errno != EEXIST && errno != ENOENT)
+    default_dir[0] = '\0';
+  default_dir[0] = '\0';
+}

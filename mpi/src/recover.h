@@ -1,0 +1,58 @@
+/*
+ * recover.h - libweft-mpi's writer for `weft recover` (internal; the tool
+ * links libweft-mpi): it writes record streams that were read elsewhere (a
+ * crashed job's journals) into a log, as one new epoch, collectively over
+ * the processes of `comm`, each of which holds the streams of any number
+ * of the job's ranks.  docs/resilience.md describes the recovery.
+ */
+#ifndef WEFT_MPI_RECOVER_H
+#define WEFT_MPI_RECOVER_H
+
+#include "weft_int.h"
+
+#include <mpi.h>
+#include <stddef.h>
+#include <stdint.h>
+
+/* One thread's records (whole records, docs/encoding.md). */
+typedef struct weft__recover_stream {
+  uint32_t thread;
+  const unsigned char *data;
+  size_t len;
+} weft__recover_stream;
+
+/* One rank of the crashed job, as found in its journal. */
+typedef struct weft__recover_rank {
+  uint32_t rank;
+  weft__dict dict;           /* its names and schemas */
+  uint32_t nnames, nschemas; /* dictionary ids are below these */
+  const weft__recover_stream *streams;
+  size_t nstreams;
+  /* From the journal header (used when the log is created anew). */
+  char host[64];
+  char job[64];
+  int64_t pid;
+  int64_t anchor_mono_ns, anchor_wall_ns, created_wall_ns;
+} weft__recover_rank;
+
+typedef struct weft__recover_result {
+  uint64_t epoch;    /* the epoch written */
+  uint64_t events;   /* records written, all processes */
+  uint64_t actions;  /* /actions rows written, all processes */
+  uint32_t mpi_size; /* ranks of the log */
+  uint32_t ranks;    /* ranks that contributed records, all processes */
+} weft__recover_result;
+
+/* Collective over comm.  create: make a new log at path (replacing what is
+ * there), with mpi_size = 1 + the highest rank given by any process;
+ * otherwise open the log and append.  Writes the names, schemas, records,
+ * segments, /actions rows (actions still open at the end of a stream are
+ * unfinished) and one /flushes row per rank of the log, then commits.
+ * Every process returns the same code (weft__agree); WEFT_EINVAL when a
+ * rank is out of range or given twice. */
+WEFT_INTERNAL int weft__recover_write(MPI_Comm comm, const char *path,
+                                      int create,
+                                      const weft__recover_rank *ranks,
+                                      size_t nranks, weft__recover_result *res);
+
+#endif /* WEFT_MPI_RECOVER_H */

@@ -1,0 +1,666 @@
+/*
+ * recover_write.c - one epoch written from streams read elsewhere, for
+ * `weft recover` (recover.h).
+ *
+ * The same file layout and the same collective steps as a flush (flush.c):
+ * stage locally, MPI_Exscan / MPI_Allreduce of the row counts, probe the
+ * space, one weft__append per dataset, commit.  What differs: a process
+ * stages the rows of several ranks (those whose journals it read), names
+ * and schemas come from each journal's dictionary, the clock samples of a
+ * rank come from the log's /flushes rows (or, for a log made anew, from
+ * the journal's (monotonic, wall) anchor), and every rank of the log gets
+ * its /flushes row for the epoch, journal or not, because readers expect
+ * one per rank per epoch.
+ */
+#include "recover.h"
+#include "writer.h"
+
+#include <stdlib.h>
+#include <string.h>
+
+/* What one process knows of the log before it writes. */
+typedef struct log_state {
+  uint32_t size;
+  weft__flush_row *flushes; /* committed rows */
+  uint64_t nflushes;
+  uint32_t *names_done;   /* per rank: 1 + highest name id in the log */
+  uint32_t *schemas_done; /* per rank: 1 + highest schema id */
+  uint8_t *covered;       /* per rank: some process has its journal */
+  int64_t anchor0_mono, anchor0_wall, host0_same;
+} log_state;
+
+static void log_free(log_state *l) {
+  free(l->flushes);
+  free(l->names_done);
+  free(l->schemas_done);
+  free(l->covered);
+}
+
+static int attr_rw(hid_t file, const char *name, hid_t type, void *v,
+                   int write) {
+  hid_t a = H5Aopen(file, name, H5P_DEFAULT);
+  int ok = a >= 0 && (write ? H5Awrite(a, type, v) : H5Aread(a, type, v)) >= 0;
+  if (a >= 0)
+    H5Aclose(a);
+  return ok ? 0 : -1;
+}
+
+static void handles_reset(weft__writer *w) {
+  w->file = w->ranks = w->dxpl = -1;
+  w->types = (weft__h5types){.kind = -1,
+                             .status = -1,
+                             .ftype = -1,
+                             .state = -1,
+                             .rank_row = -1,
+                             .committed = -1};
+  for (int d = 0; d < WEFT_D_COUNT; d++) {
+    w->types.row[d] = -1;
+    w->dset[d] = -1;
+  }
+}
+
+/* Collective: open an existing log for appending. */
+static int open_log(weft__writer *w) {
+  handles_reset(w);
+  int local = WEFT_OK;
+  hid_t fapl = H5Pcreate(H5P_FILE_ACCESS);
+  if (fapl < 0 || H5Pset_fapl_mpio(fapl, w->comm, MPI_INFO_NULL) < 0 ||
+      H5Pset_coll_metadata_write(fapl, 1) < 0 ||
+      H5Pset_all_coll_metadata_ops(fapl, 1) < 0)
+    local = weft__h5_error("setting up the MPI-IO file access");
+  if (local == WEFT_OK && (w->file = H5Fopen(w->path, H5F_ACC_RDWR, fapl)) < 0)
+    local = weft__h5_error("H5Fopen");
+  if (fapl >= 0)
+    H5Pclose(fapl);
+  int rc = weft__agree(w->comm, local);
+  if (rc < 0)
+    return rc;
+  w->dxpl = H5Pcreate(H5P_DATASET_XFER);
+  if (w->dxpl < 0 || H5Pset_dxpl_mpio(w->dxpl, H5FD_MPIO_COLLECTIVE) < 0 ||
+      weft__h5types_create(&w->types, -1) < 0)
+    local = weft__h5_error("setting up the types");
+  for (int d = 0; local == WEFT_OK && d < WEFT_D_COUNT; d++) {
+    w->dset[d] = H5Dopen2(w->file, weft__dset_name((weft__dset)d), H5P_DEFAULT);
+    hid_t sp = w->dset[d] >= 0 ? H5Dget_space(w->dset[d]) : -1;
+    if (sp < 0 || H5Sget_simple_extent_dims(sp, &w->extent[d], NULL) != 1)
+      local = weft__h5_error("opening a dataset of the log");
+    if (sp >= 0)
+      H5Sclose(sp);
+  }
+  uint32_t size = 0;
+  if (local == WEFT_OK &&
+      (attr_rw(w->file, "committed", w->types.committed, &w->committed, 0) ||
+       attr_rw(w->file, "mpi_size", H5T_NATIVE_UINT32, &size, 0) ||
+       attr_rw(w->file, "timeline_mono_ns", H5T_NATIVE_INT64,
+               &w->timeline_mono_ns, 0) ||
+       attr_rw(w->file, "timeline_wall_ns", H5T_NATIVE_INT64,
+               &w->timeline_wall_ns, 0)))
+    local = weft__h5_error("reading the root attributes");
+  w->size = (int)size;
+  if (local == WEFT_OK && (size == 0 || size > (1u << 24)))
+    local = weft__error(WEFT_EFORMAT, "mpi_size %u is out of range", size);
+  return weft__agree(w->comm, local);
+}
+
+/* Read the first n rows of dataset d (independently: every process reads
+ * the same small table). */
+static int read_rows(weft__writer *w, weft__dset d, uint64_t n, void *buf) {
+  if (n == 0)
+    return WEFT_OK;
+  hid_t fs = H5Dget_space(w->dset[d]);
+  hsize_t start = 0, cnt = n;
+  hid_t ms = H5Screate_simple(1, &cnt, NULL);
+  int ok =
+      fs >= 0 && ms >= 0 &&
+      H5Sselect_hyperslab(fs, H5S_SELECT_SET, &start, NULL, &cnt, NULL) >= 0 &&
+      H5Dread(w->dset[d], w->types.row[d], ms, fs, H5P_DEFAULT, buf) >= 0;
+  if (ms >= 0)
+    H5Sclose(ms);
+  if (fs >= 0)
+    H5Sclose(fs);
+  return ok ? WEFT_OK : weft__h5_error("reading a table of the log");
+}
+
+/* What the log holds per rank: clock samples, dictionary ids. */
+static int read_log_state(weft__writer *w, log_state *l) {
+  const weft__committed *c = &w->committed;
+  int rc = WEFT_OK;
+  l->nflushes = c->flushes;
+  l->flushes = malloc((c->flushes ? c->flushes : 1) * sizeof *l->flushes);
+  weft__name_row *nm = malloc((c->names ? c->names : 1) * sizeof *nm);
+  weft__schema_row *sc = malloc((c->schemas ? c->schemas : 1) * sizeof *sc);
+  if (!l->flushes || !nm || !sc)
+    rc = weft__error(WEFT_ENOMEM, "reading the log");
+  if (rc == WEFT_OK)
+    rc = read_rows(w, WEFT_D_FLUSHES, c->flushes, l->flushes);
+  if (rc == WEFT_OK)
+    rc = read_rows(w, WEFT_D_NAMES, c->names, nm);
+  if (rc == WEFT_OK)
+    rc = read_rows(w, WEFT_D_SCHEMAS, c->schemas, sc);
+  for (uint64_t i = 0; rc == WEFT_OK && i < c->names; i++)
+    if (nm[i].rank < l->size && nm[i].id + 1 > l->names_done[nm[i].rank])
+      l->names_done[nm[i].rank] = nm[i].id + 1;
+  for (uint64_t i = 0; rc == WEFT_OK && i < c->schemas; i++)
+    if (sc[i].rank < l->size && sc[i].id + 1 > l->schemas_done[sc[i].rank])
+      l->schemas_done[sc[i].rank] = sc[i].id + 1;
+  free(nm);
+  free(sc);
+  return rc;
+}
+
+/* The last committed clock sample of `rank`, or NULL. */
+static const weft__flush_row *last_sample(const log_state *l, uint32_t rank) {
+  const weft__flush_row *best = NULL;
+  for (uint64_t i = 0; i < l->nflushes; i++)
+    if (l->flushes[i].rank == rank &&
+        (!best || l->flushes[i].epoch >= best->epoch))
+      best = &l->flushes[i];
+  return best;
+}
+
+/* Rank r's samples in the log, in epoch order, for the /actions times. */
+static int rank_samples(weft__writer *s, const log_state *l, uint32_t rank) {
+  s->nsamples = 0;
+  for (uint64_t i = 0; i < l->nflushes; i++) {
+    const weft__flush_row *f = &l->flushes[i];
+    if (f->rank != rank)
+      continue;
+    if (s->nsamples == s->samples_cap) {
+      size_t cap = s->samples_cap ? 2 * s->samples_cap : 16;
+      weft__clock_sample *p = realloc(s->samples, cap * sizeof *p);
+      if (!p)
+        return weft__error(WEFT_ENOMEM, "clock samples");
+      s->samples = p;
+      s->samples_cap = cap;
+    }
+    /* Rows are in epoch order within the table (one append per epoch). */
+    s->samples[s->nsamples++] = (weft__clock_sample){
+        f->sample_mono_ns, f->offset_ns, f->error_ns, f->sample_wall_ns};
+  }
+  return WEFT_OK;
+}
+
+static int push(weft__bytes *b, const void *p, size_t n) {
+  return n && !weft__bytes_push(b, p, n)
+             ? weft__error(WEFT_ENOMEM, "recovery staging")
+             : WEFT_OK;
+}
+
+static int stage_dict(weft__writer *w, const weft__recover_rank *r,
+                      uint32_t names_from, uint32_t schemas_from) {
+  weft__bytes *str = &w->stage[WEFT_D_STRINGS];
+  int rc = WEFT_OK;
+  for (uint32_t id = names_from ? names_from : 1;
+       rc == WEFT_OK && id < r->nnames; id++) {
+    const char *s = r->dict.name(r->dict.arg, id);
+    if (!s)
+      continue;
+    size_t len = strlen(s);
+    weft__name_row row = {
+        .off = str->len, .len = len, .rank = r->rank, .id = id};
+    rc = push(str, s, len);
+    if (rc == WEFT_OK)
+      rc = push(&w->stage[WEFT_D_NAMES], &row, sizeof row);
+  }
+  weft__bytes *fields = &w->stage[WEFT_D_SCHEMA_FIELDS];
+  for (uint32_t id = schemas_from > WEFT_SCHEMA_FIRST_USER
+                         ? schemas_from
+                         : WEFT_SCHEMA_FIRST_USER;
+       rc == WEFT_OK && id < r->nschemas; id++) {
+    const weft__schema *s = r->dict.schema(r->dict.arg, id);
+    if (!s)
+      continue;
+    weft__schema_row row;
+    memset(&row, 0, sizeof row);
+    row.fields_off = fields->len / sizeof(weft__field_row);
+    row.rank = r->rank;
+    row.id = id;
+    row.type_name = s->type_name;
+    row.nfields = s->nfields;
+    row.kind = s->kind;
+    row.fixed_size = s->fixed_size;
+    for (uint16_t i = 0; rc == WEFT_OK && i < s->nfields; i++) {
+      weft__field_row f = {.name = s->names[i], .type = s->types[i]};
+      rc = push(fields, &f, sizeof f);
+    }
+    if (rc == WEFT_OK)
+      rc = push(&w->stage[WEFT_D_SCHEMAS], &row, sizeof row);
+  }
+  return rc;
+}
+
+/* The records of one stream into /events, /payload and one segment. */
+static int stage_stream(weft__writer *w, uint32_t rank,
+                        const weft__recover_stream *s, int64_t *t_last) {
+  weft__bytes *ev = &w->stage[WEFT_D_EVENTS], *pay = &w->stage[WEFT_D_PAYLOAD];
+  weft__segment_row seg;
+  memset(&seg, 0, sizeof seg);
+  seg.event_start = ev->len / sizeof(weft_rec);
+  seg.payload_start = pay->len;
+  for (size_t off = 0; off + sizeof(weft_rec) <= s->len;) {
+    weft_rec h;
+    memcpy(&h, s->data + off, sizeof h);
+    size_t padded = WEFT_REC_PAD((size_t)h.size);
+    if (padded > s->len - off - sizeof h)
+      return weft__error(WEFT_EFORMAT, "rank %u thread %u: record past the end",
+                         rank, s->thread);
+    if (push(ev, &h, sizeof h) || push(pay, s->data + off + sizeof h, padded))
+      return WEFT_ENOMEM;
+    if (seg.event_count == 0)
+      seg.t_first = h.t;
+    seg.t_last = h.t;
+    seg.event_count++;
+    seg.payload_bytes += padded;
+    off += sizeof h + padded;
+  }
+  if (seg.event_count == 0)
+    return WEFT_OK;
+  if (seg.t_last > *t_last)
+    *t_last = seg.t_last;
+  seg.epoch = (uint32_t)w->committed.epochs;
+  seg.rank = rank;
+  seg.thread = s->thread;
+  return push(&w->stage[WEFT_D_SEGMENTS], &seg, sizeof seg);
+}
+
+/* A writer that builds /actions rows for one rank (actions_table.c). */
+static int stage_actions(weft__writer *w, weft__writer *sh,
+                         const weft__recover_rank *r, const log_state *l,
+                         const weft__clock_sample *now, uint64_t first_event) {
+  sh->rank = (int)r->rank;
+  sh->actions_on = 1;
+  sh->lenient = 1;
+  sh->dict = r->dict;
+  sh->timeline_mono_ns = w->timeline_mono_ns;
+  sh->timeline_wall_ns = w->timeline_wall_ns;
+  int rc = rank_samples(sh, l, r->rank);
+  weft__action_state st = {0};
+  uint64_t row = first_event;
+  for (size_t i = 0; rc == WEFT_OK && i < r->nstreams; i++) {
+    const weft__recover_stream *s = &r->streams[i];
+    rc = weft__actions_feed(sh, &st, now, s->thread, s->data, s->len, row,
+                            &w->stage[WEFT_D_ACTIONS]);
+    for (size_t off = 0; off + sizeof(weft_rec) <= s->len; row++) {
+      weft_rec h;
+      memcpy(&h, s->data + off, sizeof h);
+      off += sizeof h + WEFT_REC_PAD((size_t)h.size);
+    }
+  }
+  if (rc == WEFT_OK)
+    rc = weft__actions_unfinished(sh, &st, now, &w->stage[WEFT_D_ACTIONS]);
+  weft__actions_free(&st);
+  return rc;
+}
+
+/* The /flushes row of rank `rank` for this epoch and its clock sample. */
+static weft__flush_row flush_row(const weft__writer *w, const log_state *l,
+                                 uint32_t rank, const weft__recover_rank *r,
+                                 int64_t t_last) {
+  weft__flush_row f;
+  memset(&f, 0, sizeof f);
+  f.epoch = (uint32_t)w->committed.epochs;
+  f.rank = rank;
+  const weft__flush_row *last = last_sample(l, rank);
+  if (last) {
+    /* No new measurement: the last offset, sampled at the rank's last
+     * record so that readers' interpolation stays flat. */
+    f.offset_ns = last->offset_ns;
+    f.error_ns = last->error_ns;
+    f.sample_mono_ns =
+        t_last > last->sample_mono_ns ? t_last : last->sample_mono_ns;
+    f.sample_wall_ns =
+        last->sample_wall_ns + (f.sample_mono_ns - last->sample_mono_ns);
+  } else if (r) {
+    /* A new log: offsets from the (monotonic, wall) anchors of the
+     * journals, i.e. trusting the wall clocks across hosts (to about a
+     * millisecond with NTP); exact on rank 0's host. */
+    f.sample_mono_ns = r->anchor_mono_ns;
+    f.sample_wall_ns = r->anchor_wall_ns;
+    f.offset_ns = (r->anchor_mono_ns - r->anchor_wall_ns) -
+                  (l->anchor0_mono - l->anchor0_wall);
+    f.error_ns = l->host0_same ? 0 : 1000000;
+  } else {
+    f.sample_mono_ns = l->anchor0_mono;
+    f.sample_wall_ns = l->anchor0_wall;
+  }
+  return f;
+}
+
+static uint64_t committed_of(const weft__committed *c, weft__dset d) {
+  const uint64_t v[WEFT_D_COUNT] = {[WEFT_D_PAYLOAD] = c->payload,
+                                    [WEFT_D_EVENTS] = c->events,
+                                    [WEFT_D_SEGMENTS] = c->segments,
+                                    [WEFT_D_STRINGS] = c->strings,
+                                    [WEFT_D_NAMES] = c->names,
+                                    [WEFT_D_SCHEMA_FIELDS] = c->schema_fields,
+                                    [WEFT_D_SCHEMAS] = c->schemas,
+                                    [WEFT_D_ACTIONS] = c->actions,
+                                    [WEFT_D_FLUSHES] = c->flushes};
+  return v[d];
+}
+
+/* Local offsets to file offsets, once this process's row offsets are
+ * known. */
+static void rebase(weft__writer *w, const uint64_t *off, size_t nactions_from) {
+  uint64_t base[WEFT_D_COUNT];
+  for (int d = 0; d < WEFT_D_COUNT; d++)
+    base[d] = committed_of(&w->committed, (weft__dset)d) + off[d];
+  weft__segment_row *seg = (void *)w->stage[WEFT_D_SEGMENTS].p;
+  for (size_t i = 0; i < w->stage[WEFT_D_SEGMENTS].len / sizeof *seg; i++) {
+    seg[i].event_start += base[WEFT_D_EVENTS];
+    seg[i].payload_start += base[WEFT_D_PAYLOAD];
+  }
+  weft__name_row *nm = (void *)w->stage[WEFT_D_NAMES].p;
+  for (size_t i = 0; i < w->stage[WEFT_D_NAMES].len / sizeof *nm; i++)
+    nm[i].off += base[WEFT_D_STRINGS];
+  weft__schema_row *sc = (void *)w->stage[WEFT_D_SCHEMAS].p;
+  for (size_t i = 0; i < w->stage[WEFT_D_SCHEMAS].len / sizeof *sc; i++)
+    sc[i].fields_off += base[WEFT_D_SCHEMA_FIELDS];
+  weft__action_row *ac = (void *)w->stage[WEFT_D_ACTIONS].p;
+  for (size_t i = nactions_from; i < w->stage[WEFT_D_ACTIONS].len / sizeof *ac;
+       i++)
+    ac[i].start_event += base[WEFT_D_EVENTS];
+}
+
+/* New log: /ranks rows of the ranks this process holds (process 0 also
+ * writes those nobody holds). */
+static int write_ranks(weft__writer *w, const weft__recover_rank *ranks,
+                       size_t n, const log_state *l) {
+  weft__bytes rows = {0}, idx = {0};
+  int local = WEFT_OK;
+  for (size_t i = 0; local == WEFT_OK && i < n; i++) {
+    weft__rank_row r;
+    memset(&r, 0, sizeof r);
+    r.rank = ranks[i].rank;
+    r.pid = (uint32_t)ranks[i].pid;
+    r.threads = (uint32_t)ranks[i].nstreams;
+    r.start_wall_ns = ranks[i].created_wall_ns;
+    r.start_mono_ns =
+        ranks[i].anchor_mono_ns - (ranks[i].anchor_wall_ns - r.start_wall_ns);
+    memcpy(r.host, ranks[i].host, sizeof r.host - 1);
+    memcpy(r.slurm_job_id, ranks[i].job, sizeof r.slurm_job_id - 1);
+    hsize_t at = r.rank;
+    if (push(&rows, &r, sizeof r) || push(&idx, &at, sizeof at))
+      local = WEFT_ENOMEM;
+  }
+  for (uint32_t k = 0; local == WEFT_OK && w->rank == 0 && k < l->size; k++)
+    if (!l->covered[k]) {
+      weft__rank_row r;
+      memset(&r, 0, sizeof r);
+      r.rank = k;
+      strcpy(r.host, "?");
+      hsize_t at = k;
+      if (push(&rows, &r, sizeof r) || push(&idx, &at, sizeof at))
+        local = WEFT_ENOMEM;
+    }
+  hsize_t cnt = idx.len / sizeof(hsize_t);
+  hid_t fs = H5Dget_space(w->ranks);
+  hsize_t one = cnt ? cnt : 1;
+  hid_t ms = H5Screate_simple(1, &one, NULL);
+  if (fs < 0 || ms < 0)
+    local = weft__h5_error("/ranks dataspace");
+  else if (local == WEFT_OK && cnt)
+    local = H5Sselect_elements(fs, H5S_SELECT_SET, cnt, (hsize_t *)idx.p) < 0
+                ? weft__h5_error("selecting /ranks rows")
+                : WEFT_OK;
+  if (fs >= 0 && ms >= 0 && (local < 0 || !cnt)) {
+    H5Sselect_none(fs);
+    H5Sselect_none(ms);
+  }
+  if (fs >= 0 && ms >= 0 &&
+      H5Dwrite(w->ranks, w->types.rank_row, ms, fs, w->dxpl,
+               local == WEFT_OK && cnt ? rows.p : NULL) < 0 &&
+      local == WEFT_OK)
+    local = weft__h5_io_error("writing /ranks");
+  if (ms >= 0)
+    H5Sclose(ms);
+  if (fs >= 0)
+    H5Sclose(fs);
+  weft__bytes_free(&rows);
+  weft__bytes_free(&idx);
+  return weft__agree(w->comm, local);
+}
+
+/* New log: the job's size, and rank 0's (or the lowest rank's) anchor. */
+static int new_log_shape(weft__writer *w, const weft__recover_rank *ranks,
+                         size_t n, log_state *l) {
+  int mine[2] = {-1, w->rank}, low[2] = {1 << 30, w->rank}, out[2];
+  char host[64] = "";
+  for (size_t i = 0; i < n; i++) {
+    if ((int)ranks[i].rank > mine[0])
+      mine[0] = (int)ranks[i].rank;
+    if ((int)ranks[i].rank < low[0])
+      low[0] = (int)ranks[i].rank;
+  }
+  int max = 0;
+  if (PMPI_Allreduce(&mine[0], &max, 1, MPI_INT, MPI_MAX, w->comm) !=
+          MPI_SUCCESS ||
+      PMPI_Allreduce(low, out, 1, MPI_2INT, MPI_MINLOC, w->comm) != MPI_SUCCESS)
+    return weft__error(WEFT_EMPI, "MPI_Allreduce of the job's shape failed");
+  if (max < 0)
+    return weft__error(WEFT_ENOTFOUND, "no rank to recover");
+  l->size = (uint32_t)max + 1;
+  int64_t a[2] = {0, 0};
+  for (size_t i = 0; i < n; i++)
+    if ((int)ranks[i].rank == out[0]) {
+      a[0] = ranks[i].anchor_mono_ns;
+      a[1] = ranks[i].anchor_wall_ns;
+      memcpy(host, ranks[i].host, sizeof host - 1);
+    }
+  if (PMPI_Bcast(a, 2, MPI_INT64_T, out[1], w->comm) != MPI_SUCCESS ||
+      PMPI_Bcast(host, sizeof host, MPI_CHAR, out[1], w->comm) != MPI_SUCCESS)
+    return weft__error(WEFT_EMPI, "MPI_Bcast of the timeline anchor failed");
+  l->anchor0_mono = a[0];
+  l->anchor0_wall = a[1];
+  l->host0_same = 1;
+  for (size_t i = 0; i < n; i++)
+    if (strncmp(ranks[i].host, host, sizeof host))
+      l->host0_same = 0;
+  return WEFT_OK;
+}
+
+static int check_ranks(weft__writer *w, const weft__recover_rank *ranks,
+                       size_t n, log_state *l) {
+  int local = WEFT_OK;
+  l->covered = calloc(l->size, 1);
+  l->names_done = calloc(l->size, sizeof *l->names_done);
+  l->schemas_done = calloc(l->size, sizeof *l->schemas_done);
+  if (!l->covered || !l->names_done || !l->schemas_done)
+    return weft__error(WEFT_ENOMEM, "recovery");
+  for (size_t i = 0; local == WEFT_OK && i < n; i++) {
+    if (ranks[i].rank >= l->size)
+      local = weft__error(WEFT_EINVAL, "rank %u is beyond the log's %u ranks",
+                          ranks[i].rank, l->size);
+    else if (l->covered[ranks[i].rank])
+      local =
+          weft__error(WEFT_EINVAL, "two journals of rank %u", ranks[i].rank);
+    else
+      l->covered[ranks[i].rank] = 1;
+  }
+  int rc = weft__agree(w->comm, local);
+  uint8_t *all = rc == WEFT_OK ? calloc(l->size, 1) : NULL;
+  if (rc == WEFT_OK && !all)
+    rc = weft__error(WEFT_ENOMEM, "recovery");
+  if (rc == WEFT_OK &&
+      PMPI_Allreduce(l->covered, all, (int)l->size, MPI_UINT8_T, MPI_SUM,
+                     w->comm) != MPI_SUCCESS)
+    rc = weft__error(WEFT_EMPI, "MPI_Allreduce of the ranks held failed");
+  for (uint32_t k = 0; rc == WEFT_OK && k < l->size; k++)
+    if (all[k] > 1)
+      rc =
+          weft__error(WEFT_EINVAL,
+                      "rank %u's journal was given by %u processes", k, all[k]);
+  if (rc == WEFT_OK)
+    memcpy(l->covered, all, l->size);
+  free(all);
+  return rc;
+}
+
+/* Everything after the file is open. */
+static int write_epoch(weft__writer *w, const weft__recover_rank *ranks,
+                       size_t n, int create, log_state *l,
+                       weft__recover_result *res) {
+  int local = create ? WEFT_OK : read_log_state(w, l);
+  weft__writer shadow;
+  memset(&shadow, 0, sizeof shadow);
+  for (int d = 0; d < WEFT_D_COUNT; d++)
+    w->stage[d].len = 0;
+  uint64_t local_ranks = 0;
+  for (size_t i = 0; local == WEFT_OK && i < n; i++) {
+    const weft__recover_rank *r = &ranks[i];
+    uint64_t first = w->stage[WEFT_D_EVENTS].len / sizeof(weft_rec);
+    int64_t t_last = INT64_MIN;
+    local = stage_dict(w, r, l->names_done[r->rank], l->schemas_done[r->rank]);
+    for (size_t k = 0; local == WEFT_OK && k < r->nstreams; k++)
+      local = stage_stream(w, r->rank, &r->streams[k], &t_last);
+    weft__flush_row f = flush_row(w, l, r->rank, r, t_last);
+    f.events = w->stage[WEFT_D_EVENTS].len / sizeof(weft_rec) - first;
+    weft__clock_sample now = {f.sample_mono_ns, f.offset_ns, f.error_ns,
+                              f.sample_wall_ns};
+    if (t_last != INT64_MIN && now.mono_ns < t_last)
+      now.mono_ns = t_last; /* unfinished actions end at the last record */
+    if (local == WEFT_OK)
+      local = stage_actions(w, &shadow, r, l, &now, first);
+    if (local == WEFT_OK)
+      local = push(&w->stage[WEFT_D_FLUSHES], &f, sizeof f);
+    local_ranks += f.events > 0;
+  }
+  for (uint32_t k = 0; local == WEFT_OK && w->rank == 0 && k < l->size; k++)
+    if (!l->covered[k]) {
+      weft__flush_row f = flush_row(w, l, k, NULL, INT64_MIN);
+      local = push(&w->stage[WEFT_D_FLUSHES], &f, sizeof f);
+    }
+  free(shadow.samples);
+  int rc = weft__agree(w->comm, local);
+  if (rc < 0)
+    return rc;
+
+  uint64_t cnt[WEFT_D_COUNT + 1], off[WEFT_D_COUNT + 1], tot[WEFT_D_COUNT + 1];
+  for (int d = 0; d < WEFT_D_COUNT; d++)
+    cnt[d] = w->stage[d].len / weft__dset_elem_size((weft__dset)d);
+  cnt[WEFT_D_COUNT] = local_ranks;
+  if (PMPI_Exscan(cnt, off, WEFT_D_COUNT + 1, MPI_UINT64_T, MPI_SUM, w->comm) !=
+          MPI_SUCCESS ||
+      PMPI_Allreduce(cnt, tot, WEFT_D_COUNT + 1, MPI_UINT64_T, MPI_SUM,
+                     w->comm) != MPI_SUCCESS)
+    return weft__error(WEFT_EMPI, "exchanging the row counts failed");
+  if (w->rank == 0)
+    memset(off, 0, sizeof off);
+  rebase(w, off, 0);
+  uint64_t bytes = (uint64_t)l->size * sizeof(weft__rank_row);
+  for (int d = 0; d < WEFT_D_COUNT; d++)
+    bytes += tot[d] * weft__dset_elem_size((weft__dset)d);
+  rc = weft__space_probe(w, bytes);
+  for (int d = 0; rc == WEFT_OK && d < WEFT_D_COUNT; d++)
+    if (tot[d])
+      rc = weft__append(w, (weft__dset)d,
+                        committed_of(&w->committed, (weft__dset)d), off[d],
+                        cnt[d], tot[d], w->stage[d].p);
+  if (rc == WEFT_OK && create)
+    rc = write_ranks(w, ranks, n, l);
+  weft__committed next = w->committed;
+  next.payload += tot[WEFT_D_PAYLOAD];
+  next.events += tot[WEFT_D_EVENTS];
+  next.segments += tot[WEFT_D_SEGMENTS];
+  next.strings += tot[WEFT_D_STRINGS];
+  next.names += tot[WEFT_D_NAMES];
+  next.schema_fields += tot[WEFT_D_SCHEMA_FIELDS];
+  next.schemas += tot[WEFT_D_SCHEMAS];
+  next.actions += tot[WEFT_D_ACTIONS];
+  next.flushes += tot[WEFT_D_FLUSHES];
+  next.epochs++;
+  if (rc == WEFT_OK) {
+    /* How many recoveries made this log (readers may ignore it). */
+    uint32_t recovered = 0;
+    local = WEFT_OK;
+    if (H5Aexists(w->file, "recovered") > 0)
+      attr_rw(w->file, "recovered", H5T_NATIVE_UINT32, &recovered, 0);
+    recovered++;
+    hid_t sp = H5Screate(H5S_SCALAR), a = -1;
+    if (sp >= 0)
+      a = H5Aexists(w->file, "recovered") > 0
+              ? H5Aopen(w->file, "recovered", H5P_DEFAULT)
+              : H5Acreate2(w->file, "recovered", H5T_STD_U32LE, sp, H5P_DEFAULT,
+                           H5P_DEFAULT);
+    if (a < 0 || H5Awrite(a, H5T_NATIVE_UINT32, &recovered) < 0)
+      local = weft__h5_error("writing the recovered attribute");
+    if (a >= 0)
+      H5Aclose(a);
+    if (sp >= 0)
+      H5Sclose(sp);
+    rc = weft__agree(w->comm, local);
+  }
+  if (rc == WEFT_OK)
+    rc = weft__file_commit(w, &next);
+  if (rc == WEFT_OK) {
+    res->epoch = w->committed.epochs;
+    res->events = tot[WEFT_D_EVENTS];
+    res->actions = tot[WEFT_D_ACTIONS];
+    res->ranks = (uint32_t)tot[WEFT_D_COUNT];
+    res->mpi_size = l->size;
+    w->committed = next;
+  }
+  return rc;
+}
+
+int weft__recover_write(MPI_Comm comm, const char *path, int create,
+                        const weft__recover_rank *ranks, size_t nranks,
+                        weft__recover_result *res) {
+  memset(res, 0, sizeof *res);
+  weft__writer *w = calloc(1, sizeof *w);
+  if (!w)
+    return weft__error(WEFT_ENOMEM, "recovery");
+  w->comm = comm;
+  PMPI_Comm_rank(comm, &w->rank);
+  w->actions_on = 1;
+  w->path = (char *)path;
+  handles_reset(w);
+  log_state l;
+  memset(&l, 0, sizeof l);
+  weft__h5_quiet q;
+  weft__h5_quiet_begin(&q);
+  int rc;
+  if (create) {
+    rc = new_log_shape(w, ranks, nranks, &l);
+    rc = weft__agree(comm, rc);
+    if (rc == WEFT_OK) {
+      w->size = (int)l.size;
+      rc = weft__file_create(w);
+    }
+    if (rc == WEFT_OK) {
+      /* The job's timeline, not the recovering process's clock. */
+      int local = attr_rw(w->file, "timeline_mono_ns", H5T_NATIVE_INT64,
+                          &l.anchor0_mono, 1) ||
+                          attr_rw(w->file, "timeline_wall_ns", H5T_NATIVE_INT64,
+                                  &l.anchor0_wall, 1)
+                      ? weft__h5_error("writing the timeline anchor")
+                      : WEFT_OK;
+      w->timeline_mono_ns = l.anchor0_mono;
+      w->timeline_wall_ns = l.anchor0_wall;
+      rc = weft__agree(comm, local);
+    }
+  } else {
+    rc = open_log(w);
+    l.size = (uint32_t)w->size;
+  }
+  if (rc == WEFT_OK)
+    rc = check_ranks(w, ranks, nranks, &l);
+  if (rc == WEFT_OK)
+    rc = write_epoch(w, ranks, nranks, create, &l, res);
+  char why[512] = "";
+  if (rc < 0)
+    strncpy(why, weft__errmsg_detail(), sizeof why - 1);
+  if (w->file >= 0) {
+    int crc = weft__file_close(w, 0);
+    if (rc == WEFT_OK)
+      rc = crc;
+    else
+      weft__error(rc, "%s", why);
+  }
+  weft__h5_quiet_end(&q);
+  for (int d = 0; d < WEFT_D_COUNT; d++)
+    weft__bytes_free(&w->stage[d]);
+  log_free(&l);
+  free(w);
+  return rc;
+}

@@ -1,0 +1,141 @@
+#!/usr/bin/env bash
+# fault.sh SCENARIO FAULT_APP WEFT OUTDIR - one fault test (label `fault`).
+#
+# Runs fault_app (4 ranks) into a failure, runs `weft recover`, and checks
+# the log with check_fault.py against the counters each rank kept: every
+# step a rank finished is in the log, nothing it did not log is, and the
+# actions that were running are unfinished in `weft tree`.  Then checks
+# that a second `weft recover` changes nothing.
+#
+#   kill9      a random rank SIGKILLs itself at a random step (3..40;
+#              FAULT_STEP and FAULT_VICTIM choose), flushes every 5 steps
+#   segv       rank 1 segfaults inside "inner" at step 8
+#   abort      rank 3 calls MPI_Abort at step 11
+#   term       rank 0 SIGTERMs every rank at step 12: the flush at step 15
+#              is the last, the log is complete without recovery (a
+#              journal may be left by a rank that mpirun killed first, but
+#              holds nothing new)
+#   term_kill  as term at step 7, but SIGKILL follows 300 ms later, before
+#              any flush: everything after step 4 comes from the journals
+#   truncated  kill9, then rank 2's journal is cut inside its last record
+#   flipped    kill9, then one bit of rank 2's journal header is flipped:
+#              that journal is refused, the others are recovered
+#   rebuild    kill9, then the log is damaged (emptied): it is moved aside
+#              and rebuilt from the journals alone
+#   usr1       rank 1 sends every rank SIGUSR1 at step 6: the flush at step
+#              9 is the last; the job runs on to step 17 and ends cleanly;
+#              the steps after the last flush come from the journals
+#   endtime    SLURM_JOB_END_TIME is 30 s away (WEFT_END_MARGIN 60): the
+#              first flush is the last; as usr1 otherwise
+#   split      kill9, recovered by an MPI job of 2 processes, each reading
+#              the journals of 2 ranks (WEFT_TEST_RECOVER_SPLIT: as if the
+#              ranks were on 2 nodes) and writing the log together
+set -u
+scenario=$1 app=$2 weft=$3 out=$4
+here=$(cd "$(dirname "$0")" && pwd)
+py=/usr/bin/python3
+rm -rf "$out" && mkdir -p "$out/counts" || exit 1
+cd "$out" || exit 1
+log=$out/log.h5
+fail() {
+  echo "FAIL ($scenario): $*" >&2
+  exit 1
+}
+
+mode=$scenario step=13 victim=2
+case $scenario in
+kill9)
+  step=${FAULT_STEP:-$((RANDOM % 38 + 3))} victim=${FAULT_VICTIM:-$((RANDOM % 4))}
+  echo "kill9: FAULT_STEP=$step FAULT_VICTIM=$victim"
+  ;;
+truncated | flipped | rebuild | split) mode=kill9 ;;
+usr1) step=6 victim=1 ;;
+endtime)
+  mode=none step=6 victim=-1
+  export SLURM_JOB_END_TIME=$(($(date +%s) + 30)) WEFT_END_MARGIN=60
+  ;;
+segv) step=8 victim=1 ;;
+abort) step=11 victim=3 ;;
+term) step=12 victim=0 ;;
+term_kill) mode=term-kill step=7 victim=0 ;;
+*) fail "unknown scenario" ;;
+esac
+
+timeout 50 mpirun -np 4 --oversubscribe "$app" "$log" counts "$mode" \
+  "$step" "$victim" 5 >app.out 2>&1
+rc=$?
+[ "$rc" -ne 124 ] || fail "the job hung (timeout)"
+case $mode in
+usr1 | none)
+  [ "$rc" -eq 0 ] || fail "the job ended with status $rc: $(cat app.out)"
+  unset SLURM_JOB_END_TIME
+  ;;
+*) [ "$rc" -ne 0 ] || fail "the job ended with status 0; expected a failure" ;;
+esac
+[ -f "$log" ] || fail "no log was written"
+
+expect_args=()
+case $scenario in
+term)
+  # The last flush happened in the job: complete before any recovery.
+  "$weft" export -f eliot "$log" >before.jsonl 2>export.err ||
+    fail "export of the log written at SIGTERM: $(cat export.err)"
+  "$py" "$here/check_fault.py" before.jsonl counts 4 --complete ||
+    fail "the log written at SIGTERM misses events"
+  ;;
+truncated)
+  # Cut rank 2's journal 4 bytes into the payload of its last record (the
+  # "tick" of step 14): that record is lost, everything before is kept.
+  j=$("$py" "$here/journal_tool.py" find "$log.journal" 2) || fail "no journal"
+  "$py" "$here/journal_tool.py" truncate-last "$j" 12 ||
+    fail "cannot truncate $j"
+  expect_args=(--torn 2)
+  ;;
+flipped)
+  j=$("$py" "$here/journal_tool.py" find "$log.journal" 2) || fail "no journal"
+  "$py" "$here/journal_tool.py" flip "$j" 200 || fail "cannot flip $j"
+  expect_args=(--refused 2)
+  ;;
+rebuild)
+  : >"$log"
+  ;;
+esac
+
+if [ "$scenario" = split ]; then
+  WEFT_TEST_RECOVER_SPLIT=1 timeout 50 mpirun -np 2 --oversubscribe \
+    "$weft" recover "$log" >recover.out 2>recover.err
+else
+  "$weft" recover "$log" >recover.out 2>recover.err
+fi
+rc=$?
+cat recover.out
+[ "$rc" -eq 0 ] || fail "weft recover exited $rc: $(cat recover.err)"
+case $scenario in
+term) grep -q "nothing to recover" recover.out ||
+  fail "a complete log was changed by weft recover" ;;
+truncated) grep -q "cut: thread 0" recover.out ||
+  fail "the cut was not reported" ;;
+flipped) grep -q "journal header checksum mismatch" recover.out ||
+  fail "the damaged journal was not reported" ;;
+rebuild)
+  grep -q "rebuilt: " recover.out || fail "the damaged log was not rebuilt"
+  [ -f "$log.damaged" ] || fail "the damaged log was not kept aside"
+  ;;
+*) grep -q "completed: " recover.out || fail "nothing was recovered" ;;
+esac
+
+"$weft" export -f eliot "$log" >after.jsonl 2>export.err ||
+  fail "export after recovery: $(cat export.err)"
+"$weft" tree --color=never "$log" >tree.txt 2>tree.err ||
+  fail "weft tree after recovery: $(cat tree.err)"
+"$py" "$here/check_fault.py" after.jsonl counts 4 --tree tree.txt \
+  --victim "$victim" --mode "$mode" "${expect_args[@]}" ||
+  fail "the recovered log is wrong"
+
+# Idempotent: a second run says so and leaves the file as it is.
+sum=$(md5sum <"$log")
+"$weft" recover "$log" >again.out 2>&1 || fail "second recover failed"
+grep -q "nothing to recover" again.out ||
+  fail "second recover did something: $(cat again.out)"
+[ "$(md5sum <"$log")" = "$sum" ] || fail "second recover changed the log"
+echo "ok: $scenario"
