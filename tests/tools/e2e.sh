@@ -1,0 +1,136 @@
+#!/bin/sh
+# tools.e2e - a 4-rank job written by gen_trace (libweft-mpi) and read back
+# by every weft subcommand.  Environment (set by CMakeLists.txt): MPIEXEC,
+# WEFT, GEN_TRACE, WEFT_TOOLS_TESTS (this directory), WORK (scratch).
+set -u
+W="$WORK/e2e"
+rm -rf "$W" && mkdir -p "$W" || exit 1
+f="$W/job.h5"
+fail() {
+  echo "tools.e2e: $*"
+  exit 1
+}
+has() { # has FILE TEXT: FILE contains the line fragment TEXT
+  grep -F -q -- "$2" "$1" || fail "$1 lacks: $2"
+}
+
+timeout 60 "$MPIEXEC" -n 4 --oversubscribe "$GEN_TRACE" "$f" ||
+  fail "gen_trace failed"
+
+# tree: the talk's layout, continuations under the serializer, folding
+"$WEFT" tree "$f" >"$W/tree.txt" || fail "weft tree"
+has "$W/tree.txt" "└── job [rank 0] (nranks: 4) ⇒ succeeded ⧖"
+has "$W/tree.txt" "    ├── solve [rank 0 thread 1] (n: 0) ⇒ succeeded ⧖"
+has "$W/tree.txt" "    ├── solve [rank 2] (n: 20) ⇒ failed ⧖"
+has "$W/tree.txt" "    │   ├── compute (arg: -12) ⇒ succeeded ⧖ "
+has "$W/tree.txt" "    │   │   └── result: -24"
+has "$W/tree.txt" "    │   ├── reason: diverged"
+has "$W/tree.txt" "    └── done"
+has "$W/tree.txt" "└── hang [rank 3] ⇒ unfinished ⧖ ≥"
+[ "$(grep -c '── solve' "$W/tree.txt")" = 4 ] || fail "4 solve lines"
+"$WEFT" tree --fold 3 "$f" >"$W/fold.txt" || fail "weft tree --fold"
+has "$W/fold.txt" "── solve ×4 on 4 ranks ⇒ 3 succeeded, 1 failed ⧖ min "
+has "$W/fold.txt" "(rank 1)"
+"$WEFT" tree --ascii --type compute --where 'arg < 0' "$f" >"$W/sel.txt" ||
+  fail "weft tree selection"
+[ "$(wc -l <"$W/sel.txt")" = 6 ] || fail "selection shows 4 nodes + uuid + blank"
+has "$W/sel.txt" '    `-- solve [rank 1] (n: 10) => succeeded took '
+has "$W/sel.txt" '        `-- compute (arg: -12) => succeeded took '
+LC_ALL=C grep -q '[^ -~]' "$W/sel.txt" && fail "--ascii output is not ASCII"
+"$WEFT" tree --status unfinished "$f" | grep -q 'hang' || fail "--status"
+"$WEFT" tree --rank 1-2 --type solve --ascii "$f" >"$W/ranks.txt" || fail "--rank"
+[ "$(grep -c -- '-- solve' "$W/ranks.txt")" = 2 ] || fail "--rank 1-2"
+
+# two files (a restarted job): each file's continuations stay with its job
+"$WEFT" tree --ascii --depth 2 "$f" "$f" >"$W/two.txt" || fail "two files"
+[ "$(grep -c -- '-- solve \[rank' "$W/two.txt")" = 8 ] ||
+  fail "two files: 4 solves under each job"
+
+# profile: the slow input, per rank, imbalance; csv and json parse
+"$WEFT" profile "$f" >"$W/profile.txt" || fail "weft profile"
+grep -A1 '^slowest compute:' "$W/profile.txt" | grep -q 'rank 1 (arg: -12)' ||
+  fail "slowest compute is not rank 1 arg -12"
+has "$W/profile.txt" "straggler rank 1"
+"$WEFT" profile --format json "$f" >"$W/profile.json" || fail "profile json"
+"$WEFT" profile --format csv "$f" >"$W/profile.csv" || fail "profile csv"
+/usr/bin/python3 - "$W/profile.json" "$W/profile.csv" <<'PY' || fail "profile json/csv"
+import csv, json, sys
+p = json.load(open(sys.argv[1]))
+calc = [t for t in p["types"] if t["type"] == "compute"][0]
+assert calc["count"] == 20, calc["count"]
+assert calc["slowest"][0]["inputs"] == {"arg": -12}
+assert calc["slowest"][0]["rank"] == 1
+assert len(calc["ranks"]) == 4
+assert calc["imbalance"]["straggler_rank"] == 1
+rows = list(csv.DictReader(open(sys.argv[2])))
+assert any(r["section"] == "type" and r["type"] == "compute" and
+           r["count"] == "20" for r in rows)
+PY
+
+# exports
+"$WEFT" export --format eliot "$f" >"$W/job.jsonl" || fail "export eliot"
+/usr/bin/python3 "$WEFT_TOOLS_TESTS/check_eliot.py" "$W/job.jsonl" gen_trace ||
+  fail "Eliot's parser"
+"$WEFT" export --format chrome -o "$W/job.json" "$f" || fail "export chrome"
+"$WEFT" export --format csv "$f" >"$W/job.csv" || fail "export csv"
+/usr/bin/python3 - "$W/job.json" "$W/job.csv" <<'PY' || fail "chrome/csv"
+import csv, json, sys
+ev = json.load(open(sys.argv[1]))["traceEvents"]
+x = [e for e in ev if e["ph"] == "X"]
+assert len(x) == 26, len(x)
+assert sorted({e["pid"] for e in x}) == [0, 1, 2, 3]
+flows = [e for e in ev if e["ph"] in "sf"]
+assert len(flows) == 8, len(flows)  # rank 0 -> solve on each rank/thread
+rows = list(csv.DictReader(open(sys.argv[2])))
+assert len(rows) == 26, len(rows)
+slow = max((r for r in rows if r["type"] == "compute"),
+           key=lambda r: float(r["elapsed"]))
+assert slow["in.arg"] == "-12" and slow["rank"] == "1", slow
+assert {r["status"] for r in rows} == {"succeeded", "failed", "unfinished"}
+PY
+
+# info
+"$WEFT" info "$f" >"$W/info.txt" || fail "weft info"
+has "$W/info.txt" "format:    weft-h5 1.0"
+has "$W/info.txt" "ranks:     4 on 1 host"
+has "$W/info.txt" "flushes:   3 epochs committed"
+has "$W/info.txt" "tree:      26 actions (24 succeeded, 1 failed, 1 unfinished), 21 messages, 2 tasks"
+has "$W/info.txt" "dropped:   0 events"
+has "$W/info.txt" "globals:   rank 3: case=gen_trace, seed=42"
+
+# a crashed job (MPI_Abort after a flush): open actions become unfinished
+c="$W/crash.h5"
+timeout 60 "$MPIEXEC" -n 4 --oversubscribe "$GEN_TRACE" "$c" crash \
+  >/dev/null 2>&1
+[ -s "$c" ] || fail "gen_trace crash wrote no log"
+"$WEFT" tree "$c" >"$W/crash.txt" || fail "weft tree on a crashed job"
+has "$W/crash.txt" "└── job [rank 0] (nranks: 4) ⇒ unfinished ⧖ ≥"
+[ "$(grep -c '── solve .* ⇒ unfinished ⧖ ≥' "$W/crash.txt")" = 4 ] ||
+  fail "4 unfinished solves"
+[ "$(grep -c '── compute' "$W/crash.txt")" = 8 ] || fail "8 computes"
+"$WEFT" info "$c" | grep -q "^state:     writing" || fail "crash state"
+"$WEFT" export --format eliot "$c" >"$W/crash.jsonl" || fail "crash export"
+/usr/bin/python3 - "$W/crash.jsonl" <<'PY' || fail "crash export parse"
+import json, sys
+from eliot.parse import Parser
+p, done = Parser(), []
+for line in open(sys.argv[1]):
+    c, p = p.add(json.loads(line))
+    done += c
+assert not done and len(p.incomplete_tasks()) == 1
+PY
+
+# help: every subcommand answers --help with the synopsis of docs/tools.md
+for c in tree profile export info; do
+  "$WEFT" "$c" --help >"$W/help.txt" || fail "weft $c --help"
+  "$WEFT" help "$c" | cmp -s - "$W/help.txt" || fail "weft help $c"
+  synopsis=$(head -1 "$W/help.txt" | sed 's/^usage: //')
+  grep -F -q -- "$synopsis" "$WEFT_TOOLS_TESTS/../../docs/tools.md" ||
+    fail "docs/tools.md lacks the synopsis '$synopsis'"
+done
+"$WEFT" help >/dev/null || fail "weft help"
+"$WEFT" frobnicate 2>/dev/null
+[ $? = 2 ] || fail "unknown command must exit 2"
+"$WEFT" tree --frobnicate "$f" 2>/dev/null
+[ $? = 2 ] || fail "unknown option must exit 2"
+echo "tools.e2e: ok"

@@ -1,0 +1,200 @@
+/*
+ * test_profile.c - `weft profile` numbers on known data, and the exports
+ * of a known tree: Eliot JSON lines (checked by Eliot's own parser when
+ * WEFT_CHECK_ELIOT names check_eliot.py), Chrome trace JSON and CSV.
+ */
+#include "synth.h"
+
+#include "export.h"
+#include "outbuf.h"
+#include "profile.h"
+#include "select.h"
+
+#include <setjmp.h>
+#include <stdarg.h>
+#include <stddef.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <unistd.h>
+
+#include <cmocka.h>
+
+/* 100 root actions "calc" {arg = i+1} taking i+1 ms, on rank i % 4, and
+ * one "io" on rank 0 only. */
+static void known(weft__model *m) {
+  for (int i = 0; i < 100; i++) {
+    weft__stream *s = weft__model_stream(m, 0, (uint32_t)(i % 4), 0);
+    weft_value a = synth_i64("arg", i + 1);
+    int64_t t = i * 1000000;
+    synth_event(m, s, WEFT_KIND_START, "calc", (uint64_t)i + 10, "/1", t, &a,
+                1);
+    synth_event(m, s, WEFT_KIND_SUCCESS, "calc", (uint64_t)i + 10, "/2",
+                t + (i + 1) * 1000, NULL, 0);
+  }
+  weft__stream *s = weft__model_stream(m, 0, 0, 0);
+  synth_event(m, s, WEFT_KIND_START, "io", 1, "/1", 0, NULL, 0);
+  synth_event(m, s, WEFT_KIND_SUCCESS, "io", 1, "/2", 7, NULL, 0);
+}
+
+static char *profile(weft__model *m, int format) {
+  weft__select sel;
+  weft__select_init(&sel);
+  weft__profile_opts po = {.format = format, .top = 3, .ascii = 1};
+  weft__out o;
+  assert_int_equal(weft__out_init(&o, NULL), 0);
+  assert_int_equal(weft__profile_write(&o, m, &sel, &po), 0);
+  return synth_take(&o);
+}
+
+static void test_profile_known_numbers(void **state) {
+  (void)state;
+  weft__model m;
+  assert_int_equal(weft__model_init(&m), 0);
+  known(&m);
+  assert_int_equal(weft__model_finish(&m), 0);
+  char *json = profile(&m, WEFT__PROFILE_JSON);
+  /* 1..100 ms: total 5050 ms, mean 50.5, nearest-rank p50 50, p95 95 */
+  assert_non_null(strstr(json, "{\"type\":\"calc\",\"count\":100,"
+                               "\"total_ns\":5050000000,\"mean_ns\":50500000,"
+                               "\"p50_ns\":50000000,\"p95_ns\":95000000,"
+                               "\"max_ns\":100000000"));
+  /* rank 3 ran 4, 8, ..., 100 ms: 25 runs, 1300 ms */
+  assert_non_null(strstr(json, "{\"rank\":3,\"count\":25,"
+                               "\"total_ns\":1300000000,\"mean_ns\":52000000,"
+                               "\"p50_ns\":52000000,\"p95_ns\":96000000,"
+                               "\"max_ns\":100000000}"));
+  assert_non_null(strstr(json, "\"slowest\":[{\"elapsed_ns\":100000000,"
+                               "\"rank\":3,\"thread\":0,\"inputs\":{\"arg\":"
+                               "100}},{\"elapsed_ns\":99000000,\"rank\":2"));
+  assert_non_null(strstr(
+      json,
+      "\"correlation\":[{\"field\":\"arg\",\"n\":100,\"spearman\":1.0}]"));
+  /* per-rank totals 1225, 1250, 1275, 1300 ms: max/mean = 1300/1262.5 */
+  assert_non_null(strstr(json, "\"imbalance\":{\"max_over_mean\":"
+                               "1.0297029702970297,\"straggler_rank\":3,"
+                               "\"straggler_total_ns\":1300000000,"
+                               "\"mean_rank_total_ns\":1262500000}"));
+  /* io ran on rank 0 only: no imbalance */
+  assert_non_null(strstr(json, "{\"type\":\"io\",\"count\":1,"));
+  assert_non_null(strstr(json, "\"imbalance\":null}"));
+  free(json);
+  char *text = profile(&m, WEFT__PROFILE_TEXT);
+  assert_non_null(strstr(text, "calc             100       5.05s      50.5ms"
+                               "        50ms        95ms       100ms\n"));
+  assert_non_null(strstr(text, "       100ms  rank 3 (arg: 100)\n"));
+  assert_non_null(strstr(text, "inputs vs elapsed (Spearman): arg +1.00"));
+  assert_non_null(strstr(text, "calc       max/mean 1.03  straggler rank 3"));
+  free(text);
+  char *csv = profile(&m, WEFT__PROFILE_CSV);
+  assert_non_null(strstr(csv, "type,calc,,100,5050000000,50500000,50000000,"
+                              "95000000,100000000,,,\n"));
+  assert_non_null(strstr(csv, "correlation,calc,,100,0,0,0,0,0,arg,1.000000,"));
+  free(csv);
+  weft__model_release(&m);
+}
+
+static void spmd(weft__model *m) {
+  weft__stream *s0 = weft__model_stream(m, 0, 0, 0);
+  synth_event(m, s0, WEFT_KIND_START, "step", 7, "/1", 0, NULL, 0);
+  for (int r = 3; r >= 0; r--) {
+    weft__stream *s = r == 0 ? weft__model_stream(m, 0, 0, 1)
+                             : weft__model_stream(m, 0, (uint32_t)r, 0);
+    weft_value n = synth_i64("n", r * 10);
+    synth_event(m, s, WEFT_KIND_START, "solve", 7, "/2/1", 10, &n, 1);
+    if (r == 2)
+      synth_fail(m, s, "solve", 7, "/2/2", 110, "diverged", 5);
+    else
+      synth_event(m, s, WEFT_KIND_SUCCESS, "solve", 7, "/2/2", 110, NULL, 0);
+  }
+  synth_event(m, s0, WEFT_KIND_MESSAGE, "done", 7, "/3", 1000, NULL, 0);
+  synth_event(m, s0, WEFT_KIND_SUCCESS, "step", 7, "/4", 1001, NULL, 0);
+}
+
+static char *export(weft__model *m, int (*fn)(const weft__export *)) {
+  weft__select sel;
+  weft__select_init(&sel);
+  weft__out o;
+  assert_int_equal(weft__out_init(&o, NULL), 0);
+  weft__export x = {.o = &o, .m = m, .sel = &sel};
+  assert_int_equal(fn(&x), 0);
+  return synth_take(&o);
+}
+
+static void test_export_eliot_parsed_by_eliot(void **state) {
+  (void)state;
+  weft__model m;
+  assert_int_equal(weft__model_init(&m), 0);
+  spmd(&m);
+  assert_int_equal(weft__model_finish(&m), 0);
+  char *got = export(&m, weft__export_eliot);
+  /* the context continued 4 times gets levels 2..5; done and the end
+   * follow */
+  const char *levels[] = {"[1],",   "[2,1],", "[2,2],", "[3,1],",
+                          "[3,2],", "[4,1],", "[4,2],", "[5,1],",
+                          "[5,2],", "[6],",   "[7],"};
+  const char *p = got;
+  for (size_t k = 0; k < sizeof levels / sizeof levels[0]; k++) {
+    p = strstr(p, "\"task_level\":");
+    assert_non_null(p);
+    p += strlen("\"task_level\":");
+    assert_memory_equal(p, levels[k], strlen(levels[k]));
+  }
+  assert_null(strstr(p, "\"task_level\":"));
+  assert_non_null(strstr(got, "\"action_type\":\"solve\",\"action_status\":"
+                              "\"failed\",\"exception\":\"weft.Failure\","
+                              "\"reason\":\"diverged\",\"code\":5"));
+  assert_non_null(strstr(got, "\"timestamp\":1795701802.000010000,"));
+  const char *check = getenv("WEFT_CHECK_ELIOT");
+  if (check) {
+    char path[] = "/tmp/weft_eliot_XXXXXX";
+    int fd = mkstemp(path);
+    assert_true(fd >= 0);
+    assert_int_equal(write(fd, got, strlen(got)), (ssize_t)strlen(got));
+    close(fd);
+    char cmd[1024];
+    snprintf(cmd, sizeof cmd, "/usr/bin/python3 %s %s spmd", check, path);
+    int rc = system(cmd);
+    unlink(path);
+    assert_int_equal(rc, 0);
+  }
+  free(got);
+  weft__model_release(&m);
+}
+
+static void test_export_chrome_and_csv(void **state) {
+  (void)state;
+  weft__model m;
+  assert_int_equal(weft__model_init(&m), 0);
+  spmd(&m);
+  assert_int_equal(weft__model_finish(&m), 0);
+  char *got = export(&m, weft__export_chrome);
+  assert_non_null(strstr(got, "{\"ph\":\"X\",\"name\":\"solve\",\"cat\":"
+                              "\"weft\",\"ts\":10.000,\"dur\":100.000,"
+                              "\"pid\":2,\"tid\":0,\"args\":{\"n\":20,"
+                              "\"status\":\"failed\",\"reason\":"
+                              "\"diverged\"}}"));
+  /* a flow from step (rank 0) to each solve on another rank or thread */
+  size_t flows = 0;
+  for (const char *p = got; (p = strstr(p, "\"ph\":\"f\"")); p++)
+    flows++;
+  assert_int_equal(flows, 4);
+  free(got);
+  got = export(&m, weft__export_csv);
+  assert_non_null(strstr(got, "task_uuid,task_level,type,status,rank,thread,"
+                              "host,start,end,elapsed,reason,code,in.n\n"));
+  assert_non_null(strstr(got, ",/2,solve,failed,2,0,,1795701802.000010000,"
+                              "1795701802.000110000,0.000100000,diverged,5,"
+                              "20\n"));
+  free(got);
+  weft__model_release(&m);
+}
+
+int main(void) {
+  const struct CMUnitTest tests[] = {
+      cmocka_unit_test(test_profile_known_numbers),
+      cmocka_unit_test(test_export_eliot_parsed_by_eliot),
+      cmocka_unit_test(test_export_chrome_and_csv),
+  };
+  return cmocka_run_group_tests(tests, NULL, NULL);
+}

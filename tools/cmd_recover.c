@@ -1,0 +1,533 @@
+/*
+ * cmd_recover.c - `weft recover`: complete or rebuild a job's log from the
+ * journals its ranks left (docs/resilience.md, docs/journal.md).
+ *
+ * Runs as one process (an MPI singleton: it reads every journal of the
+ * directory) or as an MPI job with one process per node (each reads the
+ * journals its own host wrote, e.g. on node-local storage); the processes
+ * write the log together through libweft-mpi's collective writer
+ * (mpi/src/recover.h), as one new epoch.
+ *
+ * Idempotence: before writing, each journal block records that its records
+ * go to epoch E (as a flush does); once the log has committed E, a second
+ * run finds nothing left.  A journal all of whose records reached the log
+ * is deleted; one with a cut is kept, for inspection.
+ */
+#include "cmd.h"
+
+#include "journal_read.h"
+#include "recover.h"
+
+#include <dirent.h>
+#include <errno.h>
+#include <limits.h>
+#include <mpi.h>
+#include <signal.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/stat.h>
+#include <time.h>
+#include <unistd.h>
+
+static const char usage[] = "weft recover [--journal DIR] LOG";
+static const char summary[] =
+    "Complete the log LOG of a job that did not end cleanly (killed, out of\n"
+    "time, a rank that crashed or called MPI_Abort) with the events its\n"
+    "ranks' journals hold and the log does not, as one new epoch; or rebuild\n"
+    "LOG from the journals when it does not exist or was never committed.\n"
+    "Actions that were running become unfinished.  Journals are read from\n"
+    "--journal DIR, else $WEFT_JOURNAL_DIR, else LOG.journal/.  Run it as one\n"
+    "process, or as an MPI job with one process per node (each reads the\n"
+    "journals of its node).  A log that has everything is left untouched.";
+
+enum { MODE_APPEND, MODE_CREATE, MODE_REBUILD_DAMAGED };
+
+/* What rank 0 found about the log, broadcast to every process. */
+typedef struct log_probe {
+  int mode;
+  int exists;
+  uint64_t epochs;
+  uint32_t size;
+  char why[400]; /* why it cannot be appended to */
+} log_probe;
+
+typedef struct journal {
+  char path[PATH_MAX];
+  weft__journal_read jr;
+  weft__recover_stream *streams;
+  int used;   /* given to the writer */
+  char *skip; /* why it was not used (owned), or NULL */
+} journal;
+
+typedef struct ctx {
+  int rank, nprocs;
+  const char *log;
+  char abs_log[PATH_MAX];
+  char dir[PATH_MAX];
+  int dir_explicit, dir_default;
+  log_probe probe;
+  weft__trace trace; /* open when mode is MODE_APPEND (rank table) */
+  int trace_open;
+  journal *js;
+  size_t nj;
+} ctx;
+
+/* p made absolute, cut to cap bytes (paths longer than PATH_MAX do not
+ * name files anyway). */
+static void absolute(const char *p, char *out, size_t cap) {
+  char cwd[PATH_MAX];
+  size_t n = 0;
+  if (p[0] != '/' && getcwd(cwd, sizeof cwd)) {
+    size_t c = strlen(cwd);
+    n = c < cap - 1 ? c : cap - 1;
+    memcpy(out, cwd, n);
+    if (n < cap - 1)
+      out[n++] = '/';
+  }
+  size_t l = strlen(p);
+  if (l > cap - 1 - n)
+    l = cap - 1 - n;
+  memcpy(out + n, p, l);
+  out[n + l] = '\0';
+}
+
+/* Same file name once directories are resolved (the log may not exist). */
+static int same_log(const char *a, const char *b) {
+  char da[PATH_MAX], db[PATH_MAX], ra[PATH_MAX], rb[PATH_MAX];
+  snprintf(da, sizeof da, "%s", a);
+  snprintf(db, sizeof db, "%s", b);
+  char *sa = strrchr(da, '/'), *sb = strrchr(db, '/');
+  if (!sa || !sb || strcmp(sa, sb) != 0)
+    return strcmp(a, b) == 0;
+  *sa = *sb = '\0';
+  if (realpath(da[0] ? da : "/", ra) && realpath(db[0] ? db : "/", rb))
+    return strcmp(ra, rb) == 0;
+  return strcmp(a, b) == 0;
+}
+
+static void probe_log(ctx *c) {
+  log_probe *p = &c->probe;
+  memset(p, 0, sizeof *p);
+  struct stat st;
+  if (stat(c->log, &st) != 0) {
+    p->mode = MODE_CREATE;
+    snprintf(p->why, sizeof p->why, "it does not exist");
+    return;
+  }
+  p->exists = 1;
+  char err[300];
+  if (weft__trace_open(&c->trace, c->log, err, sizeof err) == 0) {
+    p->mode = MODE_APPEND;
+    p->epochs = c->trace.c.epochs;
+    p->size = c->trace.mpi_size;
+    weft__trace_close(&c->trace);
+    return;
+  }
+  p->mode = MODE_REBUILD_DAMAGED;
+  snprintf(p->why, sizeof p->why, "%s", err);
+}
+
+static int journal_name(const char *n) {
+  size_t len = strlen(n);
+  return len > 3 && strcmp(n + len - 3, ".wj") == 0;
+}
+
+static void skip(journal *j, const char *fmt, ...)
+    __attribute__((format(printf, 2, 3)));
+static void skip(journal *j, const char *fmt, ...) {
+  char buf[600];
+  va_list ap;
+  va_start(ap, fmt);
+  vsnprintf(buf, sizeof buf, fmt, ap);
+  va_end(ap);
+  free(j->skip);
+  j->skip = strdup(buf);
+}
+
+/* 1 when process pid of this host is alive (not a zombie).  A job's
+ * processes may still be going away when its launcher returns (killed
+ * ranks), so give them a few seconds. */
+static int running(pid_t pid) {
+  if (pid <= 0)
+    return 0;
+  for (int tries = 0; tries < 100; tries++) {
+    if (kill(pid, 0) != 0 && errno != EPERM)
+      return 0;
+    char path[64], buf[256];
+    snprintf(path, sizeof path, "/proc/%ld/stat", (long)pid);
+    FILE *f = fopen(path, "r");
+    size_t n = f ? fread(buf, 1, sizeof buf - 1, f) : 0;
+    if (f)
+      fclose(f);
+    buf[n] = '\0';
+    const char *paren = strrchr(buf, ')'); /* "pid (comm) S ..." */
+    if (paren && paren[1] == ' ' && (paren[2] == 'Z' || paren[2] == 'X'))
+      return 0;
+    struct timespec ts = {0, 50 * 1000 * 1000};
+    nanosleep(&ts, NULL);
+  }
+  return 1;
+}
+
+/* Decide whether journal j belongs to the log; fill its streams. */
+static int judge(ctx *c, journal *j) {
+  const weft__journal_header *h = &j->jr.h;
+  if (h->rank < 0) {
+    skip(j, "its process never reached weft_mpi_init (no rank)");
+    return 0;
+  }
+  char host[128] = "";
+  gethostname(host, sizeof host - 1);
+  if (strncmp(h->host, host, sizeof h->host) == 0 && running((pid_t)h->pid)) {
+    /* Appending what a live process will flush itself would duplicate it
+     * (or the pid was reused: then run again when it is gone). */
+    skip(j, "its process (pid %lld) is still running", (long long)h->pid);
+    return 0;
+  }
+  if (h->log[0] && !same_log(h->log, c->abs_log)) {
+    skip(j, "it belongs to another log, %s", h->log);
+    return 0;
+  }
+  if (c->probe.mode == MODE_APPEND) {
+    if ((uint32_t)h->rank >= c->trace.mpi_size) {
+      skip(j, "rank %d is beyond the log's %u ranks", h->rank,
+           c->trace.mpi_size);
+      return 0;
+    }
+    const weft__rank_row *r = &c->trace.ranks[h->rank];
+    if ((int64_t)r->pid != h->pid || strncmp(r->host, h->host, 64) != 0) {
+      skip(j,
+           "it is from another run: rank %d was pid %u on %s in the log, "
+           "pid %lld on %s here",
+           h->rank, r->pid, r->host, (long long)h->pid, h->host);
+      return 0;
+    }
+  }
+  j->streams = calloc(j->jr.nstreams ? j->jr.nstreams : 1, sizeof *j->streams);
+  if (!j->streams)
+    return -1;
+  for (size_t i = 0; i < j->jr.nstreams; i++)
+    j->streams[i] = (weft__recover_stream){
+        j->jr.streams[i].thread, j->jr.streams[i].data, j->jr.streams[i].len};
+  j->used = 1;
+  return 0;
+}
+
+/* List and read the journals this process is responsible for. */
+static int read_journals(ctx *c) {
+  DIR *d = opendir(c->dir);
+  if (!d)
+    return 0; /* checked by the caller */
+  char host[128] = "";
+  gethostname(host, sizeof host - 1);
+  /* Rebuilding: records that went to a log that is gone count as not in
+   * it (the blocks still holding them have not been recycled). */
+  weft__jr_want want = {c->probe.mode == MODE_APPEND ? c->probe.epochs : 0,
+                        c->probe.mode != MODE_APPEND};
+  /* Tests only (one host): process p takes the journals of ranks with
+   * rank % processes == p, as if each rank's node were another host. */
+  const char *split = getenv("WEFT_TEST_RECOVER_SPLIT");
+  int by_rank = split && strcmp(split, "1") == 0;
+  struct dirent *e;
+  while ((e = readdir(d))) {
+    if (!journal_name(e->d_name))
+      continue;
+    journal *nj = realloc(c->js, (c->nj + 1) * sizeof *nj);
+    if (!nj) {
+      closedir(d);
+      return -1;
+    }
+    c->js = nj;
+    journal *j = &c->js[c->nj];
+    memset(j, 0, sizeof *j);
+    if (strlen(c->dir) + strlen(e->d_name) + 2 > sizeof j->path)
+      continue; /* cannot be named */
+    snprintf(j->path, sizeof j->path, "%.2048s/%.1024s", c->dir, e->d_name);
+    if (weft__journal_read_file(&j->jr, j->path, want) < 0) {
+      /* Unreadable: its name (<host>.<pid>.wj) says whose it is. */
+      size_t hl = strlen(host);
+      if (c->nprocs > 1 &&
+          (by_rank ? c->rank != 0
+                   : strncmp(e->d_name, host, hl) != 0 || e->d_name[hl] != '.'))
+        continue;
+      c->nj++;
+      skip(j, "unreadable: %s", weft_errmsg());
+      continue;
+    }
+    /* In an MPI job, each process takes the journals of its own host. */
+    if (c->nprocs > 1 &&
+        (by_rank ? j->jr.h.rank < 0 || j->jr.h.rank % c->nprocs != c->rank
+                 : strncmp(j->jr.h.host, host, 64) != 0)) {
+      weft__journal_read_free(&j->jr);
+      continue;
+    }
+    c->nj++;
+    if (judge(c, j) < 0) {
+      closedir(d);
+      return -1;
+    }
+  }
+  closedir(d);
+  /* Two journals of one rank (a leftover of an earlier run in a shared
+   * directory): keep the newer. */
+  for (size_t a = 0; a < c->nj; a++)
+    for (size_t b = 0; b < c->nj; b++)
+      if (a != b && c->js[a].used && c->js[b].used &&
+          c->js[a].jr.h.rank == c->js[b].jr.h.rank &&
+          c->js[a].jr.h.created_wall_ns < c->js[b].jr.h.created_wall_ns) {
+        c->js[a].used = 0;
+        skip(&c->js[a], "rank %d has a newer journal, %s", c->js[a].jr.h.rank,
+             c->js[b].path);
+      }
+  return 0;
+}
+
+static void print_journal(const ctx *c, const journal *j) {
+  const weft__journal_read *r = &j->jr;
+  if (j->skip) {
+    printf("%s: skipped: %s\n", j->path, j->skip);
+    return;
+  }
+  size_t open = 0;
+  for (size_t i = 0; i < r->nstreams; i++)
+    open += r->streams[i].open;
+  printf("%s: rank %d (pid %lld on %s): %llu events not in the log, "
+         "%zu thread%s, %zu action%s left open\n",
+         j->path, r->h.rank, (long long)r->h.pid, r->h.host,
+         (unsigned long long)r->records, r->nstreams,
+         r->nstreams == 1 ? "" : "s", open, open == 1 ? "" : "s");
+  for (size_t i = 0; i < r->ncuts; i++) {
+    const weft__jr_cut *k = &r->cuts[i];
+    if (k->thread < 0)
+      printf("  cut: %s\n", k->why);
+    else
+      printf("  cut: thread %lld, block %llu (slot %llu) at data byte %llu, "
+             "%llu bytes dropped: %s\n",
+             (long long)k->thread, (unsigned long long)k->seq,
+             (unsigned long long)k->slot, (unsigned long long)k->offset,
+             (unsigned long long)k->bytes, k->why);
+  }
+  (void)c;
+}
+
+/* Remove the journals whose records are all in the log now. */
+static void remove_done(ctx *c) {
+  for (size_t i = 0; i < c->nj; i++) {
+    journal *j = &c->js[i];
+    if (!j->used || j->jr.ncuts)
+      continue;
+    char dpath[PATH_MAX + 2];
+    snprintf(dpath, sizeof dpath, "%sd", j->path);
+    if (unlink(j->path) == 0)
+      unlink(dpath);
+  }
+  if (c->dir_default)
+    rmdir(c->dir); /* only when empty */
+}
+
+static int bcast_probe(ctx *c) {
+  return MPI_Bcast(&c->probe, (int)sizeof c->probe, MPI_BYTE, 0,
+                   MPI_COMM_WORLD) == MPI_SUCCESS
+             ? 0
+             : -1;
+}
+
+static int run(ctx *c) {
+  if (c->rank == 0)
+    probe_log(c);
+  if (bcast_probe(c))
+    return 1;
+  if (c->probe.mode == MODE_APPEND) {
+    char err[300];
+    int bad = 0, any_bad = 0;
+    if (weft__trace_open(&c->trace, c->log, err, sizeof err)) {
+      fprintf(stderr, "weft: %s: %s\n", c->log, err);
+      bad = 1;
+    }
+    c->trace_open = !bad;
+    MPI_Allreduce(&bad, &any_bad, 1, MPI_INT, MPI_MAX, MPI_COMM_WORLD);
+    if (any_bad)
+      return 2;
+  }
+  struct stat st;
+  int have_dir = stat(c->dir, &st) == 0 && S_ISDIR(st.st_mode);
+  int all_dir = 0;
+  MPI_Allreduce(&have_dir, &all_dir, 1, MPI_INT, MPI_MAX, MPI_COMM_WORLD);
+  if (!all_dir) {
+    if (c->probe.mode == MODE_APPEND && !c->dir_explicit) {
+      if (c->rank == 0)
+        printf("%s: nothing to recover: no journal directory %s (the job "
+               "ended cleanly, or was recovered already)\n",
+               c->log, c->dir);
+      return 0;
+    }
+    if (c->rank == 0 && c->probe.mode == MODE_APPEND)
+      fprintf(stderr, "weft: %s: no such journal directory\n", c->dir);
+    else if (c->rank == 0)
+      fprintf(stderr,
+              "weft: %s: no such journal directory (and the log %s: %s)\n",
+              c->dir, c->log, c->probe.why);
+    return 2;
+  }
+  if (read_journals(c) < 0) {
+    fprintf(stderr, "weft: out of memory\n");
+    MPI_Abort(MPI_COMM_WORLD, 1);
+  }
+  unsigned long long mine[2] = {0, 0}, tot[2];
+  size_t nranks = 0;
+  for (size_t i = 0; i < c->nj; i++)
+    if (c->js[i].used) {
+      mine[0] += c->js[i].jr.records;
+      mine[1]++;
+      nranks++;
+    }
+  MPI_Allreduce(mine, tot, 2, MPI_UNSIGNED_LONG_LONG, MPI_SUM, MPI_COMM_WORLD);
+  for (int p = 0; p < c->nprocs; p++) { /* reports in process order */
+    if (p == c->rank)
+      for (size_t i = 0; i < c->nj; i++)
+        print_journal(c, &c->js[i]);
+    fflush(stdout);
+    MPI_Barrier(MPI_COMM_WORLD);
+  }
+  if (tot[0] == 0) {
+    if (c->probe.mode == MODE_APPEND) {
+      if (c->rank == 0)
+        printf("%s: nothing to recover: its %llu epochs hold every event of "
+               "the %llu journal%s found; the log is unchanged\n",
+               c->log, (unsigned long long)c->probe.epochs, tot[1],
+               tot[1] == 1 ? "" : "s");
+      remove_done(c);
+      return 0;
+    }
+    if (c->rank == 0)
+      fprintf(stderr,
+              "weft: %s: cannot rebuild it (%s): no journal in %s "
+              "holds events for it\n",
+              c->log, c->probe.why, c->dir);
+    return 2;
+  }
+
+  weft__recover_rank *rr = calloc(nranks ? nranks : 1, sizeof *rr);
+  if (!rr) {
+    fprintf(stderr, "weft: out of memory\n");
+    MPI_Abort(MPI_COMM_WORLD, 1);
+  }
+  size_t k = 0;
+  uint64_t epoch = c->probe.mode == MODE_APPEND ? c->probe.epochs : 0;
+  int local = 0;
+  for (size_t i = 0; i < c->nj; i++) {
+    journal *j = &c->js[i];
+    if (!j->used)
+      continue;
+    weft__recover_rank *r = &rr[k++];
+    r->rank = (uint32_t)j->jr.h.rank;
+    r->dict = weft__journal_read_dict(&j->jr);
+    r->nnames = j->jr.nnames;
+    r->nschemas = j->jr.nschemas;
+    r->streams = j->streams;
+    r->nstreams = j->jr.nstreams;
+    memcpy(r->host, j->jr.h.host, sizeof r->host);
+    memcpy(r->job, j->jr.h.job, sizeof r->job);
+    r->pid = j->jr.h.pid;
+    r->anchor_mono_ns = j->jr.h.anchor_mono_ns;
+    r->anchor_wall_ns = j->jr.h.anchor_wall_ns;
+    r->created_wall_ns = j->jr.h.created_wall_ns;
+    /* Say first where these records go, so that a run interrupted after
+     * the commit does not add them twice. */
+    if (weft__journal_mark_taken(j->path, &j->jr, epoch) < 0 && !local) {
+      fprintf(stderr, "weft: %s\n", weft_errmsg());
+      local = 1;
+    }
+  }
+  int any = 0;
+  MPI_Allreduce(&local, &any, 1, MPI_INT, MPI_MAX, MPI_COMM_WORLD);
+  if (any) {
+    free(rr);
+    return 1;
+  }
+  if (c->probe.mode == MODE_REBUILD_DAMAGED && c->rank == 0) {
+    char aside[PATH_MAX + 16];
+    snprintf(aside, sizeof aside, "%s.damaged", c->log);
+    if (rename(c->log, aside) == 0)
+      printf("%s: cannot be completed (%s): moved to %s, rebuilding it from "
+             "the journals alone (what its flushes held and the journals no "
+             "longer do is lost)\n",
+             c->log, c->probe.why, aside);
+  }
+  weft__recover_result res;
+  int rc = weft__recover_write(MPI_COMM_WORLD, c->log,
+                               c->probe.mode != MODE_APPEND, rr, nranks, &res);
+  free(rr);
+  if (rc < 0) {
+    if (c->rank == 0)
+      fprintf(stderr, "weft: %s: recovery failed: %s\n", c->log, weft_errmsg());
+    return rc == WEFT_EINVAL ? 2 : 1;
+  }
+  remove_done(c);
+  if (c->rank == 0)
+    printf("%s: %s: %llu events of %u rank%s from %llu journal%s written as "
+           "epoch %llu (%llu action rows); the log has %u ranks\n",
+           c->log, c->probe.mode == MODE_APPEND ? "completed" : "rebuilt",
+           (unsigned long long)res.events, res.ranks, res.ranks == 1 ? "" : "s",
+           tot[1], tot[1] == 1 ? "" : "s", (unsigned long long)res.epoch,
+           (unsigned long long)res.actions, res.mpi_size);
+  return 0;
+}
+
+int cmd_recover(int argc, char **argv) {
+  const char *dir = NULL;
+  weft__opt opts[] = {
+      {"journal", 'j', WEFT__OPT_STR, &dir, 0, 0, "DIR",
+       "directory of the journals (default $WEFT_JOURNAL_DIR, else "
+       "LOG.journal)"},
+      {0, 0, WEFT__OPT_END, 0, 0, 0, 0, 0},
+  };
+  int npos = 0, rc = weft__opt_parse(argc, argv, opts, usage, summary, &npos);
+  if (rc)
+    return rc == 1 ? 0 : 2;
+  if (npos != 1) {
+    fprintf(stderr, "weft recover: expected one log file (usage: %s)\n", usage);
+    return 2;
+  }
+  ctx c;
+  memset(&c, 0, sizeof c);
+  c.log = argv[1];
+  absolute(c.log, c.abs_log, sizeof c.abs_log);
+  const char *env = getenv("WEFT_JOURNAL_DIR");
+  if (dir) {
+    c.dir_explicit = 1;
+    snprintf(c.dir, sizeof c.dir, "%s", dir);
+  } else if (env && *env) {
+    snprintf(c.dir, sizeof c.dir, "%s", env);
+  } else {
+    c.dir_default = 1;
+    snprintf(c.dir, sizeof c.dir, "%s.journal", c.log);
+  }
+  /* Everything that can be checked before MPI starts. */
+  struct stat st;
+  if (stat(c.log, &st) == 0 && !S_ISREG(st.st_mode)) {
+    fprintf(stderr, "weft: %s: not a regular file\n", c.log);
+    return 2;
+  }
+  if (MPI_Init(NULL, NULL) != MPI_SUCCESS) {
+    fprintf(stderr, "weft recover: MPI_Init failed\n");
+    return 1;
+  }
+  MPI_Comm_rank(MPI_COMM_WORLD, &c.rank);
+  MPI_Comm_size(MPI_COMM_WORLD, &c.nprocs);
+  rc = run(&c);
+  if (c.trace_open)
+    weft__trace_close(&c.trace);
+  for (size_t i = 0; i < c.nj; i++) {
+    weft__journal_read_free(&c.js[i].jr);
+    free(c.js[i].streams);
+    free(c.js[i].skip);
+  }
+  free(c.js);
+  /* Every process returns the worst status. */
+  int worst = rc;
+  MPI_Allreduce(&rc, &worst, 1, MPI_INT, MPI_MAX, MPI_COMM_WORLD);
+  fflush(stdout);
+  MPI_Finalize();
+  return worst;
+}

@@ -1,0 +1,132 @@
+/*
+ * mpi_edges.c - pairing sends with receipts by (sender, receiver, comm,
+ * tag, seq): MPI's non-overtaking rule lets both sides count messages per
+ * (comm, peer, tag), so the n-th send is the n-th receipt.
+ */
+#include "mpi_edges.h"
+
+#include <stdlib.h>
+#include <string.h>
+
+typedef struct key {
+  uint64_t v[6]; /* file, sender, receiver, comm, tag, seq */
+} key;
+
+static int field_i64(const weft__model *m, uint32_t i, uint32_t name,
+                     int64_t *out) {
+  if (name == UINT32_MAX)
+    return 0;
+  const weft__mvalue *v = weft__model_field(m, i, name);
+  if (!v)
+    return 0;
+  if (v->type == WEFT_TYPE_I64 || v->type == WEFT_TYPE_BOOL)
+    *out = v->v.i64;
+  else if (v->type == WEFT_TYPE_U64)
+    *out = (int64_t)v->v.u64;
+  else
+    return 0;
+  return 1;
+}
+
+static uint32_t id(const weft__model *m, const char *s) {
+  return weft__strtab_find(&m->names, s, strlen(s));
+}
+
+/* The message key of node i, or 0 when it is not a send or a receipt. */
+static int key_of(const weft__model *m, uint32_t i, const uint32_t ids[5],
+                  key *k, int64_t *seq) {
+  const weft__node *n = &m->nodes[i];
+  int64_t peer, tag, comm;
+  int send = n->kind == WEFT__NODE_ACTION;
+  if (!field_i64(m, i, ids[send ? 3 : 4], seq) ||
+      !field_i64(m, i, ids[0], &peer) || !field_i64(m, i, ids[1], &tag) ||
+      !field_i64(m, i, ids[2], &comm))
+    return 0;
+  k->v[0] = n->file;
+  k->v[1] = send ? n->rank : (uint64_t)peer;
+  k->v[2] = send ? (uint64_t)peer : n->rank;
+  k->v[3] = (uint64_t)comm;
+  k->v[4] = (uint64_t)tag;
+  k->v[5] = (uint64_t)*seq;
+  return send ? WEFT__EDGE_SEND : WEFT__EDGE_RECV;
+}
+
+int weft__edges_build(const weft__model *m, weft__edges *e) {
+  memset(e, 0, sizeof *e);
+  size_t n = m->nnodes ? m->nnodes : 1;
+  e->partner = malloc(n * sizeof *e->partner);
+  e->kind = calloc(n, 1);
+  e->seq = calloc(n, sizeof *e->seq);
+  if (!e->partner || !e->kind || !e->seq) {
+    weft__edges_release(e);
+    return -1;
+  }
+  const uint32_t ids[5] = {id(m, "peer"), id(m, "tag"), id(m, "comm"),
+                           id(m, "send_seq"), id(m, "recv_seq")};
+  uint32_t nsend = 0;
+  for (uint32_t i = 0; i < m->nnodes; i++)
+    e->partner[i] = WEFT__NONE;
+  if (ids[3] == UINT32_MAX && ids[4] == UINT32_MAX)
+    return 0; /* no MPI messages in this trace: skip the scan */
+  for (uint32_t i = 0; i < m->nnodes; i++) {
+    key k;
+    e->kind[i] = (unsigned char)key_of(m, i, ids, &k, &e->seq[i]);
+    nsend += e->kind[i] == WEFT__EDGE_SEND;
+  }
+  if (!nsend)
+    return 0;
+  uint64_t size = 64;
+  while (size < (uint64_t)nsend * 2)
+    size *= 2;
+  uint32_t *tab = calloc(size, sizeof *tab);
+  key *keys = malloc((size_t)nsend * sizeof *keys);
+  uint32_t *owner = malloc((size_t)nsend * sizeof *owner);
+  if (!tab || !keys || !owner) {
+    free(tab);
+    free(keys);
+    free(owner);
+    weft__edges_release(e);
+    return -1;
+  }
+  uint32_t mask = (uint32_t)(size - 1), ns = 0;
+  for (uint32_t i = 0; i < m->nnodes; i++) {
+    if (e->kind[i] != WEFT__EDGE_SEND)
+      continue;
+    int64_t seq;
+    key_of(m, i, ids, &keys[ns], &seq);
+    owner[ns] = i;
+    uint32_t j = (uint32_t)weft__strtab_hash(&keys[ns], sizeof(key), 7) & mask;
+    while (tab[j])
+      j = (j + 1) & mask;
+    tab[j] = ++ns;
+  }
+  for (uint32_t i = 0; i < m->nnodes; i++) {
+    if (e->kind[i] != WEFT__EDGE_RECV)
+      continue;
+    key k;
+    int64_t seq;
+    key_of(m, i, ids, &k, &seq);
+    uint32_t j = (uint32_t)weft__strtab_hash(&k, sizeof k, 7) & mask;
+    for (; tab[j]; j = (j + 1) & mask) {
+      uint32_t s = tab[j] - 1;
+      if (memcmp(&keys[s], &k, sizeof k) == 0 &&
+          e->partner[owner[s]] == WEFT__NONE) {
+        e->partner[owner[s]] = i;
+        e->partner[i] = owner[s];
+        e->pairs++;
+        break;
+      }
+    }
+  }
+  free(tab);
+  free(keys);
+  free(owner);
+  return 0;
+}
+
+void weft__edges_release(weft__edges *e) {
+  free(e->partner);
+  free(e->kind);
+  free(e->seq);
+  memset(e, 0, sizeof *e);
+}

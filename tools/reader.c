@@ -1,0 +1,1072 @@
+/*
+ * reader.c - the Weft HDF5 log reader (docs/format.md, format 1.x).
+ *
+ * Nothing read from the file is trusted: every count is checked against
+ * the committed counters, every committed counter against the dataset's
+ * extent and the file size, every offset against its heap, and every id
+ * against the tables, before anything is allocated or followed.  HDF5's
+ * own error stack printing is turned off; failures become one line.
+ */
+#include "reader.h"
+
+#include "tree_model.h"
+
+#include <errno.h>
+#include <hdf5.h>
+#include <stdarg.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+
+struct weft__rank_dict {
+  const char **names; /* by id; NULL when absent */
+  uint32_t nnames;
+  weft__schema *schemas; /* by id; .id == 0 when absent */
+  uint32_t nschemas;
+};
+
+/* File row layouts (docs/format.md section 4), as read into memory. */
+typedef struct name_row {
+  uint64_t off, len;
+  uint32_t rank, id;
+} name_row;
+
+typedef struct schema_row {
+  uint64_t fields_off;
+  uint32_t rank, id, type_name;
+  uint16_t nfields;
+  uint8_t kind, fixed_size;
+} schema_row;
+
+typedef struct field_row {
+  uint32_t name;
+  uint8_t type;
+} field_row;
+
+typedef struct rank_file_row {
+  int64_t start_wall_ns, start_mono_ns, slurm_job_end_time;
+  uint64_t cmdline_off, mpi_library_off, nodelist_off;
+  uint32_t rank, pid, threads, cmdline_len, mpi_library_len, nodelist_len;
+  char host[64], job_id[32], step_id[32], array_job_id[32], array_task_id[32],
+      partition[64];
+} rank_file_row;
+
+/* Everything the open needs to free on failure. */
+typedef struct open_state {
+  char *strings; /* /strings heap */
+  name_row *names;
+  schema_row *schemas;
+  field_row *fields;
+  uint32_t *field_names; /* per-schema-field name ids, for weft__schema */
+  uint8_t *field_types;
+  char *name_text; /* NUL-terminated copies of the names */
+} open_state;
+
+static int fail(char *err, size_t cap, const char *fmt, ...)
+    __attribute__((format(printf, 3, 4)));
+
+static int fail(char *err, size_t cap, const char *fmt, ...) {
+  va_list ap;
+  va_start(ap, fmt);
+  vsnprintf(err, cap, fmt, ap);
+  va_end(ap);
+  return -1;
+}
+
+/* ---- attributes ---------------------------------------------------------- */
+
+static int attr_raw(hid_t obj, const char *name, hid_t *type, hid_t *space,
+                    hid_t *attr) {
+  if (H5Aexists(obj, name) <= 0)
+    return -1;
+  *attr = H5Aopen(obj, name, H5P_DEFAULT);
+  if (*attr < 0)
+    return -1;
+  *type = H5Aget_type(*attr);
+  *space = H5Aget_space(*attr);
+  return 0;
+}
+
+static void attr_close(hid_t type, hid_t space, hid_t attr) {
+  if (type >= 0)
+    H5Tclose(type);
+  if (space >= 0)
+    H5Sclose(space);
+  if (attr >= 0)
+    H5Aclose(attr);
+}
+
+/* A fixed-length string attribute into buf (NUL-terminated). */
+static int attr_string(hid_t obj, const char *name, char *buf, size_t cap) {
+  hid_t type = -1, space = -1, attr = -1, mem = -1;
+  int rc = -1;
+  buf[0] = 0;
+  if (attr_raw(obj, name, &type, &space, &attr))
+    goto out;
+  if (H5Tget_class(type) != H5T_STRING || H5Tis_variable_str(type) ||
+      H5Sget_simple_extent_npoints(space) != 1)
+    goto out;
+  size_t size = H5Tget_size(type);
+  char *tmp = calloc(size + 1, 1);
+  if (!tmp)
+    goto out;
+  mem = H5Tcopy(H5T_C_S1);
+  H5Tset_size(mem, size);
+  H5Tset_strpad(mem, H5T_STR_NULLPAD);
+  if (H5Aread(attr, mem, tmp) >= 0) {
+    snprintf(buf, cap, "%s", tmp);
+    rc = 0;
+  }
+  free(tmp);
+out:
+  if (mem >= 0)
+    H5Tclose(mem);
+  attr_close(type, space, attr);
+  return rc;
+}
+
+/* An integer attribute of n elements, converted to `mem`. */
+static int attr_ints(hid_t obj, const char *name, hid_t mem, void *out,
+                     hssize_t n) {
+  hid_t type = -1, space = -1, attr = -1;
+  int rc = -1;
+  if (attr_raw(obj, name, &type, &space, &attr))
+    goto out;
+  if (H5Tget_class(type) != H5T_INTEGER ||
+      H5Sget_simple_extent_npoints(space) != n)
+    goto out;
+  rc = H5Aread(attr, mem, out) < 0 ? -1 : 0;
+out:
+  attr_close(type, space, attr);
+  return rc;
+}
+
+/* A one-byte enum or integer attribute, as its raw value. */
+static int attr_u8(hid_t obj, const char *name, uint8_t *out) {
+  hid_t type = -1, space = -1, attr = -1;
+  int rc = -1;
+  if (attr_raw(obj, name, &type, &space, &attr))
+    goto out;
+  H5T_class_t cl = H5Tget_class(type);
+  if ((cl != H5T_ENUM && cl != H5T_INTEGER) || H5Tget_size(type) != 1 ||
+      H5Sget_simple_extent_npoints(space) != 1)
+    goto out;
+  rc = H5Aread(attr, type, out) < 0 ? -1 : 0;
+out:
+  attr_close(type, space, attr);
+  return rc;
+}
+
+/* ---- compound memory types ----------------------------------------------- */
+
+typedef struct member {
+  const char *name;
+  size_t offset;
+  hid_t type;   /* native type, or -1: the file's own 1-byte member type */
+  size_t strsz; /* > 0: a fixed string of this size */
+} member;
+
+/* A memory compound of `size` bytes with the listed members, taking enum
+ * members' types from the file type (HDF5 converts enums only to enums). */
+static hid_t make_type(hid_t file_type, size_t size, const member *mb, size_t n,
+                       const char **missing) {
+  hid_t t = H5Tcreate(H5T_COMPOUND, size);
+  if (t < 0)
+    return -1;
+  for (size_t i = 0; i < n; i++) {
+    int idx = H5Tget_member_index(file_type, mb[i].name);
+    if (idx < 0) {
+      *missing = mb[i].name;
+      H5Tclose(t);
+      return -1;
+    }
+    hid_t mt;
+    if (mb[i].strsz) {
+      mt = H5Tcopy(H5T_C_S1);
+      H5Tset_size(mt, mb[i].strsz);
+      H5Tset_strpad(mt, H5T_STR_NULLPAD);
+    } else if (mb[i].type < 0) {
+      mt = H5Tget_member_type(file_type, (unsigned)idx);
+      if (mt >= 0 && H5Tget_size(mt) != 1) {
+        H5Tclose(mt);
+        mt = -1;
+      }
+    } else {
+      mt = H5Tcopy(mb[i].type);
+    }
+    if (mt < 0 || H5Tinsert(t, mb[i].name, mb[i].offset, mt) < 0) {
+      if (mt >= 0)
+        H5Tclose(mt);
+      *missing = mb[i].name;
+      H5Tclose(t);
+      return -1;
+    }
+    H5Tclose(mt);
+  }
+  return t;
+}
+
+#define M(s, f, ty)                                                            \
+  { #f, offsetof(s, f), ty, 0 }
+#define MS(s, f)                                                               \
+  { #f, offsetof(s, f), -1, sizeof(((s *)0)->f) }
+#define ME(s, f)                                                               \
+  { #f, offsetof(s, f), -1, 0 }
+
+/* ---- datasets ------------------------------------------------------------ */
+
+static int read_rows(hid_t d, hid_t mem, uint64_t start, uint64_t count,
+                     void *buf) {
+  if (!count)
+    return 0;
+  hid_t fs = H5Dget_space(d);
+  if (fs < 0)
+    return -1;
+  hsize_t st = start, ct = count;
+  hid_t ms = H5Screate_simple(1, &ct, NULL);
+  int rc = -1;
+  if (ms >= 0 &&
+      H5Sselect_hyperslab(fs, H5S_SELECT_SET, &st, NULL, &ct, NULL) >= 0 &&
+      H5Dread(d, mem, ms, fs, H5P_DEFAULT, buf) >= 0)
+    rc = 0;
+  if (ms >= 0)
+    H5Sclose(ms);
+  H5Sclose(fs);
+  return rc;
+}
+
+/* Open /name, check it is 1-d with at least `rows` rows of `row_size`
+ * bytes that fit in the file.  Returns the dataset or -1 with err set. */
+static hid_t open_table(weft__trace *t, const char *name, uint64_t rows,
+                        size_t row_size, char *err, size_t cap) {
+  if (H5Lexists(t->fid, name, H5P_DEFAULT) <= 0) {
+    fail(err, cap, "missing dataset '/%s'", name);
+    return -1;
+  }
+  hid_t d = H5Dopen2(t->fid, name, H5P_DEFAULT);
+  if (d < 0) {
+    fail(err, cap, "'/%s' is not a dataset", name);
+    return -1;
+  }
+  hid_t s = H5Dget_space(d);
+  hsize_t dims[2] = {0, 0};
+  int nd = s >= 0 ? H5Sget_simple_extent_dims(s, dims, NULL) : -1;
+  if (s >= 0)
+    H5Sclose(s);
+  if (nd != 1) {
+    H5Dclose(d);
+    fail(err, cap, "dataset '/%s' is not one-dimensional", name);
+    return -1;
+  }
+  if (dims[0] < rows) {
+    H5Dclose(d);
+    fail(err, cap,
+         "dataset '/%s' has %llu rows but %llu are committed (truncated "
+         "file?)",
+         name, (unsigned long long)dims[0], (unsigned long long)rows);
+    return -1;
+  }
+  if (row_size && rows > t->file_size / row_size) {
+    H5Dclose(d);
+    fail(err, cap,
+         "dataset '/%s': %llu committed rows cannot fit in a file of %llu "
+         "bytes (truncated file?)",
+         name, (unsigned long long)rows, (unsigned long long)t->file_size);
+    return -1;
+  }
+  return d;
+}
+
+/* Read the first `rows` rows of /name into a new array of elem bytes per
+ * row, through the memory type built from mb. */
+static void *read_table(weft__trace *t, const char *name, uint64_t rows,
+                        size_t file_row, size_t elem, const member *mb,
+                        size_t nmb, char *err, size_t cap) {
+  hid_t d = open_table(t, name, rows, file_row, err, cap);
+  if (d < 0)
+    return NULL;
+  void *buf = NULL;
+  hid_t ft = H5Dget_type(d);
+  const char *missing = NULL;
+  hid_t mt = -1;
+  if (ft < 0 || (nmb && H5Tget_class(ft) != H5T_COMPOUND)) {
+    fail(err, cap, "dataset '/%s' does not have the expected type", name);
+    goto out;
+  }
+  mt = nmb ? make_type(ft, elem, mb, nmb, &missing) : H5Tcopy(H5T_NATIVE_UINT8);
+  if (mt < 0) {
+    fail(err, cap, "dataset '/%s' lacks member '%s'", name,
+         missing ? missing : "?");
+    goto out;
+  }
+  buf = calloc(rows ? rows : 1, elem);
+  if (!buf) {
+    fail(err, cap, "out of memory reading '/%s' (%llu rows)", name,
+         (unsigned long long)rows);
+    goto out;
+  }
+  if (read_rows(d, mt, 0, rows, buf)) {
+    free(buf);
+    buf = NULL;
+    fail(err, cap, "cannot read dataset '/%s' (truncated or damaged file)",
+         name);
+  }
+out:
+  if (mt >= 0)
+    H5Tclose(mt);
+  if (ft >= 0)
+    H5Tclose(ft);
+  H5Dclose(d);
+  return buf;
+}
+
+/* ---- tables -------------------------------------------------------------- */
+
+static char *heap_text(const char *heap, uint64_t heap_len, uint64_t off,
+                       uint64_t len, int nul_to_space) {
+  if (off > heap_len || len > heap_len - off)
+    return NULL;
+  char *s = malloc(len + 1);
+  if (!s)
+    return NULL;
+  memcpy(s, heap + off, len);
+  s[len] = 0;
+  for (uint64_t i = 0; nul_to_space && i + 1 < len; i++)
+    if (!s[i])
+      s[i] = ' ';
+  return s;
+}
+
+static void fixed_copy(char *dst, size_t dcap, const char *src, size_t n) {
+  size_t l = strnlen(src, n);
+  if (l >= dcap)
+    l = dcap - 1;
+  memcpy(dst, src, l);
+  dst[l] = 0;
+}
+
+static int load_ranks(weft__trace *t, const open_state *st, char *err,
+                      size_t cap) {
+  const member mb[] = {M(rank_file_row, start_wall_ns, H5T_NATIVE_INT64),
+                       M(rank_file_row, start_mono_ns, H5T_NATIVE_INT64),
+                       M(rank_file_row, slurm_job_end_time, H5T_NATIVE_INT64),
+                       M(rank_file_row, cmdline_off, H5T_NATIVE_UINT64),
+                       M(rank_file_row, mpi_library_off, H5T_NATIVE_UINT64),
+                       M(rank_file_row, nodelist_off, H5T_NATIVE_UINT64),
+                       M(rank_file_row, rank, H5T_NATIVE_UINT32),
+                       M(rank_file_row, pid, H5T_NATIVE_UINT32),
+                       M(rank_file_row, threads, H5T_NATIVE_UINT32),
+                       M(rank_file_row, cmdline_len, H5T_NATIVE_UINT32),
+                       M(rank_file_row, mpi_library_len, H5T_NATIVE_UINT32),
+                       M(rank_file_row, nodelist_len, H5T_NATIVE_UINT32),
+                       MS(rank_file_row, host),
+                       MS(rank_file_row, job_id),
+                       MS(rank_file_row, step_id),
+                       MS(rank_file_row, array_job_id),
+                       MS(rank_file_row, array_task_id),
+                       MS(rank_file_row, partition)};
+  /* The field names in the file carry a slurm_ prefix. */
+  member m2[sizeof mb / sizeof mb[0]];
+  memcpy(m2, mb, sizeof mb);
+  for (size_t i = 0; i < sizeof mb / sizeof mb[0]; i++) {
+    if (!strcmp(m2[i].name, "job_id"))
+      m2[i].name = "slurm_job_id";
+    else if (!strcmp(m2[i].name, "step_id"))
+      m2[i].name = "slurm_step_id";
+    else if (!strcmp(m2[i].name, "array_job_id"))
+      m2[i].name = "slurm_array_job_id";
+    else if (!strcmp(m2[i].name, "array_task_id"))
+      m2[i].name = "slurm_array_task_id";
+    else if (!strcmp(m2[i].name, "partition"))
+      m2[i].name = "slurm_partition";
+  }
+  rank_file_row *rows = read_table(t, "ranks", t->mpi_size, 328, sizeof *rows,
+                                   m2, sizeof m2 / sizeof m2[0], err, cap);
+  if (!rows)
+    return -1;
+  t->ranks = calloc(t->mpi_size, sizeof *t->ranks);
+  if (!t->ranks) {
+    free(rows);
+    return fail(err, cap, "out of memory");
+  }
+  int rc = 0;
+  for (uint32_t i = 0; i < t->mpi_size && !rc; i++) {
+    const rank_file_row *r = &rows[i];
+    weft__rank_row *o = &t->ranks[i];
+    o->start_wall_ns = r->start_wall_ns;
+    o->start_mono_ns = r->start_mono_ns;
+    o->slurm_job_end_time = r->slurm_job_end_time;
+    o->rank = r->rank;
+    o->pid = r->pid;
+    o->threads = r->threads;
+    fixed_copy(o->host, sizeof o->host, r->host, sizeof r->host);
+    fixed_copy(o->job_id, sizeof o->job_id, r->job_id, sizeof r->job_id);
+    fixed_copy(o->step_id, sizeof o->step_id, r->step_id, sizeof r->step_id);
+    fixed_copy(o->array_job_id, sizeof o->array_job_id, r->array_job_id,
+               sizeof r->array_job_id);
+    fixed_copy(o->array_task_id, sizeof o->array_task_id, r->array_task_id,
+               sizeof r->array_task_id);
+    fixed_copy(o->partition, sizeof o->partition, r->partition,
+               sizeof r->partition);
+    if (r->rank != i)
+      rc = fail(err, cap, "'/ranks' row %u holds rank %u", i, r->rank);
+    else if (!(o->cmdline = heap_text(st->strings, t->c.strings, r->cmdline_off,
+                                      r->cmdline_len, 1)) ||
+             !(o->mpi_library =
+                   heap_text(st->strings, t->c.strings, r->mpi_library_off,
+                             r->mpi_library_len, 0)) ||
+             !(o->nodelist = heap_text(st->strings, t->c.strings,
+                                       r->nodelist_off, r->nodelist_len, 0)))
+      rc = fail(err, cap,
+                "'/ranks' row %u: a string lies outside '/strings' (%llu "
+                "bytes)",
+                i, (unsigned long long)t->c.strings);
+  }
+  free(rows);
+  return rc;
+}
+
+static int flush_cmp(const void *a, const void *b) {
+  const weft__flush_row *x = a, *y = b;
+  if (x->rank != y->rank)
+    return x->rank < y->rank ? -1 : 1;
+  if (x->sample_mono_ns != y->sample_mono_ns)
+    return x->sample_mono_ns < y->sample_mono_ns ? -1 : 1;
+  return (x->epoch > y->epoch) - (x->epoch < y->epoch);
+}
+
+static int load_flushes(weft__trace *t, char *err, size_t cap) {
+  const member mb[] = {M(weft__flush_row, sample_mono_ns, H5T_NATIVE_INT64),
+                       M(weft__flush_row, offset_ns, H5T_NATIVE_INT64),
+                       M(weft__flush_row, error_ns, H5T_NATIVE_INT64),
+                       M(weft__flush_row, sample_wall_ns, H5T_NATIVE_INT64),
+                       M(weft__flush_row, events, H5T_NATIVE_UINT64),
+                       M(weft__flush_row, payload_bytes, H5T_NATIVE_UINT64),
+                       M(weft__flush_row, dropped, H5T_NATIVE_UINT64),
+                       M(weft__flush_row, epoch, H5T_NATIVE_UINT32),
+                       M(weft__flush_row, rank, H5T_NATIVE_UINT32)};
+  t->flushes = read_table(t, "flushes", t->c.flushes, 64, sizeof *t->flushes,
+                          mb, sizeof mb / sizeof mb[0], err, cap);
+  if (!t->flushes)
+    return -1;
+  for (uint64_t i = 0; i < t->c.flushes; i++)
+    if (t->flushes[i].rank >= t->mpi_size)
+      return fail(err, cap, "'/flushes' row %llu names rank %u of %u",
+                  (unsigned long long)i, t->flushes[i].rank, t->mpi_size);
+  qsort(t->flushes, t->c.flushes, sizeof *t->flushes, flush_cmp);
+  return 0;
+}
+
+static int segment_cmp(const void *a, const void *b) {
+  const weft__segment_row *x = a, *y = b;
+  if (x->rank != y->rank)
+    return x->rank < y->rank ? -1 : 1;
+  if (x->thread != y->thread)
+    return x->thread < y->thread ? -1 : 1;
+  return (x->epoch > y->epoch) - (x->epoch < y->epoch);
+}
+
+static int load_segments(weft__trace *t, char *err, size_t cap) {
+  const member mb[] = {M(weft__segment_row, event_start, H5T_NATIVE_UINT64),
+                       M(weft__segment_row, event_count, H5T_NATIVE_UINT64),
+                       M(weft__segment_row, payload_start, H5T_NATIVE_UINT64),
+                       M(weft__segment_row, payload_bytes, H5T_NATIVE_UINT64),
+                       M(weft__segment_row, t_first, H5T_NATIVE_INT64),
+                       M(weft__segment_row, t_last, H5T_NATIVE_INT64),
+                       M(weft__segment_row, epoch, H5T_NATIVE_UINT32),
+                       M(weft__segment_row, rank, H5T_NATIVE_UINT32),
+                       M(weft__segment_row, thread, H5T_NATIVE_UINT32),
+                       M(weft__segment_row, os_tid, H5T_NATIVE_UINT32)};
+  t->segments =
+      read_table(t, "segments", t->c.segments, 64, sizeof *t->segments, mb,
+                 sizeof mb / sizeof mb[0], err, cap);
+  if (!t->segments)
+    return -1;
+  t->nsegments = t->c.segments;
+  for (size_t i = 0; i < t->nsegments; i++) {
+    const weft__segment_row *s = &t->segments[i];
+    if (s->rank >= t->mpi_size)
+      return fail(err, cap, "'/segments' row %zu names rank %u of %u", i,
+                  s->rank, t->mpi_size);
+    if (s->event_start > t->c.events ||
+        s->event_count > t->c.events - s->event_start)
+      return fail(err, cap,
+                  "'/segments' row %zu: events %llu+%llu outside the %llu "
+                  "committed",
+                  i, (unsigned long long)s->event_start,
+                  (unsigned long long)s->event_count,
+                  (unsigned long long)t->c.events);
+    if (s->payload_start > t->c.payload ||
+        s->payload_bytes > t->c.payload - s->payload_start ||
+        s->payload_bytes % 8)
+      return fail(err, cap,
+                  "'/segments' row %zu: payload %llu+%llu outside the "
+                  "payload heap (%llu bytes)",
+                  i, (unsigned long long)s->payload_start,
+                  (unsigned long long)s->payload_bytes,
+                  (unsigned long long)t->c.payload);
+  }
+  qsort(t->segments, t->nsegments, sizeof *t->segments, segment_cmp);
+  return 0;
+}
+
+/* Names and schemas, per rank (ids are rank-local). */
+static int load_dicts(weft__trace *t, open_state *st, char *err, size_t cap) {
+  const member nm[] = {
+      M(name_row, off, H5T_NATIVE_UINT64), M(name_row, len, H5T_NATIVE_UINT64),
+      M(name_row, rank, H5T_NATIVE_UINT32), M(name_row, id, H5T_NATIVE_UINT32)};
+  const member sm[] = {M(schema_row, fields_off, H5T_NATIVE_UINT64),
+                       M(schema_row, rank, H5T_NATIVE_UINT32),
+                       M(schema_row, id, H5T_NATIVE_UINT32),
+                       M(schema_row, type_name, H5T_NATIVE_UINT32),
+                       M(schema_row, nfields, H5T_NATIVE_UINT16),
+                       ME(schema_row, kind),
+                       M(schema_row, fixed_size, H5T_NATIVE_UINT8)};
+  const member fm[] = {M(field_row, name, H5T_NATIVE_UINT32),
+                       ME(field_row, type)};
+  uint64_t nn = t->c.names, ns = t->c.schemas, nf = t->c.schema_fields;
+  if (!(st->names = read_table(t, "names", nn, 24, sizeof *st->names, nm, 4,
+                               err, cap)) ||
+      !(st->schemas = read_table(t, "schemas", ns, 24, sizeof *st->schemas, sm,
+                                 7, err, cap)) ||
+      !(st->fields = read_table(t, "schema_fields", nf, 8, sizeof *st->fields,
+                                fm, 2, err, cap)))
+    return -1;
+  t->dicts = calloc(t->mpi_size, sizeof *t->dicts);
+  uint64_t *per_rank = calloc(t->mpi_size, sizeof *per_rank);
+  uint64_t text = 0;
+  if (!t->dicts || !per_rank) {
+    free(per_rank);
+    return fail(err, cap, "out of memory");
+  }
+  for (uint64_t i = 0; i < nn; i++) {
+    const name_row *r = &st->names[i];
+    if (r->rank >= t->mpi_size || r->id == 0) {
+      free(per_rank);
+      return fail(err, cap, "'/names' row %llu: rank %u / id %u invalid",
+                  (unsigned long long)i, r->rank, r->id);
+    }
+    if (r->off > t->c.strings || r->len > t->c.strings - r->off) {
+      free(per_rank);
+      return fail(err, cap,
+                  "'/names' row %llu: offset %llu+%llu outside '/strings' "
+                  "(%llu bytes)",
+                  (unsigned long long)i, (unsigned long long)r->off,
+                  (unsigned long long)r->len, (unsigned long long)t->c.strings);
+    }
+    per_rank[r->rank]++;
+    text += r->len + 1;
+  }
+  /* Ids are dense per rank; allow slack, but never let one bad id decide
+   * how much memory is allocated. */
+  for (uint64_t i = 0; i < nn; i++) {
+    const name_row *r = &st->names[i];
+    if (r->id > per_rank[r->rank] + 1024) {
+      free(per_rank);
+      return fail(err, cap, "'/names' row %llu: id %u out of range",
+                  (unsigned long long)i, r->id);
+    }
+    weft__rank_dict *d = &t->dicts[r->rank];
+    if (r->id >= d->nnames)
+      d->nnames = r->id + 1;
+  }
+  st->name_text = malloc(text ? text : 1);
+  if (!st->name_text) {
+    free(per_rank);
+    return fail(err, cap, "out of memory");
+  }
+  for (uint32_t k = 0; k < t->mpi_size; k++)
+    if (t->dicts[k].nnames &&
+        !(t->dicts[k].names =
+              calloc(t->dicts[k].nnames, sizeof *t->dicts[k].names))) {
+      free(per_rank);
+      return fail(err, cap, "out of memory");
+    }
+  uint64_t at = 0;
+  for (uint64_t i = 0; i < nn; i++) {
+    const name_row *r = &st->names[i];
+    memcpy(st->name_text + at, st->strings + r->off, r->len);
+    st->name_text[at + r->len] = 0;
+    t->dicts[r->rank].names[r->id] = st->name_text + at;
+    at += r->len + 1;
+  }
+  memset(per_rank, 0, t->mpi_size * sizeof *per_rank);
+  for (uint64_t i = 0; i < ns; i++)
+    if (st->schemas[i].rank < t->mpi_size)
+      per_rank[st->schemas[i].rank]++;
+  st->field_names = malloc((nf ? nf : 1) * sizeof *st->field_names);
+  st->field_types = malloc(nf ? nf : 1);
+  if (!st->field_names || !st->field_types) {
+    free(per_rank);
+    return fail(err, cap, "out of memory");
+  }
+  for (uint64_t i = 0; i < nf; i++) {
+    st->field_names[i] = st->fields[i].name;
+    st->field_types[i] = st->fields[i].type;
+  }
+  int rc = 0;
+  for (uint64_t i = 0; i < ns && !rc; i++) {
+    const schema_row *r = &st->schemas[i];
+    if (r->rank >= t->mpi_size || r->id < WEFT_SCHEMA_FIRST_USER ||
+        r->id - WEFT_SCHEMA_FIRST_USER > per_rank[r->rank] + 1024) {
+      rc = fail(err, cap, "'/schemas' row %llu: rank %u / id %u invalid",
+                (unsigned long long)i, r->rank, r->id);
+      break;
+    }
+    if (r->kind != WEFT_REC_START && r->kind != WEFT_REC_MESSAGE &&
+        r->kind != WEFT_REC_ADD && r->kind != WEFT_REC_GLOBALS) {
+      rc = fail(err, cap, "'/schemas' row %llu: kind %u invalid",
+                (unsigned long long)i, r->kind);
+      break;
+    }
+    if (r->fields_off > nf || r->nfields > nf - r->fields_off ||
+        r->nfields > WEFT_FIELDS_MAX) {
+      rc = fail(err, cap,
+                "'/schemas' row %llu: fields %llu+%u outside "
+                "'/schema_fields' (%llu rows)",
+                (unsigned long long)i, (unsigned long long)r->fields_off,
+                r->nfields, (unsigned long long)nf);
+      break;
+    }
+    const weft__rank_dict *names = &t->dicts[r->rank];
+    int has_type = r->kind == WEFT_REC_START || r->kind == WEFT_REC_MESSAGE;
+    if (has_type &&
+        (r->type_name >= names->nnames || !names->names[r->type_name])) {
+      rc = fail(err, cap, "'/schemas' row %llu: unknown type name id %u",
+                (unsigned long long)i, r->type_name);
+      break;
+    }
+    uint32_t size = 0;
+    int fixed = 1;
+    for (uint32_t k = 0; k < r->nfields; k++) {
+      uint32_t nid = st->field_names[r->fields_off + k];
+      uint8_t ty = st->field_types[r->fields_off + k];
+      if (nid >= names->nnames || !names->names[nid] || ty < WEFT_TYPE_I64 ||
+          ty > WEFT_TYPE_F64_ARRAY) {
+        rc = fail(err, cap,
+                  "'/schemas' row %llu: field %u has name id %u / type %u "
+                  "invalid",
+                  (unsigned long long)i, k, nid, ty);
+        break;
+      }
+      if (ty == WEFT_TYPE_BOOL)
+        size += 1;
+      else if (ty <= WEFT_TYPE_F64)
+        size += 8;
+      else
+        fixed = 0;
+    }
+    if (rc)
+      break;
+    weft__rank_dict *d = &t->dicts[r->rank];
+    if (r->id >= d->nschemas) {
+      uint32_t nc = r->id + 1 > d->nschemas * 2 ? r->id + 1 : d->nschemas * 2;
+      weft__schema *p = realloc(d->schemas, (size_t)nc * sizeof *p);
+      if (!p) {
+        rc = fail(err, cap, "out of memory");
+        break;
+      }
+      memset(p + d->nschemas, 0, (size_t)(nc - d->nschemas) * sizeof *p);
+      d->schemas = p;
+      d->nschemas = nc;
+    }
+    d->schemas[r->id] =
+        (weft__schema){.id = r->id,
+                       .kind = r->kind,
+                       .fixed_size = (uint8_t)fixed,
+                       .nfields = r->nfields,
+                       .type_name = has_type ? r->type_name : 0,
+                       .payload_size = fixed ? size : 0,
+                       .names = st->field_names + r->fields_off,
+                       .types = st->field_types + r->fields_off};
+  }
+  free(per_rank);
+  return rc;
+}
+
+static const weft__schema *dict_schema(void *arg, uint32_t id) {
+  const weft__rank_dict *d = arg;
+  if (id >= d->nschemas || d->schemas[id].id == 0)
+    return NULL;
+  return &d->schemas[id];
+}
+
+static const char *dict_name(void *arg, uint32_t id) {
+  const weft__rank_dict *d = arg;
+  return id < d->nnames ? d->names[id] : NULL;
+}
+
+weft__dict weft__trace_dict(const weft__trace *t, uint32_t rank) {
+  return (weft__dict){
+      .schema = dict_schema, .name = dict_name, .arg = &t->dicts[rank]};
+}
+
+int64_t weft__trace_wall_hint(const weft__trace *t, uint32_t rank, int64_t ns,
+                              weft__wall_hint *h) {
+  if (!h->valid || h->rank != rank || ns < h->from || ns >= h->to) {
+    /* The rank's samples are contiguous in the sorted flushes table. */
+    const weft__flush_row *f = t->flushes;
+    size_t n = (size_t)t->c.flushes, lo = 0, hi = n;
+    while (lo < hi) { /* first row of this rank */
+      size_t mid = lo + (hi - lo) / 2;
+      if (f[mid].rank < rank)
+        lo = mid + 1;
+      else
+        hi = mid;
+    }
+    size_t first = lo, end = first;
+    while (end < n && f[end].rank == rank)
+      end++;
+    lo = first;
+    hi = end;
+    while (lo < hi) { /* first sample after ns */
+      size_t mid = lo + (hi - lo) / 2;
+      if (f[mid].sample_mono_ns <= ns)
+        lo = mid + 1;
+      else
+        hi = mid;
+    }
+    h->valid = 1;
+    h->rank = rank;
+    h->slope = 0;
+    h->m0 = 0;
+    h->from = lo > first ? f[lo - 1].sample_mono_ns : INT64_MIN;
+    h->to = lo < end ? f[lo].sample_mono_ns : INT64_MAX;
+    if (end == first) {
+      h->off0 = 0;
+    } else if (lo == first) {
+      h->off0 = (double)f[first].offset_ns;
+    } else if (lo == end) {
+      h->off0 = (double)f[end - 1].offset_ns;
+    } else {
+      const weft__flush_row *a = &f[lo - 1], *b = &f[lo];
+      double span = (double)b->sample_mono_ns - (double)a->sample_mono_ns;
+      h->off0 = (double)a->offset_ns;
+      h->m0 = a->sample_mono_ns;
+      if (span > 0)
+        h->slope = ((double)b->offset_ns - (double)a->offset_ns) / span;
+    }
+  }
+  double off = h->off0 + h->slope * ((double)ns - (double)h->m0);
+  if (!(off > -4e18 && off < 4e18)) /* a damaged offset */
+    off = 0;
+  int64_t r = weft__time_diff(ns, (int64_t)off);
+  r = weft__time_diff(r, t->timeline_mono_ns);
+  return weft__time_add(r, t->timeline_wall_ns);
+}
+
+int64_t weft__trace_wall(const weft__trace *t, uint32_t rank, int64_t ns) {
+  weft__wall_hint h = {0};
+  return weft__trace_wall_hint(t, rank, ns, &h);
+}
+
+/* ---- open / close -------------------------------------------------------- */
+
+static void state_free(open_state *st, int keep_dict_storage) {
+  free(st->strings);
+  free(st->names);
+  free(st->schemas);
+  free(st->fields);
+  if (!keep_dict_storage) {
+    free(st->field_names);
+    free(st->field_types);
+    free(st->name_text);
+  }
+}
+
+/* The dictionary storage outlives the open (trace->dict_storage). */
+typedef struct dict_storage {
+  uint32_t *field_names;
+  uint8_t *field_types;
+  char *name_text;
+} dict_storage;
+
+int weft__trace_open(weft__trace *t, const char *path, char *err,
+                     size_t errcap) {
+  memset(t, 0, sizeof *t);
+  t->fid = t->events_dset = t->payload_dset = t->record_type = -1;
+  open_state st = {0};
+  H5Eset_auto2(H5E_DEFAULT, NULL, NULL);
+  FILE *probe = fopen(path, "rb");
+  if (!probe)
+    return fail(err, errcap, "cannot open: %s", strerror(errno));
+  fclose(probe);
+  if (H5Fis_hdf5(path) <= 0)
+    return fail(err, errcap, "not an HDF5 file");
+  t->path = strdup(path);
+  t->fid = H5Fopen(path, H5F_ACC_RDONLY, H5P_DEFAULT);
+  if (!t->path || t->fid < 0) {
+    fail(err, errcap, "HDF5 cannot open it (truncated or damaged HDF5 file)");
+    goto bad;
+  }
+  hsize_t fsize = 0;
+  H5Fget_filesize(t->fid, &fsize);
+  t->file_size = fsize;
+  char format[32];
+  if (attr_string(t->fid, "format", format, sizeof format) ||
+      strcmp(format, "weft-h5") != 0) {
+    fail(err, errcap, "not a Weft log (HDF5 file without format 'weft-h5')");
+    goto bad;
+  }
+  if (attr_ints(t->fid, "format_version", H5T_NATIVE_UINT32, t->version, 2)) {
+    fail(err, errcap, "missing or malformed attribute 'format_version'");
+    goto bad;
+  }
+  if (t->version[0] != WEFT__FORMAT_MAJOR) {
+    fail(err, errcap,
+         "format version %u.%u is not supported (this weft reads %u.x)",
+         t->version[0], t->version[1], WEFT__FORMAT_MAJOR);
+    goto bad;
+  }
+  attr_string(t->fid, "writer", t->writer, sizeof t->writer);
+  attr_string(t->fid, "clock", t->clock, sizeof t->clock);
+  attr_string(t->fid, "payload_encoding", t->encoding, sizeof t->encoding);
+  if (strcmp(t->encoding, "weft-record-1") != 0) {
+    fail(err, errcap, "payload encoding '%s' is not supported", t->encoding);
+    goto bad;
+  }
+  uint8_t u8 = 0;
+  if (attr_ints(t->fid, "mpi_size", H5T_NATIVE_UINT32, &t->mpi_size, 1) ||
+      t->mpi_size == 0 || t->mpi_size > (1u << 24) ||
+      attr_ints(t->fid, "timeline_mono_ns", H5T_NATIVE_INT64,
+                &t->timeline_mono_ns, 1) ||
+      attr_ints(t->fid, "timeline_wall_ns", H5T_NATIVE_INT64,
+                &t->timeline_wall_ns, 1)) {
+    fail(err, errcap,
+         "missing or malformed root attributes (mpi_size, "
+         "timeline_mono_ns, timeline_wall_ns)");
+    goto bad;
+  }
+  if (attr_u8(t->fid, "state", &u8) == 0)
+    t->closed = u8 == 1;
+  if (attr_u8(t->fid, "actions_table", &u8) == 0)
+    t->actions_table = u8;
+  {
+    const member cm[] = {M(weft__committed, epochs, H5T_NATIVE_UINT64),
+                         M(weft__committed, events, H5T_NATIVE_UINT64),
+                         M(weft__committed, payload, H5T_NATIVE_UINT64),
+                         M(weft__committed, segments, H5T_NATIVE_UINT64),
+                         M(weft__committed, strings, H5T_NATIVE_UINT64),
+                         M(weft__committed, names, H5T_NATIVE_UINT64),
+                         M(weft__committed, schemas, H5T_NATIVE_UINT64),
+                         M(weft__committed, schema_fields, H5T_NATIVE_UINT64),
+                         M(weft__committed, actions, H5T_NATIVE_UINT64),
+                         M(weft__committed, flushes, H5T_NATIVE_UINT64),
+                         M(weft__committed, failed_flushes, H5T_NATIVE_UINT64)};
+    hid_t type = -1, space = -1, attr = -1, mem = -1;
+    const char *missing = NULL;
+    int ok = attr_raw(t->fid, "committed", &type, &space, &attr) == 0 &&
+             H5Tget_class(type) == H5T_COMPOUND &&
+             H5Sget_simple_extent_npoints(space) == 1 &&
+             (mem = make_type(type, sizeof t->c, cm, 11, &missing)) >= 0 &&
+             H5Aread(attr, mem, &t->c) >= 0;
+    if (mem >= 0)
+      H5Tclose(mem);
+    attr_close(type, space, attr);
+    if (!ok) {
+      fail(err, errcap, "missing or malformed attribute 'committed'%s%s",
+           missing ? ": no member " : "", missing ? missing : "");
+      goto bad;
+    }
+  }
+  if (t->c.epochs == 0) {
+    fail(err, errcap, "no committed flush yet (the job has not flushed)");
+    goto bad;
+  }
+  if (t->c.flushes != t->c.epochs * t->mpi_size) {
+    fail(err, errcap,
+         "committed counters disagree: %llu flush rows for %llu epochs of "
+         "%u ranks",
+         (unsigned long long)t->c.flushes, (unsigned long long)t->c.epochs,
+         t->mpi_size);
+    goto bad;
+  }
+  if (!(st.strings = read_table(t, "strings", t->c.strings, 1, 1, NULL, 0, err,
+                                errcap)) ||
+      load_ranks(t, &st, err, errcap) || load_flushes(t, err, errcap) ||
+      load_segments(t, err, errcap) || load_dicts(t, &st, err, errcap))
+    goto bad;
+  if ((t->events_dset = open_table(t, "events", t->c.events, 16, err, errcap)) <
+          0 ||
+      (t->payload_dset =
+           open_table(t, "payload", t->c.payload, 1, err, errcap)) < 0)
+    goto bad;
+  {
+    const member rm[] = {M(weft_rec, t, H5T_NATIVE_INT64),
+                         M(weft_rec, schema, H5T_NATIVE_UINT32),
+                         M(weft_rec, size, H5T_NATIVE_UINT32)};
+    hid_t ft = H5Dget_type(t->events_dset);
+    const char *missing = NULL;
+    t->record_type = ft >= 0 && H5Tget_class(ft) == H5T_COMPOUND
+                         ? make_type(ft, sizeof(weft_rec), rm, 3, &missing)
+                         : -1;
+    if (ft >= 0)
+      H5Tclose(ft);
+    if (t->record_type < 0) {
+      fail(err, errcap, "dataset '/events' does not have the record type");
+      goto bad;
+    }
+  }
+  /* Keep the dictionary storage: the per-rank tables point into it. */
+  {
+    dict_storage *ds = malloc(sizeof *ds);
+    if (!ds) {
+      fail(err, errcap, "out of memory");
+      goto bad;
+    }
+    ds->field_names = st.field_names;
+    ds->field_types = st.field_types;
+    ds->name_text = st.name_text;
+    t->dict_storage = ds;
+    state_free(&st, 1);
+  }
+  return 0;
+bad:
+  state_free(&st, 0);
+  weft__trace_close(t);
+  return -1;
+}
+
+void weft__trace_close(weft__trace *t) {
+  if (t->ranks)
+    for (uint32_t i = 0; i < t->mpi_size; i++) {
+      free(t->ranks[i].cmdline);
+      free(t->ranks[i].mpi_library);
+      free(t->ranks[i].nodelist);
+    }
+  free(t->ranks);
+  free(t->flushes);
+  free(t->segments);
+  if (t->dicts)
+    for (uint32_t i = 0; i < t->mpi_size; i++) {
+      free(t->dicts[i].names);
+      free(t->dicts[i].schemas);
+    }
+  dict_storage *ds = t->dict_storage;
+  if (ds) {
+    free(ds->field_names);
+    free(ds->field_types);
+    free(ds->name_text);
+    free(ds);
+  }
+  free(t->dicts);
+  if (t->record_type >= 0)
+    H5Tclose(t->record_type);
+  if (t->events_dset >= 0)
+    H5Dclose(t->events_dset);
+  if (t->payload_dset >= 0)
+    H5Dclose(t->payload_dset);
+  if (t->fid >= 0)
+    H5Fclose(t->fid);
+  free(t->path);
+  memset(t, 0, sizeof *t);
+  t->fid = t->events_dset = t->payload_dset = t->record_type = -1;
+}
+
+/* ---- event records ------------------------------------------------------- */
+
+int weft__trace_read_segment(weft__trace *t, const weft__segment_row *s,
+                             size_t chunk, weft__chunk_fn fn, void *arg,
+                             char *err, size_t errcap) {
+  size_t max_rows = chunk / 64 ? chunk / 64 : 1;
+  weft_rec *recs = NULL;
+  unsigned char *pay = NULL, *out = NULL;
+  size_t pay_cap = 0, out_cap = 0;
+  uint64_t poff = 0;
+  int rc = -1;
+  recs = malloc((max_rows < s->event_count ? max_rows
+                 : s->event_count          ? s->event_count
+                                           : 1) *
+                sizeof *recs);
+  if (!recs) {
+    fail(err, errcap, "out of memory");
+    goto out;
+  }
+  for (uint64_t done = 0; done < s->event_count;) {
+    uint64_t k = s->event_count - done;
+    if (k > max_rows)
+      k = max_rows;
+    if (read_rows(t->events_dset, t->record_type, s->event_start + done, k,
+                  recs)) {
+      fail(err, errcap,
+           "cannot read '/events' rows %llu..%llu (truncated or damaged "
+           "file)",
+           (unsigned long long)(s->event_start + done),
+           (unsigned long long)(s->event_start + done + k));
+      goto out;
+    }
+    uint64_t need = 0;
+    for (uint64_t i = 0; i < k; i++)
+      need += WEFT_REC_PAD((uint64_t)recs[i].size);
+    if (need > s->payload_bytes - poff) {
+      fail(err, errcap,
+           "segment of rank %u thread %u epoch %u: record sizes exceed its "
+           "%llu payload bytes",
+           s->rank, s->thread, s->epoch, (unsigned long long)s->payload_bytes);
+      goto out;
+    }
+    if (need > pay_cap) {
+      free(pay);
+      pay = malloc(need);
+      pay_cap = pay ? need : 0;
+      if (!pay) {
+        fail(err, errcap, "out of memory");
+        goto out;
+      }
+    }
+    if (need && read_rows(t->payload_dset, H5T_NATIVE_UINT8,
+                          s->payload_start + poff, need, pay)) {
+      fail(err, errcap,
+           "cannot read '/payload' bytes %llu..%llu (truncated or damaged "
+           "file)",
+           (unsigned long long)(s->payload_start + poff),
+           (unsigned long long)(s->payload_start + poff + need));
+      goto out;
+    }
+    size_t total = (size_t)(k * sizeof(weft_rec) + need);
+    if (total > out_cap) {
+      free(out);
+      out = malloc(total);
+      out_cap = out ? total : 0;
+      if (!out) {
+        fail(err, errcap, "out of memory");
+        goto out;
+      }
+    }
+    size_t o = 0, p = 0;
+    for (uint64_t i = 0; i < k; i++) {
+      size_t n = WEFT_REC_PAD((size_t)recs[i].size);
+      memcpy(out + o, &recs[i], sizeof(weft_rec));
+      /* Most payloads are a field or two: copies of a constant size are
+       * inlined, which halves the cost of this loop.  pay is NULL when no
+       * record of the chunk has a payload. */
+      if (n == 8)
+        memcpy(out + o + sizeof(weft_rec), pay + p, 8);
+      else if (n == 16)
+        memcpy(out + o + sizeof(weft_rec), pay + p, 16);
+      else if (n)
+        memcpy(out + o + sizeof(weft_rec), pay + p, n);
+      o += sizeof(weft_rec) + n;
+      p += n;
+    }
+    poff += need;
+    done += k;
+    if ((rc = fn(arg, out, total)) != 0)
+      goto out;
+    rc = -1;
+  }
+  if (poff != s->payload_bytes) {
+    fail(err, errcap,
+         "segment of rank %u thread %u epoch %u: records use %llu of its "
+         "%llu payload bytes",
+         s->rank, s->thread, s->epoch, (unsigned long long)poff,
+         (unsigned long long)s->payload_bytes);
+    goto out;
+  }
+  rc = 0;
+out:
+  free(recs);
+  free(pay);
+  free(out);
+  return rc;
+}

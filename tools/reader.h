@@ -1,0 +1,109 @@
+/*
+ * reader.h - opens a Weft HDF5 log (docs/format.md) for the tools.
+ *
+ * weft__trace_open reads the small tables whole (ranks, flushes, segments,
+ * names, schemas) and checks them against the committed counters and
+ * against each other; the event records and the payload heap are read
+ * later, in bounded chunks, by weft__trace_read_segment.  Every problem is
+ * reported as one line of text (no file name: callers add it) and -1;
+ * nothing here prints or exits.
+ */
+#ifndef WEFT_TOOLS_READER_H
+#define WEFT_TOOLS_READER_H
+
+#include "weft_int.h"
+
+#include <stddef.h>
+#include <stdint.h>
+
+#define WEFT__FORMAT_MAJOR 1
+
+/* Committed row counts (root attribute `committed`). */
+typedef struct weft__committed {
+  uint64_t epochs, events, payload, segments, strings, names, schemas,
+      schema_fields, actions, flushes, failed_flushes;
+} weft__committed;
+
+typedef struct weft__rank_row {
+  int64_t start_wall_ns, start_mono_ns, slurm_job_end_time;
+  uint32_t rank, pid, threads;
+  char host[65];
+  char job_id[33], step_id[33], array_job_id[33], array_task_id[33];
+  char partition[65];
+  char *cmdline;     /* arguments joined by spaces (owned) */
+  char *mpi_library; /* owned */
+  char *nodelist;    /* owned, "" when absent */
+} weft__rank_row;
+
+typedef struct weft__flush_row {
+  int64_t sample_mono_ns, offset_ns, error_ns, sample_wall_ns;
+  uint64_t events, payload_bytes, dropped;
+  uint32_t epoch, rank;
+} weft__flush_row;
+
+typedef struct weft__segment_row {
+  uint64_t event_start, event_count, payload_start, payload_bytes;
+  int64_t t_first, t_last;
+  uint32_t epoch, rank, thread, os_tid;
+} weft__segment_row;
+
+typedef struct weft__rank_dict weft__rank_dict;
+
+typedef struct weft__trace {
+  char *path;
+  int64_t fid;         /* hid_t */
+  uint32_t version[2]; /* format_version major, minor */
+  char writer[65], clock[17], encoding[33];
+  uint32_t mpi_size;
+  int64_t timeline_mono_ns, timeline_wall_ns;
+  int closed; /* state == closed */
+  int actions_table;
+  weft__committed c;
+  weft__rank_row *ranks;       /* mpi_size rows */
+  weft__flush_row *flushes;    /* c.flushes rows, sorted by rank, epoch */
+  weft__segment_row *segments; /* sorted by rank, thread, epoch */
+  size_t nsegments;
+  weft__rank_dict *dicts;            /* per rank names and schemas */
+  void *dict_storage;                /* what the dictionaries point into */
+  int64_t events_dset, payload_dset; /* hid_t, open while the trace is */
+  int64_t record_type;               /* hid_t: memory type of /events */
+  uint64_t file_size;                /* bytes, to bound what is read */
+} weft__trace;
+
+/* Open and check path.  On failure returns -1 with a one-line reason in
+ * err (the trace is then closed). */
+int weft__trace_open(weft__trace *t, const char *path, char *err,
+                     size_t errcap);
+void weft__trace_close(weft__trace *t);
+
+/* Names and schemas of `rank` for weft__decoder_new. */
+weft__dict weft__trace_dict(const weft__trace *t, uint32_t rank);
+
+/* Time stamp t of `rank` mapped onto the job timeline, Unix-epoch ns
+ * (docs/format.md section 6). */
+int64_t weft__trace_wall(const weft__trace *t, uint32_t rank, int64_t ns);
+
+/* The clock segment a time was last found in, so that consecutive times
+ * of one rank map without a search.  Zero it before first use. */
+typedef struct weft__wall_hint {
+  int valid;
+  uint32_t rank;
+  int64_t from, to; /* [from, to): the segment, rank's monotonic ns */
+  int64_t m0;       /* offset = off0 + slope * (ns - m0) */
+  double off0, slope;
+} weft__wall_hint;
+
+int64_t weft__trace_wall_hint(const weft__trace *t, uint32_t rank, int64_t ns,
+                              weft__wall_hint *h);
+
+/* Calls fn(arg, data, len) with the records of segment s as one run of
+ * whole records in the in-memory layout (16-byte header + payload padded to
+ * 8), at most about `chunk` bytes at a time.  Stops and returns fn's
+ * non-zero value; returns -1 with err set when the file cannot be read or
+ * the segment's sizes do not add up. */
+typedef int (*weft__chunk_fn)(void *arg, const unsigned char *data, size_t len);
+int weft__trace_read_segment(weft__trace *t, const weft__segment_row *s,
+                             size_t chunk, weft__chunk_fn fn, void *arg,
+                             char *err, size_t errcap);
+
+#endif

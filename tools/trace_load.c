@@ -1,0 +1,168 @@
+/*
+ * trace_load.c - from file records to the finished model.
+ */
+#include "trace_load.h"
+
+#include "decode.h"
+
+#include <stdio.h>
+#include <string.h>
+
+/* Events per progress step; progress is shown above PROGRESS_MIN. */
+#define PROGRESS_MIN 2000000u
+#define CHUNK_BYTES (8u << 20)
+
+typedef struct load_ctx {
+  weft__model *m;
+  weft__trace *t;
+  weft__decoder *dec;
+  weft__stream *stream;
+  uint32_t file, rank, thread;
+  const char *why; /* model error */
+  char *err;
+  size_t errcap;
+  uint64_t done, total, next_report;
+  weft__wall_hint hint;
+  int progress;
+  const unsigned char *pf; /* the chunk being decoded */
+  size_t pf_len, pf_off;   /* prefetch cursor: next record it looks at */
+  uint64_t pf_events;      /* event records the cursor passed */
+  uint64_t events;         /* events decoded from the chunk */
+} load_ctx;
+
+/* Task ids are random, so the model's lookup of each new task misses the
+ * cache.  A cursor runs about PREFETCH_AHEAD events ahead of the decoder
+ * and prefetches the table slots of the TASK records it passes.  Only a
+ * hint: it reads record headers no further than the chunk and validates
+ * nothing (the decoder does). */
+#define PREFETCH_AHEAD 48
+
+static void prefetch_tasks(load_ctx *c) {
+  while (c->pf_events < c->events + PREFETCH_AHEAD &&
+         c->pf_len - c->pf_off >= sizeof(weft_rec)) {
+    const unsigned char *r = c->pf + c->pf_off;
+    weft_rec h;
+    memcpy(&h, r, sizeof h);
+    size_t n = sizeof h + WEFT_REC_PAD((size_t)h.size);
+    if (n > c->pf_len - c->pf_off) {
+      c->pf_off = c->pf_len;
+      break;
+    }
+    if (h.schema == WEFT_SCHEMA_TASK && h.size == 16) {
+      uint64_t hi, lo;
+      memcpy(&hi, r + sizeof h, 8);
+      memcpy(&lo, r + sizeof h + 8, 8);
+      weft__model_prefetch_task(c->m, hi, lo);
+    } else if (h.schema != WEFT_SCHEMA_SERIALIZE &&
+               h.schema != WEFT_SCHEMA_CONTINUE) {
+      c->pf_events++;
+    }
+    c->pf_off += n;
+  }
+}
+
+static int on_event(void *arg, uint64_t key, const weft_event *ev) {
+  load_ctx *c = arg;
+  (void)key;
+  c->events++;
+  prefetch_tasks(c);
+  int64_t t = weft__trace_wall_hint(c->t, c->rank, ev->t_ns, &c->hint);
+  if (weft__model_add(c->m, c->stream, ev, t, &c->why))
+    return 1;
+  return 0;
+}
+
+static int on_globals(void *arg, uint64_t key, const weft_value *v, size_t n) {
+  load_ctx *c = arg;
+  (void)key;
+  if (weft__model_add_globals(c->m, c->stream, v, n)) {
+    c->why = "out of memory";
+    return 1;
+  }
+  return 0;
+}
+
+static int on_chunk(void *arg, const unsigned char *data, size_t len) {
+  load_ctx *c = arg;
+  c->pf = data;
+  c->pf_len = len;
+  c->pf_off = 0;
+  c->pf_events = c->events = 0;
+  prefetch_tasks(c);
+  int rc =
+      weft__decoder_feed(c->dec, c->thread, data, len, on_event, on_globals, c);
+  if (rc > 0) {
+    snprintf(c->err, c->errcap, "rank %u thread %u: %s", c->rank, c->thread,
+             c->why);
+    return 1;
+  }
+  if (rc < 0) {
+    snprintf(c->err, c->errcap, "rank %u thread %u: %s", c->rank, c->thread,
+             weft_errmsg());
+    return 1;
+  }
+  c->done += len / 16; /* an estimate: records are at least 16 bytes */
+  if (c->progress && c->done >= c->next_report) {
+    double pct = 100.0 * (double)c->done / (double)c->total;
+    fprintf(stderr, "\rweft: reading %s: %3.0f%%", c->t->path,
+            pct > 100 ? 100 : pct);
+    c->next_report = c->done + c->total / 100 + 1;
+  }
+  return 0;
+}
+
+int weft__trace_load(weft__model *m, weft__trace *traces, size_t n,
+                     int progress, char *err, size_t errcap, size_t *bad) {
+  load_ctx c = {.m = m, .err = err, .errcap = errcap};
+  for (size_t f = 0; f < n; f++)
+    c.total += traces[f].c.events;
+  c.progress = progress && c.total > PROGRESS_MIN;
+  /* Decoded names point into the traces' name tables, open until the
+   * caller closes them. */
+  m->stable_names = 1;
+  for (size_t f = 0; f < n; f++) {
+    weft__trace *t = &traces[f];
+    *bad = f;
+    c.t = t;
+    c.file = (uint32_t)f;
+    size_t i = 0;
+    while (i < t->nsegments) {
+      /* One decoder per rank: names and schemas are per rank. */
+      uint32_t rank = t->segments[i].rank;
+      if (weft__decoder_new(&c.dec, weft__trace_dict(t, rank))) {
+        snprintf(err, errcap, "%s", weft_errmsg());
+        return -1;
+      }
+      c.rank = rank;
+      c.hint.valid = 0;
+      for (; i < t->nsegments && t->segments[i].rank == rank; i++) {
+        const weft__segment_row *s = &t->segments[i];
+        c.stream = weft__model_stream(m, (uint32_t)f, rank, s->thread);
+        if (!c.stream) {
+          snprintf(err, errcap, "out of memory");
+          weft__decoder_free(c.dec);
+          return -1;
+        }
+        /* The decoder keys its stream state by thread; a new decoder per
+         * rank keeps the threads of different ranks apart. */
+        c.thread = s->thread;
+        if (weft__trace_read_segment(t, s, CHUNK_BYTES, on_chunk, &c, err,
+                                     errcap)) {
+          weft__decoder_free(c.dec);
+          return -1;
+        }
+      }
+      weft__decoder_free(c.dec);
+      c.dec = NULL;
+    }
+  }
+  if (c.progress)
+    fprintf(stderr, "\rweft: building the tree...          \r");
+  if (weft__model_finish(m)) {
+    snprintf(err, errcap, "out of memory building the tree");
+    return -1;
+  }
+  if (c.progress)
+    fprintf(stderr, "\r                                    \r");
+  return 0;
+}
