@@ -71,6 +71,18 @@ function(weft_add_programs kind)
     else()
       set(_libs weft)
     endif()
+    # A program that includes omp.h is built with OpenMP.
+    file(STRINGS "${_src}" _omp
+         REGEX "^[ \t]*#[ \t]*include[ \t]*<omp\\.h>")
+    if(_omp)
+      find_package(OpenMP COMPONENTS C)
+      if(OpenMP_C_FOUND)
+        list(APPEND _libs OpenMP::OpenMP_C)
+      else()
+        message(STATUS "Weft: no OpenMP for this compiler: "
+                       "${kind}/${_stem} runs one thread per rank")
+      endif()
+    endif()
     set(_target ${kind}_${_stem})
     add_executable(${_target} "${_src}")
     set_target_properties(${_target} PROPERTIES OUTPUT_NAME ${_stem})
