@@ -62,6 +62,7 @@ int MPI_Barrier(MPI_Comm comm) {
   coll_begin(&call, &site, "MPI_Barrier", comm, 0, -1);
   int rc = PMPI_Barrier(comm);
   pm_call_end(&call, rc);
+  pm_flush_after(comm);
   return rc;
 }
 
@@ -73,6 +74,7 @@ int MPI_Bcast(void *buf, int count, MPI_Datatype dt, int root, MPI_Comm comm) {
   coll_begin(&call, &site, "MPI_Bcast", comm, pm_bytes(count, dt), root);
   int rc = PMPI_Bcast(buf, count, dt, root, comm);
   pm_call_end(&call, rc);
+  pm_flush_after(comm);
   return rc;
 }
 
@@ -85,6 +87,7 @@ int MPI_Reduce(const void *sendbuf, void *recvbuf, int count, MPI_Datatype dt,
   coll_begin(&call, &site, "MPI_Reduce", comm, pm_bytes(count, dt), root);
   int rc = PMPI_Reduce(sendbuf, recvbuf, count, dt, op, root, comm);
   pm_call_end(&call, rc);
+  pm_flush_after(comm);
   return rc;
 }
 
@@ -97,6 +100,7 @@ int MPI_Allreduce(const void *sendbuf, void *recvbuf, int count,
   coll_begin(&call, &site, "MPI_Allreduce", comm, pm_bytes(count, dt), -1);
   int rc = PMPI_Allreduce(sendbuf, recvbuf, count, dt, op, comm);
   pm_call_end(&call, rc);
+  pm_flush_after(comm);
   return rc;
 }
 
@@ -109,6 +113,7 @@ int MPI_Scan(const void *sendbuf, void *recvbuf, int count, MPI_Datatype dt,
   coll_begin(&call, &site, "MPI_Scan", comm, pm_bytes(count, dt), -1);
   int rc = PMPI_Scan(sendbuf, recvbuf, count, dt, op, comm);
   pm_call_end(&call, rc);
+  pm_flush_after(comm);
   return rc;
 }
 
@@ -121,6 +126,7 @@ int MPI_Exscan(const void *sendbuf, void *recvbuf, int count, MPI_Datatype dt,
   coll_begin(&call, &site, "MPI_Exscan", comm, pm_bytes(count, dt), -1);
   int rc = PMPI_Exscan(sendbuf, recvbuf, count, dt, op, comm);
   pm_call_end(&call, rc);
+  pm_flush_after(comm);
   return rc;
 }
 
@@ -138,6 +144,7 @@ int MPI_Gather(const void *sendbuf, int sendcount, MPI_Datatype sendtype,
   int rc = PMPI_Gather(sendbuf, sendcount, sendtype, recvbuf, recvcount,
                        recvtype, root, comm);
   pm_call_end(&call, rc);
+  pm_flush_after(comm);
   return rc;
 }
 
@@ -156,6 +163,7 @@ int MPI_Gatherv(const void *sendbuf, int sendcount, MPI_Datatype sendtype,
   int rc = PMPI_Gatherv(sendbuf, sendcount, sendtype, recvbuf, recvcounts,
                         displs, recvtype, root, comm);
   pm_call_end(&call, rc);
+  pm_flush_after(comm);
   return rc;
 }
 
@@ -173,6 +181,7 @@ int MPI_Scatter(const void *sendbuf, int sendcount, MPI_Datatype sendtype,
   int rc = PMPI_Scatter(sendbuf, sendcount, sendtype, recvbuf, recvcount,
                         recvtype, root, comm);
   pm_call_end(&call, rc);
+  pm_flush_after(comm);
   return rc;
 }
 
@@ -192,6 +201,7 @@ int MPI_Scatterv(const void *sendbuf, const int sendcounts[],
   int rc = PMPI_Scatterv(sendbuf, sendcounts, displs, sendtype, recvbuf,
                          recvcount, recvtype, root, comm);
   pm_call_end(&call, rc);
+  pm_flush_after(comm);
   return rc;
 }
 
@@ -209,6 +219,7 @@ int MPI_Allgather(const void *sendbuf, int sendcount, MPI_Datatype sendtype,
   int rc = PMPI_Allgather(sendbuf, sendcount, sendtype, recvbuf, recvcount,
                           recvtype, comm);
   pm_call_end(&call, rc);
+  pm_flush_after(comm);
   return rc;
 }
 
@@ -227,6 +238,7 @@ int MPI_Allgatherv(const void *sendbuf, int sendcount, MPI_Datatype sendtype,
   int rc = PMPI_Allgatherv(sendbuf, sendcount, sendtype, recvbuf, recvcounts,
                            displs, recvtype, comm);
   pm_call_end(&call, rc);
+  pm_flush_after(comm);
   return rc;
 }
 
@@ -245,6 +257,7 @@ int MPI_Alltoall(const void *sendbuf, int sendcount, MPI_Datatype sendtype,
   int rc = PMPI_Alltoall(sendbuf, sendcount, sendtype, recvbuf, recvcount,
                          recvtype, comm);
   pm_call_end(&call, rc);
+  pm_flush_after(comm);
   return rc;
 }
 
@@ -264,6 +277,7 @@ int MPI_Alltoallv(const void *sendbuf, const int sendcounts[],
   int rc = PMPI_Alltoallv(sendbuf, sendcounts, sdispls, sendtype, recvbuf,
                           recvcounts, rdispls, recvtype, comm);
   pm_call_end(&call, rc);
+  pm_flush_after(comm);
   return rc;
 }
 
@@ -278,6 +292,7 @@ int MPI_Reduce_scatter(const void *sendbuf, void *recvbuf,
              sum_bytes(recvcounts, comm_size(comm), dt), -1);
   int rc = PMPI_Reduce_scatter(sendbuf, recvbuf, recvcounts, dt, op, comm);
   pm_call_end(&call, rc);
+  pm_flush_after(comm);
   return rc;
 }
 
@@ -291,5 +306,6 @@ int MPI_Reduce_scatter_block(const void *sendbuf, void *recvbuf, int recvcount,
              pm_bytes(recvcount, dt) * (uint64_t)comm_size(comm), -1);
   int rc = PMPI_Reduce_scatter_block(sendbuf, recvbuf, recvcount, dt, op, comm);
   pm_call_end(&call, rc);
+  pm_flush_after(comm);
   return rc;
 }

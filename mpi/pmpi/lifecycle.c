@@ -64,6 +64,7 @@ static void start(int provided, int64_t t0) {
       pm.owns_weft = 1;
   }
   weft__mpi_finalize_hook_set(before_log_closes);
+  pm_flush_setup();
   int size = 0;
   PMPI_Comm_size(MPI_COMM_WORLD, &size);
   if (pm.owns_weft) {

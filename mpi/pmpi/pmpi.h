@@ -45,6 +45,15 @@ extern pm_state pm;
  * by the wrappers that are not on the point-to-point hot path). */
 void pm_note_writer(void);
 
+/* ---- periodic flush (periodic_flush.c) ----------------------------------- */
+
+/* At MPI_Init, after libweft is set up: with WEFT_PMPI_FLUSH_EVERY=N > 0
+ * and libweft ours, open the log on MPI_COMM_WORLD now. */
+void pm_flush_setup(void);
+/* After a traced collective on comm: flush when it was the N-th on
+ * MPI_COMM_WORLD since the last flush. */
+void pm_flush_after(MPI_Comm comm);
+
 /* ---- one traced call (trace_call.c) ---------------------------------------
  */
 
