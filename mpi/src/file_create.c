@@ -111,6 +111,17 @@ static hid_t create_ranks(weft__writer *w) {
   return ds;
 }
 
+hid_t weft__h5_fapl(MPI_Comm comm) {
+  hid_t fapl = H5Pcreate(H5P_FILE_ACCESS);
+  if (fapl >= 0 && (H5Pset_fapl_mpio(fapl, comm, MPI_INFO_NULL) < 0 ||
+                    H5Pset_coll_metadata_write(fapl, 1) < 0 ||
+                    H5Pset_all_coll_metadata_ops(fapl, 1) < 0)) {
+    H5Pclose(fapl);
+    fapl = -1;
+  }
+  return fapl;
+}
+
 static int root_attributes(weft__writer *w) {
   struct {
     int64_t mono, wall;
@@ -172,10 +183,8 @@ int weft__file_create(weft__writer *w) {
     w->extent[d] = 0;
   }
   int local = WEFT_OK;
-  hid_t fapl = H5Pcreate(H5P_FILE_ACCESS);
-  if (fapl < 0 || H5Pset_fapl_mpio(fapl, w->comm, MPI_INFO_NULL) < 0 ||
-      H5Pset_coll_metadata_write(fapl, 1) < 0 ||
-      H5Pset_all_coll_metadata_ops(fapl, 1) < 0)
+  hid_t fapl = weft__h5_fapl(w->comm);
+  if (fapl < 0)
     local = weft__h5_error("setting up the MPI-IO file access");
   /* H5Fcreate is collective; it fails on every rank or on none. */
   if (local == WEFT_OK) {

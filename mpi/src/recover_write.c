@@ -63,10 +63,8 @@ static void handles_reset(weft__writer *w) {
 static int open_log(weft__writer *w) {
   handles_reset(w);
   int local = WEFT_OK;
-  hid_t fapl = H5Pcreate(H5P_FILE_ACCESS);
-  if (fapl < 0 || H5Pset_fapl_mpio(fapl, w->comm, MPI_INFO_NULL) < 0 ||
-      H5Pset_coll_metadata_write(fapl, 1) < 0 ||
-      H5Pset_all_coll_metadata_ops(fapl, 1) < 0)
+  hid_t fapl = weft__h5_fapl(w->comm);
+  if (fapl < 0)
     local = weft__h5_error("setting up the MPI-IO file access");
   if (local == WEFT_OK && (w->file = H5Fopen(w->path, H5F_ACC_RDWR, fapl)) < 0)
     local = weft__h5_error("H5Fopen");

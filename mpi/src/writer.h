@@ -101,6 +101,9 @@ int weft__agree(MPI_Comm comm, int local);
 /* Record an HDF5 failure of `what` as WEFT_EHDF5 with the innermost HDF5
  * error message. */
 int weft__h5_error(const char *what);
+/* File access properties of every log: the MPI-IO driver on comm, with
+ * collective metadata reads and writes.  -1 on failure. */
+hid_t weft__h5_fapl(MPI_Comm comm);
 /* The same as WEFT_EIO: data and flush failures are I/O failures (a full
  * disk, a quota, a lost file system). */
 int weft__h5_io_error(const char *what);
