@@ -35,9 +35,10 @@ complex_calc)
   first=$(grep -A1 '^slowest complex_calc:' <<<"$prof" | tail -n 1)
   grep -Eq 'rank [01] \(i: -12\)' <<<"$first" ||
     fail "slowest complex_calc is '$first', expected input -12 with its rank"
-  # Both ranks ran -12 and it is slow on both: the two slowest are -12.
-  n12=$(grep -A2 '^slowest complex_calc:' <<<"$prof" | grep -c '(i: -12)')
-  [[ $n12 == 2 ]] || fail "expected -12 to be slowest on both ranks"
+  # Both ranks ran -12 (50 ms against 1 ms for the others): both calls are
+  # among the three slowest even if the machine preempts one other call.
+  n12=$(grep -A3 '^slowest complex_calc:' <<<"$prof" | grep -c '(i: -12)')
+  [[ $n12 == 2 ]] || fail "expected both ranks' -12 among the slowest"
   # The CSV export agrees: the longest complex_calc row has i = -12.
   csv=$("$WEFT" export --format csv "$log")
   python=/usr/bin/python3
