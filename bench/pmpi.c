@@ -24,7 +24,9 @@
  * Output (rank 0): `name value unit` lines; *_overhead_pct is
  * (traced - bare) / bare, *_per_call_ns the added time per MPI call.
  */
+#ifndef _GNU_SOURCE /* the build defines it for every file */
 #define _GNU_SOURCE
+#endif
 
 #include "weft_mpi.h"
 

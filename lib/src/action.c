@@ -146,8 +146,10 @@ static void finish_top(weft__thread *t, uint32_t schema, int64_t code,
    * reserve cannot hold the reason, it is cut (its original_len says so). */
   weft_field r = WEFT_STR("reason", reason ? reason : "");
   size_t psize = 8 + weft__fields_size(&r, 1, 0, weft__options()->string_max);
+  /* The reserve holds WEFT__END_MAX bytes per open action: a full reason
+   * must fit outside it. */
   unsigned char *p =
-      weft__buf_reserve_end(t, sizeof(weft_rec) + WEFT_REC_PAD(psize));
+      weft__buf_reserve(t, sizeof(weft_rec) + WEFT_REC_PAD(psize));
   uint32_t max = weft__options()->string_max;
   if (!p) {
     max = 0;

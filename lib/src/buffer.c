@@ -247,11 +247,15 @@ static int next_block(weft__thread *t) {
 unsigned char *weft__buf_slow(weft__thread *t, size_t need, int end) {
   size_t report = t->dropped ? weft__emit_dropped_size(t) : 0;
   size_t room = end ? (size_t)(t->end - t->pos) : weft__buf_room(t);
-  if (room >= need + report && t->block) {
+  /* In the reserve, a report must leave room for the other open ENDs. */
+  size_t keep = end ? (size_t)WEFT__END_MAX * (t->depth - 1) : 0;
+  if (room >= need + report + keep && t->block) {
     if (report)
       weft__emit_dropped(t);
     return t->pos;
   }
+  if (end && room >= need && t->block)
+    return t->pos; /* report later */
   if (need + report > pool.block_size - WEFT__BLOCK_RESERVE) {
     if (report && room >= need)
       return t->pos; /* too big to report now: report later */

@@ -76,7 +76,7 @@ int weft_context_serialize(weft_action a, char *buf, size_t cap, size_t *len) {
 
   /* Take the slot, if it can be recorded: readers number slots from the
    * records, so a slot taken silently would shift every later level. */
-  if (!fr->dropped) {
+  if (!t->frames[t->depth - 1].dropped) { /* then none below is dropped */
     uint32_t up = t->depth - d;
     size_t psize = up ? 4 : 0;
     unsigned char *p =

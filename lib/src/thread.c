@@ -30,6 +30,9 @@ static void on_exit_thread(void *p) {
   /* Its last block will get no more records: seal it so that the
    * collector can recycle it once drained. */
   weft__buf_thread_exit(t);
+  /* Another key's destructor may still log on this thread: it registers
+   * anew rather than append to a sealed block another thread may own. */
+  weft__tls = NULL;
 }
 
 static void make_key(void) { pthread_key_create(&exit_key, on_exit_thread); }

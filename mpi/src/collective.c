@@ -52,10 +52,14 @@ static int root_prepare(bcast_msg *m, weft_action *mine, const char *type,
 int weft_mpi_action_start(weft_action *out, MPI_Comm comm, int root,
                           const char *type, const weft_field *fields,
                           size_t n) {
-  if (!out || !type || comm == MPI_COMM_NULL)
-    return weft__error(WEFT_EINVAL, "weft_mpi_action_start: out, type and "
-                                    "comm are required");
-  *out = 0;
+  if (comm == MPI_COMM_NULL)
+    return weft__error(WEFT_EINVAL, "weft_mpi_action_start: comm is "
+                                    "MPI_COMM_NULL");
+  /* A rank given a NULL out or type still takes part in the broadcast, so
+   * the others are not left waiting in it. */
+  int bad = !out || !type;
+  if (out)
+    *out = 0;
   int rank = 0, size = 0;
   if (PMPI_Comm_rank(comm, &rank) != MPI_SUCCESS ||
       PMPI_Comm_size(comm, &size) != MPI_SUCCESS)
@@ -68,9 +72,12 @@ int weft_mpi_action_start(weft_action *out, MPI_Comm comm, int root,
   memset(&m, 0, sizeof m);
   weft_action mine = 0;
   if (rank == root)
-    m.rc = root_prepare(&m, &mine, type, fields, n);
+    m.rc = bad ? WEFT_EINVAL : root_prepare(&m, &mine, type, fields, n);
   if (PMPI_Bcast(&m, (int)sizeof m, MPI_BYTE, root, comm) != MPI_SUCCESS)
     return weft__error(WEFT_EMPI, "weft_mpi_action_start: MPI_Bcast failed");
+  if (bad)
+    return weft__error(WEFT_EINVAL,
+                       "weft_mpi_action_start: out and type are required");
   if (m.rc < 0) {
     if (rank != root)
       return weft__error(m.rc, "weft_mpi_action_start: root rank %d: %s", root,

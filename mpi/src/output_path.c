@@ -6,7 +6,9 @@
  * read-only one, a full disk or an existing log then get a precise
  * message, and every rank gets it through the broadcast below.
  */
+#ifndef _GNU_SOURCE /* the build defines it for every file */
 #define _GNU_SOURCE
+#endif
 #include "writer.h"
 
 #include <errno.h>

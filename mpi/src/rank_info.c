@@ -2,7 +2,9 @@
  * rank_info.c - what each rank records about itself once: host, pid, MPI
  * library, command line, start time and the Slurm context (/ranks).
  */
+#ifndef _GNU_SOURCE /* the build defines it for every file */
 #define _GNU_SOURCE
+#endif
 #include "writer.h"
 
 #include <fcntl.h>

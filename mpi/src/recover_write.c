@@ -463,8 +463,11 @@ static int check_ranks(weft__writer *w, const weft__recover_rank *ranks,
   l->covered = calloc(l->size, 1);
   l->names_done = calloc(l->size, sizeof *l->names_done);
   l->schemas_done = calloc(l->size, sizeof *l->schemas_done);
-  if (!l->covered || !l->names_done || !l->schemas_done)
-    return weft__error(WEFT_ENOMEM, "recovery");
+  uint8_t *all = calloc(l->size, 1);
+  /* A rank out of memory still takes part in the agreement below, so the
+   * others are not left waiting in a collective. */
+  if (!l->covered || !l->names_done || !l->schemas_done || !all)
+    local = weft__error(WEFT_ENOMEM, "recovery");
   for (size_t i = 0; local == WEFT_OK && i < n; i++) {
     if (ranks[i].rank >= l->size)
       local = weft__error(WEFT_EINVAL, "rank %u is beyond the log's %u ranks",
@@ -476,9 +479,6 @@ static int check_ranks(weft__writer *w, const weft__recover_rank *ranks,
       l->covered[ranks[i].rank] = 1;
   }
   int rc = weft__agree(w->comm, local);
-  uint8_t *all = rc == WEFT_OK ? calloc(l->size, 1) : NULL;
-  if (rc == WEFT_OK && !all)
-    rc = weft__error(WEFT_ENOMEM, "recovery");
   if (rc == WEFT_OK &&
       PMPI_Allreduce(l->covered, all, (int)l->size, MPI_UINT8_T, MPI_SUM,
                      w->comm) != MPI_SUCCESS)

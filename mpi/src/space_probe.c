@@ -13,7 +13,9 @@
  * call of the flush.  Only the space is probed; a disk that fills up
  * between the probe and the write can still fail the flush.
  */
+#ifndef _GNU_SOURCE /* the build defines it for every file */
 #define _GNU_SOURCE
+#endif
 #include "writer.h"
 
 #include <errno.h>

@@ -3,7 +3,9 @@
  * complete, in order and well nested, record their thread, and never mix
  * with another thread's tasks.
  */
+#ifndef _GNU_SOURCE /* the build defines it for every file */
 #define _GNU_SOURCE /* syscall(SYS_gettid) */
+#endif
 
 #include "event_assert.h"
 #include "weft_int.h"
