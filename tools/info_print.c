@@ -110,6 +110,17 @@ void weft__info_write(weft__out *o, const weft__trace *t,
       "%llu schemas\n",
       (unsigned long long)t->c.events, (unsigned long long)t->c.payload,
       (unsigned long long)t->c.names, (unsigned long long)t->c.schemas);
+  if (!t->actions_table)
+    weft__out_str(o, "/actions:  off (WEFT_ACTIONS=0)\n");
+  else if (t->actions_min_ns > 0)
+    weft__out_fmt(o,
+                  "/actions:  %llu rows: actions that failed, were unfinished "
+                  "or took >= %lld ns\n",
+                  (unsigned long long)t->c.actions,
+                  (long long)t->actions_min_ns);
+  else
+    weft__out_fmt(o, "/actions:  %llu rows: every action\n",
+                  (unsigned long long)t->c.actions);
   if (c) {
     weft__out_fmt(
         o,

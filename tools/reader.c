@@ -841,6 +841,9 @@ int weft__trace_open(weft__trace *t, const char *path, char *err,
     t->closed = u8 == 1;
   if (attr_u8(t->fid, "actions_table", &u8) == 0)
     t->actions_table = u8;
+  if (attr_ints(t->fid, "actions_min_ns", H5T_NATIVE_INT64, &t->actions_min_ns,
+                1))
+    t->actions_min_ns = -1;
   {
     const member cm[] = {M(weft__committed, epochs, H5T_NATIVE_UINT64),
                          M(weft__committed, events, H5T_NATIVE_UINT64),

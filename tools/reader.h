@@ -58,6 +58,7 @@ typedef struct weft__trace {
   int64_t timeline_mono_ns, timeline_wall_ns;
   int closed; /* state == closed */
   int actions_table;
+  int64_t actions_min_ns; /* -1: attribute absent (format 1.0) */
   weft__committed c;
   weft__rank_row *ranks;       /* mpi_size rows */
   weft__flush_row *flushes;    /* c.flushes rows, sorted by rank, epoch */

@@ -160,6 +160,8 @@ static int root_attributes(weft__writer *w) {
       attr_write(f, "timeline_mono_ns", H5T_STD_I64LE, 0, &t0.mono) < 0 ||
       attr_write(f, "timeline_wall_ns", H5T_STD_I64LE, 0, &t0.wall) < 0 ||
       attr_write(f, "actions_table", H5T_STD_U8LE, 0, &actions) < 0 ||
+      attr_write(f, "actions_min_ns", H5T_STD_I64LE, 0, &w->actions_min_ns) <
+          0 ||
       attr_write(f, "state", w->types.state, 0, &state) < 0 ||
       attr_write(f, "committed", w->types.committed, 0, &zero) < 0)
     return weft__h5_error("writing the root attributes");
@@ -213,7 +215,7 @@ int weft__file_create(weft__writer *w) {
   return weft__agree(w->comm, local);
 }
 
-int weft__file_commit(weft__writer *w, const weft__committed *c) {
+int weft__file_commit(weft__writer *w, const weft__committed *c, int final) {
   int local = WEFT_OK;
   hid_t a = H5Aopen(w->file, "committed", H5P_DEFAULT);
   if (a < 0 || H5Awrite(a, w->types.committed, c) < 0)
@@ -223,7 +225,14 @@ int weft__file_commit(weft__writer *w, const weft__committed *c) {
   int rc = weft__agree(w->comm, local);
   if (rc < 0)
     return rc;
-  /* The durability point: metadata, truncate and MPI_File_sync. */
+  /* The durability point: metadata, truncate and MPI_File_sync, so that
+   * the file can be read between flushes and a crashed node leaves the
+   * last commit on disk.  The final flush skips it: H5Fclose comes next
+   * and writes the metadata without MPI_File_sync, as any program's last
+   * write leaves its data to the kernel; syncing gigabytes there would
+   * make the job wait for the disk for no reader's benefit. */
+  if (final)
+    return WEFT_OK;
   if (H5Fflush(w->file, H5F_SCOPE_GLOBAL) < 0)
     local = weft__h5_io_error("H5Fflush");
   return weft__agree(w->comm, local);

@@ -17,7 +17,7 @@
 
 #define WEFT_FORMAT_NAME "weft-h5"
 #define WEFT_FORMAT_MAJOR 1
-#define WEFT_FORMAT_MINOR 0
+#define WEFT_FORMAT_MINOR 1
 
 /* Status of an action in /actions (enum status_t). */
 enum {

@@ -11,7 +11,8 @@
  *   4. rank 0 checks that the file has room (space_probe.c);
  *      per dataset with a non-zero total: extend once, one collective
  *      hyperslab write (heaps before the tables that index them);
- *   5. rewrite /ranks, write the `committed` attribute, H5Fflush.
+ *   5. rewrite /ranks, write the `committed` attribute, H5Fflush (not in
+ *      the final flush: H5Fclose follows, see weft__file_commit).
  * The ranks agree after every collective step.  Only when every step
  * succeeded on every rank is the snapshot released and the writer's state
  * (committed counts, names and schemas written, clock samples, open
@@ -389,7 +390,7 @@ int weft__flush(weft__writer *w, int final) {
   weft__committed next = w->committed;
   add_committed(&next, e.tot);
   if (rc == WEFT_OK)
-    rc = weft__file_commit(w, &next);
+    rc = weft__file_commit(w, &next, final);
 
   if (rc == WEFT_OK) {
     if (e.collected)

@@ -94,6 +94,13 @@ static int open_log(weft__writer *w) {
        attr_rw(w->file, "timeline_wall_ns", H5T_NATIVE_INT64,
                &w->timeline_wall_ns, 0)))
     local = weft__h5_error("reading the root attributes");
+  /* Rows are appended under the log's own rule (format 1.0 logs, without
+   * the attribute, have a row for every action). */
+  w->actions_min_ns = 0;
+  if (local == WEFT_OK && H5Aexists(w->file, "actions_min_ns") > 0 &&
+      attr_rw(w->file, "actions_min_ns", H5T_NATIVE_INT64, &w->actions_min_ns,
+              0))
+    local = weft__h5_error("reading the root attribute actions_min_ns");
   w->size = (int)size;
   if (local == WEFT_OK && (size == 0 || size > (1u << 24)))
     local = weft__error(WEFT_EFORMAT, "mpi_size %u is out of range", size);
@@ -267,6 +274,7 @@ static int stage_actions(weft__writer *w, weft__writer *sh,
                          const weft__clock_sample *now, uint64_t first_event) {
   sh->rank = (int)r->rank;
   sh->actions_on = 1;
+  sh->actions_min_ns = w->actions_min_ns;
   sh->lenient = 1;
   sh->dict = r->dict;
   sh->timeline_mono_ns = w->timeline_mono_ns;
@@ -589,7 +597,7 @@ static int write_epoch(weft__writer *w, const weft__recover_rank *ranks,
     rc = weft__agree(w->comm, local);
   }
   if (rc == WEFT_OK)
-    rc = weft__file_commit(w, &next);
+    rc = weft__file_commit(w, &next, 0);
   if (rc == WEFT_OK) {
     res->epoch = w->committed.epochs;
     res->events = tot[WEFT_D_EVENTS];
@@ -612,6 +620,13 @@ int weft__recover_write(MPI_Comm comm, const char *path, int create,
   PMPI_Comm_rank(comm, &w->rank);
   w->actions_on = 1;
   w->path = (char *)path;
+  if (create) {
+    int rc = weft__agree(comm, weft__actions_min_from_env(&w->actions_min_ns));
+    if (rc < 0) {
+      free(w);
+      return rc;
+    }
+  }
   handles_reset(w);
   log_state l;
   memset(&l, 0, sizeof l);

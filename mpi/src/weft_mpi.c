@@ -36,6 +36,8 @@ static int env_int(const char *name, int def, int min, int max, int *out) {
 static int read_env(weft__writer *w) {
   int rc = env_int("WEFT_ACTIONS", 1, 0, 1, &w->actions_on);
   if (rc == WEFT_OK)
+    rc = weft__actions_min_from_env(&w->actions_min_ns);
+  if (rc == WEFT_OK)
     rc = env_int("WEFT_CLOCK_SAMPLES", 8, 1, 1000, &w->clock_samples);
   if (rc == WEFT_OK)
     rc = weft__clock_skew_from_env(w->rank, &w->skew_ns);

@@ -58,6 +58,7 @@ typedef struct weft__writer {
   int owns_weft; /* weft_mpi_init called weft_init */
   char *path;
   int actions_on;
+  int64_t actions_min_ns; /* rows for succeeded actions this long or more */
   int clock_samples;
   int64_t skew_ns; /* WEFT_TEST_CLOCK_SKEW_NS for this rank */
 
@@ -148,6 +149,12 @@ int weft__clock_skew_from_env(int rank, int64_t *skew);
 
 /* ---- the actions table (actions_table.c) --------------------------------- */
 
+/* Succeeded actions shorter than this get no /actions row by default
+ * (failed and unfinished ones always do): WEFT_ACTIONS_MIN_NS. */
+#define WEFT_ACTIONS_MIN_NS_DEFAULT 1000
+/* The threshold from WEFT_ACTIONS_MIN_NS (ns, >= 0) or the default. */
+int weft__actions_min_from_env(int64_t *out);
+
 /* Copy the committed stacks (src) into dst for a flush attempt. */
 int weft__actions_copy(weft__action_state *dst, const weft__action_state *src);
 void weft__actions_free(weft__action_state *s);
@@ -168,8 +175,9 @@ int weft__actions_unfinished(weft__writer *w, weft__action_state *s,
 int weft__file_create(weft__writer *w);
 /* Collective.  Close everything (marks the state closed when `closed`). */
 int weft__file_close(weft__writer *w, int closed);
-/* Collective.  Write the root attribute `committed`. */
-int weft__file_commit(weft__writer *w, const weft__committed *c);
+/* Collective.  Write the root attribute `committed` and H5Fflush (not when
+ * `final`: weft__file_close follows). */
+int weft__file_commit(weft__writer *w, const weft__committed *c, int final);
 
 /* ---- collective append (append.c) -----------------------------------------
  */

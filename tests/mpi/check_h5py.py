@@ -34,7 +34,9 @@ def main():
     expect = json.load(open(sys.argv[1]))
     with h5py.File(expect["path"], "r") as f:
         check(f.attrs["format"] == b"weft-h5", "format attribute")
-        check(list(f.attrs["format_version"]) == [1, 0], "format_version")
+        check(list(f.attrs["format_version"]) == [1, 1], "format_version")
+        # log_np4 runs with WEFT_ACTIONS_MIN_NS=0: a row for every action.
+        check(int(f.attrs["actions_min_ns"]) == 0, "actions_min_ns")
         check(int(f.attrs["mpi_size"]) == expect["ranks"], "mpi_size")
         c = f.attrs["committed"]
         for name in ("events", "payload", "segments", "strings", "names",

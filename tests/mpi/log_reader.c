@@ -94,6 +94,9 @@ int lr_open(lr_log *log, const char *path) {
          read_attr(f, "timeline_wall_ns", H5T_NATIVE_INT64,
                    &log->timeline_wall_ns);
   log->closed = state == 1;
+  log->actions_min_ns = 0; /* format 1.0: a row for every action */
+  if (rc == 0 && H5Aexists(f, "actions_min_ns") > 0)
+    rc = read_attr(f, "actions_min_ns", H5T_NATIVE_INT64, &log->actions_min_ns);
 #define ROWS(field, name, n)                                                   \
   if (rc == 0 && !(log->field = read_rows(f, name, n, sizeof *log->field)))    \
   rc = -1

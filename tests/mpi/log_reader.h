@@ -72,7 +72,8 @@ typedef struct lr_log {
   lr_committed c;
   uint32_t mpi_size;
   uint32_t version[2];
-  int closed; /* state attribute */
+  int closed;             /* state attribute */
+  int64_t actions_min_ns; /* attribute; 0 when absent (format 1.0) */
   int64_t timeline_mono_ns, timeline_wall_ns;
   lr_record *events;
   unsigned char *payload;

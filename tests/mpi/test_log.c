@@ -6,12 +6,16 @@
  *
  *   test_log OUT.h5 [--per-rank N] [--steps S] [--flush-every F]
  *                   [--zero-rank] [--array] [--threads] [--json FILE]
+ *                   [--every-row]
  *
  * Rank r logs, in each of S steps, a number of "work" actions that depends
  * on r and the step (uneven buffers; with --zero-rank, rank 1 logs
  * nothing at all), all ranks flush every F steps, --array adds an action
  * with a 10^6-element double array, --threads adds a second logging thread
- * per rank.  --json writes what was logged, for check_h5py.py.
+ * per rank.  Every 11th work action lasts at least 3 us, so that it has a
+ * row in /actions under the default WEFT_ACTIONS_MIN_NS (1000 ns);
+ * --every-row sets WEFT_ACTIONS_MIN_NS=0.  --json writes what was logged,
+ * for check_h5py.py.
  * Exit status 0 when everything matches.
  */
 #include "log_reader.h"
@@ -27,7 +31,7 @@
 typedef struct config {
   const char *path;
   long per_rank, steps, flush_every;
-  int zero_rank, array, threads;
+  int zero_rank, array, threads, every_row;
   const char *json;
 } config;
 
@@ -63,6 +67,13 @@ static long actions_of_rank(const config *c, int r) {
 
 static int64_t is_failed(int64_t i) { return i % 7 == 3; }
 static int has_note(int64_t i) { return i % 5 == 0; }
+static int is_slow(int64_t i) { return i % 11 == 0; }
+
+static void spin_ns(int64_t ns) {
+  int64_t t0 = weft_clock_now();
+  while (weft_clock_now() - t0 < ns)
+    ;
+}
 
 static int log_work(int64_t i, int rank) {
   weft_action a;
@@ -76,6 +87,8 @@ static int log_work(int64_t i, int rank) {
     if ((rc = WEFT_LOG("note", WEFT_STR("s", s))) < 0)
       return rc;
   }
+  if (is_slow(i))
+    spin_ns(3000);
   if (is_failed(i))
     return weft_action_fail(a, "odd", i);
   if ((rc = WEFT_ADD(a, WEFT_I64("sq", i * i))) < 0)
@@ -131,6 +144,9 @@ typedef struct rank_check {
   int rank;
   stream_check s[8];
   long starts, failed, notes;
+  int64_t min_ns; /* the log's actions_min_ns */
+  long rows;      /* actions that must have an /actions row */
+  long slow_rows; /* ... of them slow work actions */
 } rank_check;
 
 static const weft_value *field(const weft_event *e, const char *name) {
@@ -146,6 +162,11 @@ static int on_event(void *arg, uint64_t stream, const weft_event *e) {
   }
   stream_check *s = &rc->s[stream];
   s->events++;
+  /* The table's rule (docs/format.md): a row for every action that did
+   * not succeed, and for the succeeded ones that took actions_min_ns. */
+  if (e->kind == WEFT_KIND_FAILURE ||
+      (e->kind == WEFT_KIND_SUCCESS && e->elapsed_ns >= rc->min_ns))
+    rc->rows++;
   CHECK(e->t_ns >= s->last_t, "rank %d: time goes back", rc->rank);
   s->last_t = e->t_ns;
   if (!s->kind)
@@ -203,6 +224,9 @@ static int on_event(void *arg, uint64_t stream, const weft_event *e) {
     CHECK(s->phase == 2 && !is_failed(i) && v && v->v.i64 == i * i,
           "rank %d: success of %lld", rc->rank, (long long)i);
     CHECK(e->elapsed_ns >= 0, "rank %d: elapsed", rc->rank);
+    CHECK(!is_slow(i) || e->elapsed_ns >= 3000, "rank %d: slow %lld: %lld ns",
+          rc->rank, (long long)i, (long long)e->elapsed_ns);
+    rc->slow_rows += is_slow(i) && e->elapsed_ns >= rc->min_ns;
     s->phase = 0;
     s->next_i++;
     break;
@@ -232,11 +256,15 @@ static void verify(const config *c, int size) {
   CHECK(log.c.epochs == flushes, "epochs %llu, expected %llu",
         (unsigned long long)log.c.epochs, (unsigned long long)flushes);
   CHECK(log.c.flushes == flushes * (uint64_t)size, "flush rows");
+  CHECK(log.actions_min_ns == (c->every_row ? 0 : 1000), "actions_min_ns %lld",
+        (long long)log.actions_min_ns);
+  uint64_t want_rows = 0, slow_rows = 0;
   for (int r = 0; r < size; r++) {
     rank_check rc;
     memset(&rc, 0, sizeof rc);
     rc.c = c;
     rc.rank = r;
+    rc.min_ns = log.actions_min_ns;
     int e = lr_decode_rank(&log, (uint32_t)r, on_event, &rc);
     CHECK(e == 0, "rank %d: decode: %s", r, weft_errmsg());
     long n = actions_of_rank(c, r);
@@ -250,6 +278,8 @@ static void verify(const config *c, int size) {
     }
     CHECK(rc.failed == failed && rc.notes == notes,
           "rank %d: failed/notes mismatch", r);
+    want_rows += (uint64_t)rc.rows;
+    slow_rows += (uint64_t)rc.slow_rows;
     int big = 0, helper = 0;
     for (int s = 0; s < 8; s++) {
       big |= rc.s[s].big_seen;
@@ -284,7 +314,9 @@ static void verify(const config *c, int size) {
     CHECK(log.ranks[r].threads == threads, "rank %d: threads %u, want %u", r,
           log.ranks[r].threads, threads);
   }
-  /* /actions: one row per action, statuses as logged. */
+  /* /actions: one row per action that failed or took actions_min_ns,
+   * statuses as logged; every slow work action among them. */
+  CHECK(slow_rows > 0, "no slow work action has a row");
   if (log.c.actions) {
     uint64_t per_status[4] = {0};
     for (uint64_t i = 0; i < log.c.actions; i++) {
@@ -292,18 +324,22 @@ static void verify(const config *c, int size) {
       per_status[a->status & 3]++;
       CHECK(a->end_ns >= a->start_ns - 1000 && a->elapsed_ns >= 0,
             "action row %llu times", (unsigned long long)i);
+      CHECK(a->status != 1 || a->elapsed_ns >= log.actions_min_ns,
+            "action row %llu: succeeded in %lld ns < actions_min_ns",
+            (unsigned long long)i, (long long)a->elapsed_ns);
       const lr_record *ev = &log.events[a->start_event];
       CHECK(a->start_event < log.c.events && ev->size > 0,
             "action row %llu start_event", (unsigned long long)i);
     }
-    uint64_t want = 0, want_failed = 0;
+    uint64_t want = want_rows, want_failed = 0, every = 0;
     for (int r = 0; r < size; r++) {
       long n = actions_of_rank(c, r);
-      want +=
+      every +=
           (uint64_t)n + (c->threads ? 1000 : 0) + (c->array && r == size - 1);
       for (long i = 0; i < n; i++)
         want_failed += (uint64_t)is_failed(i);
     }
+    CHECK(!c->every_row || want == every, "every action must have a row");
     CHECK(log.c.actions == want, "actions rows %llu, expected %llu",
           (unsigned long long)log.c.actions, (unsigned long long)want);
     CHECK(per_status[2] == want_failed, "failed rows");
@@ -358,6 +394,8 @@ static int parse(int argc, char **argv, config *c) {
       c->array = 1;
     else if (!strcmp(argv[i], "--threads"))
       c->threads = 1;
+    else if (!strcmp(argv[i], "--every-row"))
+      c->every_row = 1;
     else
       return -1;
   }
@@ -374,7 +412,7 @@ int main(int argc, char **argv) {
     if (rank == 0)
       fprintf(stderr, "usage: test_log OUT.h5 [--per-rank N] [--steps S] "
                       "[--flush-every F] [--zero-rank] [--array] "
-                      "[--threads] [--json FILE]\n");
+                      "[--threads] [--json FILE] [--every-row]\n");
     MPI_Finalize();
     return 2;
   }
@@ -385,6 +423,8 @@ int main(int argc, char **argv) {
   /* The path through the environment, and a Slurm context to record
    * (kept when the test really runs under Slurm). */
   setenv("WEFT_FILE", c.path, 1);
+  if (c.every_row)
+    setenv("WEFT_ACTIONS_MIN_NS", "0", 1);
   setenv("SLURM_JOB_ID", "4242", 0);
   setenv("SLURM_STEP_ID", "0", 0);
   setenv("SLURM_ARRAY_JOB_ID", "4240", 0);

@@ -91,7 +91,7 @@ PY
 
 # info
 "$WEFT" info "$f" >"$W/info.txt" || fail "weft info"
-has "$W/info.txt" "format:    weft-h5 1.0"
+has "$W/info.txt" "format:    weft-h5 1.1"
 has "$W/info.txt" "ranks:     4 on 1 host"
 has "$W/info.txt" "flushes:   3 epochs committed"
 has "$W/info.txt" "tree:      26 actions (24 succeeded, 1 failed, 1 unfinished), 21 messages, 2 tasks"
