@@ -55,7 +55,7 @@ static void prefetch_tasks(load_ctx *c) {
       weft__model_prefetch_task(c->m, hi, lo);
     } else if (h.schema != WEFT_SCHEMA_SERIALIZE &&
                h.schema != WEFT_SCHEMA_CONTINUE) {
-      c->pf_events++;
+      c->pf_events += h.schema & WEFT_REC_LEAF ? 2 : 1; /* start and end */
     }
     c->pf_off += n;
   }

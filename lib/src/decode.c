@@ -774,6 +774,30 @@ static int on_record(feed_ctx *f, const rec *r) {
   }
 }
 
+/* A START and its SUCCESS in one record (record.h, WEFT_REC_LEAF): the
+ * two events, as if the records had come one after the other. */
+static int on_leaf(feed_ctx *f, const rec *r) {
+  rec start = *r;
+  start.schema = r->schema & ~WEFT_REC_LEAF;
+  if (r->size < 8)
+    return rec_fail(r, "leaf record of %" PRIu32 " bytes: no end time",
+                    r->size);
+  start.size = r->size - 8;
+  const weft__schema *s = f->d->dict.schema(f->d->dict.arg, start.schema);
+  if (start.schema < WEFT_SCHEMA_FIRST_USER || !s || s->kind != WEFT_REC_START)
+    return rec_fail(r, "leaf flag on a record that is not an action start");
+  rec end = {.off = r->off, .schema = WEFT_SCHEMA_SUCCESS, .size = 0};
+  memcpy(&end.t, r->payload + WEFT_REC_PAD((size_t)start.size), 8);
+  if (end.t < r->t)
+    return rec_fail(r, "leaf ends before it starts");
+  int rc = on_record(f, &start);
+  if (rc == 0) {
+    weft__arena_reset(&f->d->scratch);
+    rc = on_record(f, &end);
+  }
+  return rc;
+}
+
 int weft__decoder_feed(weft__decoder *d, uint64_t key,
                        const unsigned char *data, size_t len,
                        weft__event_fn on_event, weft__globals_fn on_globals,
@@ -809,7 +833,11 @@ int weft__decoder_feed(weft__decoder *d, uint64_t key,
                       "bytes left",
                       h.size, avail);
     weft__arena_reset(&d->scratch);
-    if ((rc = on_record(&f, &r)) != 0)
+    if (h.schema & WEFT_REC_LEAF)
+      rc = on_leaf(&f, &r);
+    else
+      rc = on_record(&f, &r);
+    if (rc != 0)
       return rc;
     off += sizeof h + WEFT_REC_PAD((size_t)h.size);
   }

@@ -65,6 +65,19 @@ enum {
 };
 
 /*
+ * A leaf: an action START immediately followed by its SUCCESS (nothing
+ * logged inside, no success fields), written as one record.  The HDF5
+ * writer folds the pair when it writes a flush (the buffers and journals
+ * keep the pair): the header's schema is the START's with this bit set,
+ * its t the start time, its size the START's size + 8, and its payload
+ * the START's payload padded to 8, then the end time (int64).  Readers
+ * see the two events.  It saves the SUCCESS header: 8 of the 48 bytes of
+ * a short action with two int64 fields.  Schema ids stay below 2^31
+ * (schema.c caps them far lower).
+ */
+#define WEFT_REC_LEAF (UINT32_C(1) << 31)
+
+/*
  * Field values in a payload, in schema order, unaligned (read with memcpy):
  *   I64, U64, F64   8 bytes
  *   BOOL            1 byte, 0 or 1

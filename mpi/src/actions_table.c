@@ -107,16 +107,78 @@ static int emit(weft__writer *w, const weft__clock_sample *now, uint32_t thread,
   return WEFT_OK;
 }
 
+int weft__actions_stack(weft__action_state *s, uint32_t thread,
+                        weft__action_stack **out) {
+  int rc = state_reserve(s, thread + 1);
+  *out = rc < 0 ? NULL : &s->threads[thread];
+  return rc;
+}
+
+int weft__actions_record(weft__writer *w, weft__action_stack *st,
+                         const weft__clock_sample *now, uint32_t thread,
+                         const weft_rec *h, const weft__schema *sc,
+                         const unsigned char *payload, uint64_t row,
+                         weft__bytes *out) {
+  int rc;
+  switch (sc->kind) {
+  case WEFT_REC_TASK:
+    st->pending = 0; /* a new task's root: depth 0 */
+    break;
+  case WEFT_REC_CONTINUE: {
+    /* The next start continues a serialized context: its depth is the
+     * length of the context's level, whatever is open on this thread. */
+    uint32_t n = 0;
+    if (h->size >= 20)
+      memcpy(&n, payload + 16, sizeof n);
+    st->pending = 1;
+    st->root_depth = n;
+    break;
+  }
+  case WEFT_REC_START: {
+    if ((rc = stack_reserve(st, st->n + 1)) < 0)
+      return rc;
+    weft__open_action *a = &st->a[st->n];
+    a->t = h->t;
+    a->start_event = row;
+    a->type = sc->type_name;
+    a->depth = (uint16_t)(st->pending ? st->root_depth
+                          : st->n     ? st->a[st->n - 1].depth + 1u
+                                      : 0u);
+    st->pending = 0;
+    st->n++;
+    break;
+  }
+  case WEFT_REC_SUCCESS:
+  case WEFT_REC_FAILURE:
+    if (st->n == 0 && w->lenient)
+      break;
+    if (st->n == 0)
+      return weft__error(WEFT_EFORMAT,
+                         "thread %u: end of an action that "
+                         "was not started",
+                         thread);
+    st->n--;
+    if (w->actions_on &&
+        (rc = emit(w, now, thread, &st->a[st->n], h->t,
+                   sc->kind == WEFT_REC_SUCCESS ? WEFT_STATUS_SUCCEEDED
+                                                : WEFT_STATUS_FAILED,
+                   out)) < 0)
+      return rc;
+    break;
+  default:
+    break;
+  }
+  return WEFT_OK;
+}
+
 int weft__actions_feed(weft__writer *w, weft__action_state *s,
                        const weft__clock_sample *now, uint32_t thread,
                        const unsigned char *data, size_t len,
                        uint64_t first_event, weft__bytes *out) {
-  int rc = state_reserve(s, thread + 1);
-  if (rc < 0)
-    return rc;
-  weft__action_stack *st = &s->threads[thread];
+  weft__action_stack *st;
+  int rc = weft__actions_stack(s, thread, &st);
   uint64_t row = first_event;
-  for (size_t off = 0; off + sizeof(weft_rec) <= len; row++) {
+  for (size_t off = 0; rc == WEFT_OK && off + sizeof(weft_rec) <= len; row++) {
     weft_rec h;
     memcpy(&h, data + off, sizeof h);
     h.t += w->skew_ns; /* as written to /events */
@@ -128,56 +190,9 @@ int weft__actions_feed(weft__writer *w, weft__action_state *s,
     if (!sc)
       return weft__error(WEFT_EFORMAT, "thread %u: unknown schema %u", thread,
                          h.schema);
-    switch (sc->kind) {
-    case WEFT_REC_TASK:
-      st->pending = 0; /* a new task's root: depth 0 */
-      break;
-    case WEFT_REC_CONTINUE: {
-      /* The next start continues a serialized context: its depth is the
-       * length of the context's level, whatever is open on this thread. */
-      uint32_t n = 0;
-      if (h.size >= 20)
-        memcpy(&n, payload + 16, sizeof n);
-      st->pending = 1;
-      st->root_depth = n;
-      break;
-    }
-    case WEFT_REC_START: {
-      if ((rc = stack_reserve(st, st->n + 1)) < 0)
-        return rc;
-      weft__open_action *a = &st->a[st->n];
-      a->t = h.t;
-      a->start_event = row;
-      a->type = sc->type_name;
-      a->depth = (uint16_t)(st->pending ? st->root_depth
-                            : st->n     ? st->a[st->n - 1].depth + 1u
-                                        : 0u);
-      st->pending = 0;
-      st->n++;
-      break;
-    }
-    case WEFT_REC_SUCCESS:
-    case WEFT_REC_FAILURE:
-      if (st->n == 0 && w->lenient)
-        break;
-      if (st->n == 0)
-        return weft__error(WEFT_EFORMAT,
-                           "thread %u: end of an action that "
-                           "was not started",
-                           thread);
-      st->n--;
-      if (w->actions_on &&
-          (rc = emit(w, now, thread, &st->a[st->n], h.t,
-                     sc->kind == WEFT_REC_SUCCESS ? WEFT_STATUS_SUCCEEDED
-                                                  : WEFT_STATUS_FAILED,
-                     out)) < 0)
-        return rc;
-      break;
-    default:
-      break;
-    }
+    rc = weft__actions_record(w, st, now, thread, &h, sc, payload, row, out);
   }
-  return WEFT_OK;
+  return rc;
 }
 
 int weft__actions_unfinished(weft__writer *w, weft__action_state *s,

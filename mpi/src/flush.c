@@ -53,26 +53,94 @@ static int reserve(weft__bytes *b, size_t n) {
   return WEFT_OK;
 }
 
-/* Split one thread's records into headers and padded payloads. */
-static void split(const weft__writer *w, const unsigned char *data, size_t len,
-                  weft__bytes *ev, weft__bytes *pay, weft__segment_row *seg) {
+/* The schema of id: the fixed ones by value, the last user schema seen
+ * kept (a stream mostly repeats one start schema between SUCCESS ids). */
+typedef struct schema_cache {
+  uint32_t id;
+  const weft__schema *s;
+} schema_cache;
+
+static const weft__schema *schema_of(schema_cache *c, uint32_t id) {
+  if (id < WEFT_SCHEMA_FIRST_USER)
+    return weft__schema_get(id);
+  if (id != c->id) {
+    c->s = weft__schema_get(id);
+    c->id = id;
+  }
+  return c->s;
+}
+
+/* Is the record at data + off (of len) a SUCCESS without payload? */
+static int success_at(const unsigned char *data, size_t off, size_t len,
+                      int64_t *t) {
+  if (len - off < sizeof(weft_rec))
+    return 0;
+  weft_rec h;
+  memcpy(&h, data + off, sizeof h);
+  *t = h.t;
+  return h.schema == WEFT_SCHEMA_SUCCESS && h.size == 0;
+}
+
+/* Split one span of a thread's records into /events headers and padded
+ * /payload bytes, folding each START directly followed by its SUCCESS
+ * into one leaf record (record.h, WEFT_REC_LEAF), and feed the /actions
+ * builder with each record's row.  One pass: the records are read once
+ * while they are in cache. */
+static int split(weft__writer *w, epoch *e, uint32_t thread,
+                 const unsigned char *data, size_t len,
+                 weft__segment_row *seg) {
+  weft__bytes *ev = &w->stage[WEFT_D_EVENTS], *pay = &w->stage[WEFT_D_PAYLOAD];
+  weft__bytes *rows = &w->stage[WEFT_D_ACTIONS];
+  weft__action_stack *st = NULL;
+  int rc = w->actions_on ? weft__actions_stack(&e->work, thread, &st) : WEFT_OK;
+  schema_cache cache = {0, NULL};
   size_t off = 0;
-  while (off + sizeof(weft_rec) <= len) {
+  while (rc == WEFT_OK && off + sizeof(weft_rec) <= len) {
     weft_rec h;
     memcpy(&h, data + off, sizeof h);
+    const unsigned char *payload = data + off + sizeof h;
     size_t padded = WEFT_REC_PAD(h.size);
+    off += sizeof h + padded;
     h.t += w->skew_ns;
-    memcpy(ev->p + ev->len, &h, sizeof h);
-    ev->len += sizeof h;
-    memcpy(pay->p + pay->len, data + off + sizeof h, padded);
+    const weft__schema *sc = schema_of(&cache, h.schema);
+    if (!sc)
+      return weft__error(WEFT_EFORMAT, "thread %u: unknown schema %u", thread,
+                         h.schema);
+    uint64_t row = (ev->len / sizeof(weft_rec)) | LOCAL_ROW;
+    int64_t end = 0;
+    int leaf = sc->kind == WEFT_REC_START && success_at(data, off, len, &end);
+    weft_rec out = h;
+    if (leaf) {
+      end += w->skew_ns;
+      off += sizeof(weft_rec);
+      out.schema |= WEFT_REC_LEAF;
+      out.size += 8;
+    }
+    memcpy(ev->p + ev->len, &out, sizeof out);
+    ev->len += sizeof out;
+    memcpy(pay->p + pay->len, payload, padded);
     pay->len += padded;
+    if (leaf) {
+      memcpy(pay->p + pay->len, &end, 8);
+      pay->len += 8;
+    }
     if (seg->event_count == 0)
       seg->t_first = h.t;
-    seg->t_last = h.t;
+    seg->t_last = leaf ? end : h.t;
     seg->event_count++;
-    seg->payload_bytes += padded;
-    off += sizeof h + padded;
+    seg->payload_bytes += padded + (leaf ? 8 : 0);
+    if (st) {
+      rc = weft__actions_record(w, st, &e->now, thread, &h, sc, payload, row,
+                                rows);
+      if (rc == WEFT_OK && leaf) {
+        weft_rec done = {.t = end, .schema = WEFT_SCHEMA_SUCCESS, .size = 0};
+        rc = weft__actions_record(w, st, &e->now, thread, &done,
+                                  weft__schema_get(WEFT_SCHEMA_SUCCESS), NULL,
+                                  row, rows);
+      }
+    }
   }
+  return rc;
 }
 
 /* Stage the records of every thread, thread by thread. */
@@ -99,12 +167,7 @@ static int stage_records(weft__writer *w, epoch *e) {
       const weft__span *s = &e->p.spans[i];
       if (s->thread != t || s->len == 0)
         continue;
-      uint64_t first = ev->len / sizeof(weft_rec);
-      split(w, s->data, s->len, ev, pay, &seg);
-      if (w->actions_on &&
-          (rc = weft__actions_feed(w, &e->work, &e->now, t, s->data, s->len,
-                                   first | LOCAL_ROW,
-                                   &w->stage[WEFT_D_ACTIONS])) < 0)
+      if ((rc = split(w, e, t, s->data, s->len, &seg)) < 0)
         return rc;
     }
     if (seg.event_count == 0)

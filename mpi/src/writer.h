@@ -158,6 +158,17 @@ int weft__actions_min_from_env(int64_t *out);
 /* Copy the committed stacks (src) into dst for a flush attempt. */
 int weft__actions_copy(weft__action_state *dst, const weft__action_state *src);
 void weft__actions_free(weft__action_state *s);
+/* The stack of `thread` (created empty on first use). */
+int weft__actions_stack(weft__action_state *s, uint32_t thread,
+                        weft__action_stack **out);
+/* One record (header h, with the skew applied; schema sc) of the thread
+ * whose stack is st, at file row `row`; a finished action is appended as
+ * a row to out. */
+int weft__actions_record(weft__writer *w, weft__action_stack *st,
+                         const weft__clock_sample *now, uint32_t thread,
+                         const weft_rec *h, const weft__schema *sc,
+                         const unsigned char *payload, uint64_t row,
+                         weft__bytes *out);
 /* Feed the records of one thread; finished actions are appended as rows
  * to out.  first_event is the file row of the first record. */
 int weft__actions_feed(weft__writer *w, weft__action_state *s,

@@ -26,6 +26,9 @@ def check(cond, what):
         print("FAIL:", what, file=sys.stderr)
 
 
+LEAF = np.uint32(1 << 31)  # record.h WEFT_REC_LEAF, docs/format.md
+
+
 def pad8(n):
     return (n + 7) & ~7
 
@@ -68,6 +71,22 @@ def main():
         check(seg["payload_bytes"].sum() == c["payload"],
               "segments cover payload")
 
+        # Leaf records (a start and its success in one record): the end
+        # time is the last 8 bytes of the payload, after the start's.
+        leaf = np.nonzero(ev["schema"] & LEAF)[0]
+        if expect["helper_actions"]:
+            check(len(leaf) > 0, "the helper threads' actions are leaves")
+        starts = np.zeros(len(ev), dtype=np.int64)
+        for s in seg:
+            rows = ev[s["event_start"]:s["event_start"] + s["event_count"]]
+            starts[s["event_start"]:s["event_start"] + s["event_count"]] = \
+                s["payload_start"] + np.concatenate(
+                    ([0], np.cumsum(pad8(rows["size"].astype(np.int64)))[:-1]))
+        for i in leaf:
+            at = starts[i] + pad8(int(ev["size"][i]) - 8)
+            end = payload[at:at + 8].view("<i8")[0]
+            check(end >= ev["t"][i], "leaf %d ends before it starts" % i)
+
         for exp in expect["per_rank"]:
             r = exp["rank"]
             work = name_id(r, "work")
@@ -83,7 +102,7 @@ def main():
                 rows = ev[s["event_start"]:s["event_start"] + s["event_count"]]
                 offs = s["payload_start"] + np.concatenate(
                     ([0], np.cumsum(pad8(rows["size"].astype(np.int64)))[:-1]))
-                mine = rows["schema"] == ids[0]
+                mine = (rows["schema"] & ~LEAF) == ids[0]
                 for o in offs[mine]:
                     values.append(payload[o:o + 16].view("<i8"))
             values = np.array(values).reshape(-1, 2)

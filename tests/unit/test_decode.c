@@ -1058,6 +1058,91 @@ static void test_bad_schemas(void **state) {
   free(w.b);
 }
 
+/* The start of load {path, flag}, as its own record or, with end >= 0, as a
+ * leaf: the START and its SUCCESS in one record (record.h). */
+static void r_load(buf *w, int64_t t, const char *path, int64_t end) {
+  rec_begin(w, t, S_LOAD | (end >= 0 ? WEFT_REC_LEAF : 0));
+  put_str(w, path, (uint32_t)strlen(path), (uint32_t)strlen(path));
+  put_u8(w, 1);
+  uint32_t size = (uint32_t)(w->n - w->hdr - 16);
+  rec_end(w);
+  if (end < 0)
+    return;
+  put_i64(w, end);
+  size += 8;
+  memcpy(w->b + w->hdr + 12, &size, 4);
+}
+
+static void r_leaf(buf *w, int64_t t, uint32_t schema, int64_t end) {
+  rec_begin(w, t, schema | WEFT_REC_LEAF);
+  put_i64(w, end);
+  rec_end(w);
+}
+
+/* A leaf decodes as the START and SUCCESS it replaces, event for event. */
+static void test_leaf_records(void **state) {
+  (void)state;
+  buf pairs = {0}, leaves = {0};
+  r_task(&pairs, 10, 1, 1);
+  r_load(&pairs, 10, "in.dat", -1);
+  r_success(&pairs, 50);
+  r_task(&pairs, 60, 1, 2);
+  r_start(&pairs, 60, S_PARENT);
+  r_start(&pairs, 70, S_CHILD);
+  r_success(&pairs, 75);
+  r_info(&pairs, 80, 3);
+  r_success(&pairs, 90);
+
+  r_task(&leaves, 10, 1, 1);
+  r_load(&leaves, 10, "in.dat", 50);
+  r_task(&leaves, 60, 1, 2);
+  r_start(&leaves, 60, S_PARENT);
+  r_leaf(&leaves, 70, S_CHILD, 75);
+  r_info(&leaves, 80, 3);
+  r_success(&leaves, 90);
+
+  sink a = {0}, b = {0};
+  assert_int_equal(decode_all(&pairs, &a), WEFT_OK);
+  assert_int_equal(decode_all(&leaves, &b), WEFT_OK);
+  assert_int_equal(a.n, 7);
+  assert_int_equal(b.n, a.n);
+  for (size_t i = 0; i < a.n; i++) {
+    assert_int_equal(b.ev[i].kind, a.ev[i].kind);
+    assert_string_equal(b.ev[i].type, a.ev[i].type);
+    assert_string_equal(b.ev[i].level, a.ev[i].level);
+    assert_string_equal(b.ev[i].fields, a.ev[i].fields);
+    assert_int_equal(b.ev[i].t, a.ev[i].t);
+    assert_int_equal(b.ev[i].elapsed, a.ev[i].elapsed);
+  }
+  check(&b.ev[1], WEFT_KIND_SUCCESS, "load", "/2");
+  assert_int_equal(b.ev[1].elapsed, 40);
+  assert_string_equal(b.ev[0].fields, "path='in.dat'/6/6 flag=true");
+  sink_free(&a);
+  sink_free(&b);
+  free(pairs.b);
+
+  /* What a leaf must be. */
+  buf w = {0};
+  r_task(&w, 1, 0, 1);
+  r_leaf(&w, 2, S_INFO, 5);
+  expect_eformat(&w, "byte 32", "not an action start");
+  w.n = 0;
+  r_task(&w, 1, 0, 1);
+  r_leaf(&w, 2, WEFT_SCHEMA_SUCCESS, 5);
+  expect_eformat(&w, "byte 32", "not an action start");
+  w.n = 0;
+  r_task(&w, 1, 0, 1);
+  rec_begin(&w, 2, S_PARENT | WEFT_REC_LEAF);
+  rec_end(&w);
+  expect_eformat(&w, "byte 32", "no end time");
+  w.n = 0;
+  r_task(&w, 1, 0, 1);
+  r_leaf(&w, 9, S_CHILD, 5);
+  expect_eformat(&w, "byte 32", "ends before it starts");
+  free(w.b);
+  free(leaves.b);
+}
+
 static void test_bad_structure(void **state) {
   (void)state;
   buf w = {0};
@@ -1251,6 +1336,7 @@ int main(void) {
       cmocka_unit_test(test_bad_arrays),
       cmocka_unit_test(test_bad_schemas),
       cmocka_unit_test(test_bad_structure),
+      cmocka_unit_test(test_leaf_records),
       cmocka_unit_test(test_mutations_never_crash),
       cmocka_unit_test(test_fields_decode_direct),
       cmocka_unit_test(test_arena),
