@@ -2,6 +2,7 @@
  * flush.c - what writing the log costs, beside plain MPI-IO.
  *
  *   mpiexec -n 4 --oversubscribe build/bench/flush [--small] [--dir DIR]
+ *                                                  [--final-only]
  *
  * Two phases, each logging actions with two int64 start fields as
  * children of one open action (the common case):
@@ -109,6 +110,7 @@ static void phase_final(int rank, int size, int cores, long n,
   double t0 = now_s();
   if (weft_mpi_init(MPI_COMM_WORLD, path) != 0)
     die("weft_mpi_init");
+  double t_init = now_s();
   weft_action root;
   WEFT_ACTION_START(&root, "bench");
   log_actions(n, 0);
@@ -120,6 +122,7 @@ static void phase_final(int rank, int size, int cores, long n,
   double wall = max_over_ranks(t2 - t0), logging = max_over_ranks(t1 - t0);
   double all = (double)n * size, share = size < cores ? size : cores;
   line(rank, "final_actions_total", all, "actions");
+  line(rank, "final_init_s", max_over_ranks(t_init - t0), "s");
   line(rank, "final_logging_s", logging, "s");
   line(rank, "final_write_s", max_over_ranks(t2 - t1), "s");
   line(rank, "final_end_to_end_ns_per_action", wall * share * 1e9 / all, "ns");
@@ -130,15 +133,17 @@ static void phase_final(int rank, int size, int cores, long n,
 }
 
 int main(int argc, char **argv) {
-  int small = 0;
+  int small = 0, final_only = 0;
   const char *dir = ".";
   for (int i = 1; i < argc; i++) {
     if (!strcmp(argv[i], "--small"))
       small = 1;
+    else if (!strcmp(argv[i], "--final-only")) /* phase 1, for profiling */
+      final_only = 1;
     else if (!strcmp(argv[i], "--dir") && i + 1 < argc)
       dir = argv[++i];
     else {
-      fprintf(stderr, "usage: flush [--small] [--dir DIR]\n");
+      fprintf(stderr, "usage: flush [--small] [--dir DIR] [--final-only]\n");
       return 2;
     }
   }
@@ -166,6 +171,11 @@ int main(int argc, char **argv) {
   line(rank, "ranks", size, "ranks");
   line(rank, "cores", cores, "cores");
   phase_final(rank, size, cores, actions, once);
+  if (final_only) {
+    weft_shutdown();
+    MPI_Finalize();
+    return 0;
+  }
 
   if (rank == 0) {
     remove(path);

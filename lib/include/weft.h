@@ -158,7 +158,10 @@ WEFT_API int weft_options_from_env(weft_options *opts);
 WEFT_API int weft_init(const weft_options *opts);
 /* Release every buffer.  Events not yet written (weft_mpi) or captured are
  * discarded.  Actions still open are abandoned.  Returns WEFT_ENOTINIT when
- * not initialised.  weft_init may be called again afterwards. */
+ * not initialised.  weft_init may be called again afterwards.
+ * Call it when no other thread can log: the hot path takes no lock, so a
+ * thread logging during weft_shutdown writes into freed buffers (join or
+ * quiesce the workers first, as MPI_Finalize requires anyway). */
 WEFT_API int weft_shutdown(void);
 /* 1 between weft_init and weft_shutdown, else 0. */
 WEFT_API int weft_is_initialized(void);
