@@ -11,19 +11,24 @@
 
 #include <stdio.h>
 
+/* No dataset has this many rows: forces the next H5Dset_extent. */
+#define WEFT_EXTENT_UNKNOWN ((hsize_t)-1)
+
 int weft__append(weft__writer *w, weft__dset d, hsize_t base, hsize_t offset,
                  hsize_t n, hsize_t total, const void *buf) {
   hid_t ds = w->dset[d];
   hsize_t extent = base + total;
   int local = WEFT_OK;
-  if (extent != w->extent[d]) {
-    if (H5Dset_extent(ds, &extent) < 0)
-      local = weft__h5_error("H5Dset_extent");
-    else
-      w->extent[d] = extent;
-  }
-  /* set_extent is collective: agree before going on. */
+  int extend = extent != w->extent[d];
+  if (extend && H5Dset_extent(ds, &extent) < 0)
+    local = weft__h5_error("H5Dset_extent");
+  /* set_extent is collective: agree before going on.  The extent is
+   * remembered only when every rank set it; otherwise no rank knows it
+   * (some may have extended, some not), so the next flush sets it again
+   * on every rank, as a collective call must be made. */
   int rc = weft__agree(w->comm, local);
+  if (extend)
+    w->extent[d] = rc < 0 ? WEFT_EXTENT_UNKNOWN : extent;
   if (rc < 0)
     return rc;
 

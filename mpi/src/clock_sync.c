@@ -100,8 +100,13 @@ static int serve(const weft__writer *w, int child) {
 
 int weft__clock_sync(weft__writer *w, weft__clock_sample *out) {
   int64_t mine[2] = {0, 0}; /* offset to rank 0, error */
-  int rc = WEFT_OK;
+  int rc = WEFT_OK, first = WEFT_OK;
+  /* Every round is played even after a failed exchange (MPI errors return
+   * on Weft's communicator): a rank that stopped would leave its later
+   * children waiting for pings that never come.  The first error is what
+   * the flush reports (and the ranks agree on it). */
   for (int s = 1; s < w->size; s <<= 1) {
+    rc = WEFT_OK;
     if (w->rank < s && w->rank + s < w->size) {
       rc = serve(w, w->rank + s);
       if (rc == WEFT_OK && PMPI_Send(mine, 2, MPI_INT64_T, w->rank + s,
@@ -117,15 +122,15 @@ int weft__clock_sync(weft__writer *w, weft__clock_sample *out) {
       mine[0] = off + parent[0];
       mine[1] = err + parent[1];
     }
-    if (rc < 0)
-      break; /* MPI errors abort by default; nothing sensible remains */
+    if (rc < 0 && first == WEFT_OK)
+      first = rc;
   }
   weft__clock_anchor a = weft__clock_anchor_now();
   out->mono_ns = a.mono_ns + w->skew_ns;
   out->wall_ns = a.wall_ns;
   out->offset_ns = mine[0];
   out->error_ns = mine[1];
-  return rc;
+  return first;
 }
 
 int64_t weft__clock_map(const weft__writer *w, const weft__clock_sample *extra,
