@@ -76,6 +76,8 @@ int cmd_tree(int argc, char **argv) {
     to.field_limit = full ? 0 : limit;
     to.fold_above = expand ? 0 : fold;
     to.depth = depth;
+    to.files = argv + 1;
+    to.nfiles = (size_t)npos;
     weft__edges edges;
     weft__out o;
     if (weft__edges_build(&in.model, &edges)) {

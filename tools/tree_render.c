@@ -124,14 +124,26 @@ static void fields_inline(render *r, uint32_t first, uint32_t n) {
   weft__out_char(r->o, ')');
 }
 
+/* The last component of a path. */
+static const char *base_name(const char *path) {
+  const char *slash = strrchr(path, '/');
+  return slash && slash[1] ? slash + 1 : path;
+}
+
 static void where(render *r, const weft__node *n, const weft__node *parent) {
+  /* With several logs, "rank 0" is ambiguous: name the file too. */
+  int many = r->opt->nfiles > 1 && n->file < r->opt->nfiles;
   int show_rank = parent ? parent->rank != n->rank || parent->file != n->file
-                         : r->m->nranks > 1;
+                         : r->m->nranks > 1 || many;
   int show_thread = parent ? parent->thread != n->thread : n->thread != 0;
   if (!show_rank && !show_thread)
     return;
   color(r, C_DIM);
   weft__out_str(r->o, " [");
+  if (many && (show_rank || show_thread)) {
+    weft__out_str(r->o, base_name(r->opt->files[n->file]));
+    weft__out_char(r->o, ' ');
+  }
   if (show_rank || show_thread) {
     weft__out_str(r->o, "rank ");
     weft__out_u64(r->o, n->rank);

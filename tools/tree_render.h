@@ -20,6 +20,8 @@ typedef struct weft__tree_opts {
   uint32_t fold_above;      /* fold runs over more ranks than this; 0: never */
   uint32_t depth;           /* deepest level shown (1: roots); 0: all */
   const weft__edges *edges; /* MPI message edges to show, or NULL */
+  char *const *files;       /* input paths, by node file index ... */
+  size_t nfiles;            /* ... shown beside the rank when more than 1 */
 } weft__tree_opts;
 
 /* Defaults: Unicode, no colour, field_limit 100, fold_above 4. */
