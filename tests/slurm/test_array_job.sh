@@ -24,7 +24,9 @@ done
 tree=weft-$array.tree.txt profile=weft-$array.profile.txt
 expect "weft-array-view-$jid.out" "3 logs of array job $array" \
   "the view found the 3 logs"
-roots=$(grep -cE '── simulation \[rank 0\]' "$tree" || true)
+# (several logs: each root names its file, [weft-<job>_<task>.h5 rank 0])
+roots=$(grep -cE "── simulation \\[weft-${array}_[0-2]\\.h5 rank 0\\]" "$tree" ||
+  true)
 [ "$roots" -eq 3 ] || fail "$tree: $roots simulation roots, expected 3"
 expect "$profile" '^rank_main +6 ' "the profile counts 6 rank_main (3 x 2)"
 say "ok: array job $array, view job $jid"
