@@ -19,6 +19,17 @@ static void us(weft__out *o, int64_t ns) {
                 (unsigned long long)(a / 1000), (unsigned long long)(a % 1000));
 }
 
+/* When a message arrived: the time of its receipt message, or the end of
+ * the receiving call when that call is its own receipt (an MPI_Recv that
+ * named its source and tag, see docs/causality.md), 1 ns early so that
+ * the flow binds to that call's slice and not to its parent's. */
+static int64_t arrival(const weft__node *n) {
+  if (n->kind == WEFT__NODE_ACTION && n->status != WEFT__ST_UNFINISHED &&
+      weft__time_diff(n->end, n->start) > 1)
+    return n->end - 1;
+  return n->start;
+}
+
 static uint64_t pid_of(const weft__model *m, const weft__node *n) {
   (void)m;
   /* several files (a restarted job): keep their ranks apart */
@@ -161,7 +172,7 @@ int weft__export_chrome(const weft__export *x) {
                   "\"ts\":",
                   (unsigned long long)flow, (unsigned long long)pid_of(m, rn),
                   rn->thread);
-    us(o, weft__time_diff(rn->start, origin));
+    us(o, weft__time_diff(arrival(rn), origin));
     weft__out_char(o, '}');
   }
   weft__out_str(o, "\n]}\n");

@@ -4,8 +4,10 @@
  *
  * A send action carries start fields peer, tag, comm and send_seq; the
  * receipt is an "mpi:recv" message (peer, tag, comm, recv_seq) inside the
- * receiving call.  (sender, receiver, comm, tag, seq) names one message,
- * so pairing is one hash lookup per receipt.
+ * receiving call, or the receiving call itself when it carries those
+ * fields (an MPI_Recv naming its source and tag).  (sender, receiver,
+ * comm, tag, seq) names one message, so pairing is one hash lookup per
+ * receipt.
  */
 #ifndef WEFT_TOOLS_MPI_EDGES_H
 #define WEFT_TOOLS_MPI_EDGES_H

@@ -130,7 +130,9 @@ int weft__waits_write(weft__out *o, const weft__model *m, const weft__edges *e,
     uint32_t s = e->partner[i];
     if (e->kind[i] != WEFT__EDGE_RECV || s == WEFT__NONE)
       continue;
-    uint32_t call = m->nodes[i].parent;
+    /* the receiving call: the receipt's action, or the receipt itself */
+    uint32_t call =
+        m->nodes[i].kind == WEFT__NODE_ACTION ? i : m->nodes[i].parent;
     if (call == WEFT__NONE || !weft__select_task(sel, m, m->nodes[i].task))
       continue;
     const weft__node *c = &m->nodes[call], *sn = &m->nodes[s];

@@ -29,9 +29,11 @@ static void coll_begin(pm_call *call, weft_site *site, const char *type,
   pm_unlock();
   if (!c)
     return;
-  weft_field f[] = {WEFT_U64("comm", c->id), WEFT_U64("bytes", bytes),
-                    WEFT_U64("coll_seq", seq),
-                    WEFT_I64("root", root < 0 ? -1 : pm_comm_world(c, root))};
+  weft_field f[4]; /* element by element: see pm_msg_fields */
+  f[0] = WEFT_U64("comm", c->id);
+  f[1] = WEFT_U64("bytes", bytes);
+  f[2] = WEFT_U64("coll_seq", seq);
+  f[3] = WEFT_I64("root", root < 0 ? -1 : pm_comm_world(c, root));
   pm_call_begin(call, site, type, f, root < 0 ? 3 : 4);
 }
 

@@ -4,8 +4,8 @@
  *
  * MPI_Comm_dup, _dup_with_info, _split, _split_type, _create and
  * MPI_Cart_create are actions {comm, ...} with success fields
- * {new_comm, new_size}: new_comm is the id the new communicator carries
- * in every later record (0 when this rank got MPI_COMM_NULL).  All of
+ * {new_comm, new_size, wait_ns}: new_comm is the id the new communicator
+ * carries in every later record (0 when this rank got MPI_COMM_NULL).  All of
  * them are collective over the parent, which is what lets every member
  * derive the same id without a message (comm_table.c).
  */
@@ -26,7 +26,8 @@ static void create_begin(pm_call *call, weft_site *site, const char *type,
   weft_field f[3] = {WEFT_U64("comm", p ? p->id : 0)};
   for (size_t i = 0; i < nextra && i < 2; i++)
     f[1 + i] = extra[i];
-  pm_call_begin(call, site, type, f, 1 + (nextra < 2 ? nextra : 2));
+  /* Timed: the action also spans registering the new communicator. */
+  pm_call_begin_timed(call, site, type, f, 1 + (nextra < 2 ? nextra : 2));
 }
 
 /* After the call: register the new communicator, finish the action. */

@@ -16,8 +16,10 @@
  * receive: both sides count per (comm, peer, tag).
  *
  * Applications use few communicators, so the handle -> state map is a
- * short array searched linearly, MPI_COMM_WORLD first.  States are freed
- * only at MPI_Finalize: a request may outlive its communicator's handle.
+ * short array searched linearly, MPI_COMM_WORLD first, and the last
+ * other handle found is remembered: a loop exchanging messages on one
+ * communicator finds its state with one compare.  States are freed only
+ * at MPI_Finalize: a request may outlive its communicator's handle.
  */
 #include "pmpi.h"
 
@@ -37,16 +39,13 @@ static size_t nhandles, handles_cap;
 static pm_comm **all; /* every state but the world's, for MPI_Finalize */
 static size_t nall, all_cap;
 static pthread_mutex_t lock = PTHREAD_MUTEX_INITIALIZER;
+/* The handle find() returned last (under the lock like the rest). */
+static MPI_Comm last_handle;
+static pm_comm *last_state; /* NULL: none */
 
-void pm_lock(void) {
-  if (pm.locking)
-    pthread_mutex_lock(&lock);
-}
+void pm_mutex_lock(void) { pthread_mutex_lock(&lock); }
 
-void pm_unlock(void) {
-  if (pm.locking)
-    pthread_mutex_unlock(&lock);
-}
+void pm_mutex_unlock(void) { pthread_mutex_unlock(&lock); }
 
 static uint64_t fnv(uint64_t h, uint64_t x) {
   for (int i = 0; i < 8; i++) {
@@ -137,9 +136,14 @@ static pm_comm *world_get(void) {
 }
 
 static pm_comm *find(MPI_Comm comm) {
+  if (last_state && last_handle == comm)
+    return last_state;
   for (size_t i = 0; i < nhandles; i++)
-    if (handles[i].handle == comm)
-      return handles[i].state;
+    if (handles[i].handle == comm) {
+      last_handle = comm;
+      last_state = handles[i].state;
+      return last_state;
+    }
   return NULL;
 }
 
@@ -185,17 +189,13 @@ pm_comm *pm_comm_created(MPI_Comm parent, MPI_Comm created, int64_t salt) {
 }
 
 void pm_comm_forget(MPI_Comm comm) {
+  if (last_handle == comm)
+    last_state = NULL;
   for (size_t i = 0; i < nhandles; i++)
     if (handles[i].handle == comm) {
       handles[i] = handles[--nhandles];
       return;
     }
-}
-
-int64_t pm_comm_world(const pm_comm *c, int peer) {
-  if (peer < 0 || peer >= c->size)
-    return -1;
-  return c->world ? c->world[peer] : peer;
 }
 
 /* Fibonacci hashing: the high bits of key times 2^64 / phi. */
@@ -242,6 +242,12 @@ uint64_t pm_comm_next_recv(pm_comm *c, int peer, int tag) {
   return s ? s->received++ : 0;
 }
 
+void pm_comm_undo_recv(pm_comm *c, int peer, int tag, uint64_t seq) {
+  pm_seq_slot *s = slot(c, peer, tag);
+  if (s && s->received == seq + 1)
+    s->received = seq;
+}
+
 uint64_t pm_comm_next_coll(pm_comm *c) { return c->coll_seq++; }
 
 void pm_comm_table_free(void) {
@@ -255,6 +261,7 @@ void pm_comm_table_free(void) {
   free(world_state.seq);
   memset(&world_state, 0, sizeof world_state);
   world_ready = 0;
+  last_state = NULL;
   all = NULL;
   handles = NULL;
   nall = all_cap = nhandles = handles_cap = 0;

@@ -5,7 +5,7 @@
  * `file`, a number this rank gives the open file (1, 2, ...); the reads,
  * writes, MPI_File_sync and MPI_File_close that follow are actions
  * {file, offset, bytes} (offset -1 for the calls that use the file
- * pointer; bytes as requested) with wait_ns.  Non-blocking and split
+ * pointer; bytes as requested).  Non-blocking and split
  * collective I/O calls are not wrapped.
  */
 #include "pmpi.h"
@@ -81,7 +81,6 @@ int MPI_File_open(MPI_Comm comm, const char *filename, int amode, MPI_Info info,
   pm_call call;
   pm_call_begin(&call, &site, "MPI_File_open", f, 3);
   int rc = PMPI_File_open(comm, filename, amode, info, fh);
-  pm_call_returned(&call);
   weft_field r[] = {WEFT_U64("file", rc == MPI_SUCCESS ? file_add(*fh) : 0)};
   pm_call_end_fields(&call, rc, &end_site, r, 1);
   return rc;
@@ -118,9 +117,10 @@ int MPI_File_sync(MPI_File fh) {
 static void io_begin(pm_call *call, weft_site *site, const char *type,
                      MPI_File fh, MPI_Offset offset, int count,
                      MPI_Datatype dt) {
-  weft_field f[] = {WEFT_U64("file", file_id(fh)),
-                    WEFT_I64("offset", (int64_t)offset),
-                    WEFT_U64("bytes", pm_bytes(count, dt))};
+  weft_field f[3]; /* element by element: see pm_msg_fields */
+  f[0] = WEFT_U64("file", file_id(fh));
+  f[1] = WEFT_I64("offset", (int64_t)offset);
+  f[2] = WEFT_U64("bytes", pm_bytes(count, dt));
   pm_call_begin(call, site, type, f, 3);
 }
 

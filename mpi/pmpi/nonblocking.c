@@ -4,11 +4,11 @@
  *
  * Posting is a short action (MPI_Isend {peer, tag, comm, bytes, send_seq},
  * MPI_Irecv {peer, tag, comm, bytes} as asked for).  Completion is the
- * action of the MPI_Wait* call, whose wait_ns is the time the program
+ * action of the MPI_Wait* call, whose elapsed time is the time the program
  * waited, holding one message "mpi:recv" per receive it completed.  An
  * MPI_Test* call is recorded only when it completed something (a polling
  * loop would otherwise flood the log): its action is written after the
- * call, with the call's duration as wait_ns.
+ * call, so the call's duration is its success field wait_ns.
  *
  * A receive's sequence number is taken when it is posted if it names its
  * source and tag (MPI matches receives in the order they were posted), at
@@ -33,18 +33,21 @@ static pm_comm *comm_of(MPI_Comm comm) {
 static int isend(weft_site *site, const char *type, isend_fn fn,
                  const void *buf, int count, MPI_Datatype dt, int dest, int tag,
                  MPI_Comm comm, MPI_Request *req) {
-  pm_comm *c;
-  if (!traced() || dest == MPI_PROC_NULL || !(c = comm_of(comm)))
+  pm_comm *c = NULL;
+  uint64_t seq = 0;
+  if (traced() && dest != MPI_PROC_NULL) {
+    pm_lock();
+    if ((c = pm_comm_get(comm)))
+      seq = pm_comm_next_send(c, dest, tag);
+    pm_unlock();
+  }
+  if (!c)
     return fn(buf, count, dt, dest, tag, comm, req);
-  pm_lock();
-  uint64_t seq = pm_comm_next_send(c, dest, tag);
-  pm_unlock();
-  weft_field f[] = {WEFT_I64("peer", pm_comm_world(c, dest)),
-                    WEFT_I64("tag", tag), WEFT_U64("comm", c->id),
-                    WEFT_U64("bytes", pm_bytes(count, dt)),
-                    WEFT_U64("send_seq", seq)};
+  weft_field f[5];
+  pm_msg_fields(f, pm_comm_world(c, dest), tag, c->id, pm_bytes(count, dt));
+  f[4] = WEFT_U64("send_seq", seq);
   pm_call call;
-  pm_call_begin(&call, site, type, f, sizeof f / sizeof f[0]);
+  pm_call_begin(&call, site, type, f, 5);
   int rc = fn(buf, count, dt, dest, tag, comm, req);
   pm_call_end(&call, rc);
   return rc;
@@ -84,15 +87,12 @@ int MPI_Irecv(void *buf, int count, MPI_Datatype dt, int source, int tag,
   pm_comm *c;
   if (!traced() || source == MPI_PROC_NULL || !(c = comm_of(comm)))
     return PMPI_Irecv(buf, count, dt, source, tag, comm, req);
-  weft_field f[] = {
-      WEFT_I64("peer",
-               source == MPI_ANY_SOURCE ? -1 : pm_comm_world(c, source)),
-      WEFT_I64("tag", tag == MPI_ANY_TAG ? -1 : tag), WEFT_U64("comm", c->id),
-      WEFT_U64("bytes", pm_bytes(count, dt))};
+  weft_field f[4];
+  pm_msg_fields(f, source == MPI_ANY_SOURCE ? -1 : pm_comm_world(c, source),
+                tag == MPI_ANY_TAG ? -1 : tag, c->id, pm_bytes(count, dt));
   pm_call call;
-  pm_call_begin(&call, &site, "MPI_Irecv", f, sizeof f / sizeof f[0]);
+  pm_call_begin(&call, &site, "MPI_Irecv", f, 4);
   int rc = PMPI_Irecv(buf, count, dt, source, tag, comm, req);
-  pm_call_returned(&call);
   if (rc == MPI_SUCCESS) {
     pm_request r = {.req = *req, .comm = c, .seq = -1};
     if (source != MPI_ANY_SOURCE && tag != MPI_ANY_TAG) {
@@ -171,7 +171,6 @@ int MPI_Wait(MPI_Request *req, MPI_Status *status) {
   pm_call call;
   pm_call_begin(&call, &site, "MPI_Wait", f, 1);
   int rc = PMPI_Wait(req, st);
-  pm_call_returned(&call);
   if (rc == MPI_SUCCESS)
     completed(before, st);
   pm_call_end(&call, rc);
@@ -187,7 +186,6 @@ int MPI_Waitall(int count, MPI_Request reqs[], MPI_Status statuses[]) {
   pm_call call;
   pm_call_begin(&call, &site, "MPI_Waitall", f, 1);
   int rc = PMPI_Waitall(count, reqs, b.st);
-  pm_call_returned(&call);
   for (int i = 0; i < count; i++)
     if (rc == MPI_SUCCESS ||
         (rc == MPI_ERR_IN_STATUS && b.st[i].MPI_ERROR == MPI_SUCCESS))
@@ -209,7 +207,6 @@ int MPI_Waitany(int count, MPI_Request reqs[], int *index, MPI_Status *status) {
   pm_call call;
   pm_call_begin(&call, &site, "MPI_Waitany", f, 1);
   int rc = PMPI_Waitany(count, reqs, index, st);
-  pm_call_returned(&call);
   if (rc == MPI_SUCCESS && *index != MPI_UNDEFINED)
     completed(b.before[*index], st);
   pm_call_end(&call, rc);
@@ -227,7 +224,6 @@ int MPI_Waitsome(int incount, MPI_Request reqs[], int *outcount, int indices[],
   pm_call call;
   pm_call_begin(&call, &site, "MPI_Waitsome", f, 1);
   int rc = PMPI_Waitsome(incount, reqs, outcount, indices, b.st);
-  pm_call_returned(&call);
   if (rc == MPI_SUCCESS && *outcount != MPI_UNDEFINED)
     for (int i = 0; i < *outcount; i++)
       completed(b.before[indices[i]], &b.st[i]);

@@ -13,10 +13,16 @@
  *   bytes     bytes of the message / of this rank's part
  *   send_seq  on a send: the number of earlier messages from this rank to
  *             peer with this tag on this communicator
- *   recv_seq  on the message "mpi:recv": the same count on the receiving
- *             side, so (sender, receiver, comm, tag, seq) pairs them
+ *   recv_seq  on the receipt (the message "mpi:recv", or the action
+ *             MPI_Recv when it names its source and tag): the same count on
+ *             the receiving side, so (sender, receiver, comm, tag, seq)
+ *             pairs them
+ *   received  success field of such an MPI_Recv: bytes that arrived, when
+ *             fewer than `bytes`
  *   coll_seq  on a collective: how many collectives on comm came before
- *   wait_ns   success field: time spent inside the MPI library
+ *   wait_ns   success field: time spent inside the MPI library, recorded
+ *             only on the actions that span more than the MPI call (see
+ *             trace_call.c); elsewhere the action's elapsed time is it
  */
 #ifndef WEFT_PMPI_H
 #define WEFT_PMPI_H
@@ -59,20 +65,25 @@ void pm_flush_after(MPI_Comm comm);
 
 typedef struct pm_call {
   weft_action a;
-  int64_t t0; /* weft_clock_now() just before the PMPI call */
+  int64_t t0; /* timed calls: weft_clock_now() before the PMPI call, else 0 */
   int64_t t1; /* and when it returned (0: not noted yet) */
 } pm_call;
 
-/* Start the action of a call (nested under the current action) and read
- * the clock.  When libweft is not initialised the call is not recorded
- * (c->a is 0) and the other pm_call functions do nothing. */
+/* Start the action of a call (nested under the current action).  When
+ * libweft is not initialised the call is not recorded (c->a is 0) and the
+ * other pm_call functions do nothing.  The action's start and end stamps
+ * bracket the PMPI call, so its elapsed time is the time inside MPI. */
 void pm_call_begin(pm_call *c, weft_site *site, const char *type,
                    const weft_field *f, size_t n);
-/* Note that the PMPI call returned (when more is recorded before the
- * action ends, so that wait_ns is the time inside MPI only). */
+/* The same for a call whose action spans more than the PMPI call (the
+ * wrapper works after it returns): the call is timed and its end records
+ * the success field wait_ns. */
+void pm_call_begin_timed(pm_call *c, weft_site *site, const char *type,
+                         const weft_field *f, size_t n);
+/* A timed call's PMPI call returned. */
 void pm_call_returned(pm_call *c);
-/* Finish the action: succeeded with wait_ns when rc is MPI_SUCCESS,
- * failed with MPI's error string otherwise. */
+/* Finish the action: succeeded (with wait_ns when timed) when rc is
+ * MPI_SUCCESS, failed with MPI's error string otherwise. */
 void pm_call_end(pm_call *c, int rc);
 /* The same, with success fields recorded before wait_ns (site caches
  * their schema; n <= 7). */
@@ -80,6 +91,19 @@ void pm_call_end_fields(pm_call *c, int rc, weft_site *site,
                         const weft_field *f, size_t n);
 /* Bytes of count elements of type dt (0 for a bad type). */
 uint64_t pm_bytes(int count, MPI_Datatype dt);
+
+/* The wrappers fill their field arrays one element at a time
+ * (f[0] = WEFT_I64(...)): an array initialised from a list of compound
+ * literals is first zeroed as a whole, which GCC does with `rep stos`,
+ * about 10 ns of start-up on every traced call.  The fields every
+ * point-to-point call starts with: */
+static inline void pm_msg_fields(weft_field f[4], int64_t peer, int64_t tag,
+                                 uint64_t comm, uint64_t bytes) {
+  f[0] = WEFT_I64("peer", peer);
+  f[1] = WEFT_I64("tag", tag);
+  f[2] = WEFT_U64("comm", comm);
+  f[3] = WEFT_U64("bytes", bytes);
+}
 
 /* ---- communicators (comm_table.c) ---------------------------------------- */
 
@@ -108,18 +132,37 @@ pm_comm *pm_comm_created(MPI_Comm parent, MPI_Comm created, int64_t salt);
 /* Forget a communicator about to be freed. */
 void pm_comm_forget(MPI_Comm comm);
 /* World rank of peer (-1 for MPI_ANY_SOURCE / out of range). */
-int64_t pm_comm_world(const pm_comm *c, int peer);
+static inline int64_t pm_comm_world(const pm_comm *c, int peer) {
+  if (peer < 0 || peer >= c->size)
+    return -1;
+  return c->world ? c->world[peer] : peer;
+}
 /* Next send / receive sequence number for (peer, tag). */
 uint64_t pm_comm_next_send(pm_comm *c, int peer, int tag);
 uint64_t pm_comm_next_recv(pm_comm *c, int peer, int tag);
+/* Give back receive number seq for (peer, tag) when it was the last one
+ * taken (a receive that took it before its call failed). */
+void pm_comm_undo_recv(pm_comm *c, int peer, int tag, uint64_t seq);
 /* Next collective sequence number. */
 uint64_t pm_comm_next_coll(pm_comm *c);
 /* Free every state (MPI_Finalize). */
 void pm_comm_table_free(void);
 
-/* Take / release the tables' lock (only with MPI_THREAD_MULTIPLE). */
-void pm_lock(void);
-void pm_unlock(void);
+/* The tables' lock, taken only with MPI_THREAD_MULTIPLE: without it no
+ * two threads call MPI at once, so the point-to-point hot path pays one
+ * predictable branch instead of a call. */
+void pm_mutex_lock(void);
+void pm_mutex_unlock(void);
+
+static inline void pm_lock(void) {
+  if (__builtin_expect(pm.locking, 0))
+    pm_mutex_lock();
+}
+
+static inline void pm_unlock(void) {
+  if (__builtin_expect(pm.locking, 0))
+    pm_mutex_unlock();
+}
 
 /* ---- receives (recv_note.c) -----------------------------------------------
  */

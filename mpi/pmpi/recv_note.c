@@ -1,10 +1,12 @@
 /*
  * recv_note.c - the record of a completed receive: the message "mpi:recv"
  * {peer, tag, comm, bytes, recv_seq}, logged inside the action of the call
- * that completed it (MPI_Recv, MPI_Sendrecv, or the MPI_Wait / MPI_Test
- * family for MPI_Irecv).  Its (peer, this rank, comm, tag, recv_seq)
- * equals the (this rank, peer, comm, tag, send_seq) of the send it
- * matched, which is how `weft tree` draws the edge between them.
+ * that completed it (MPI_Recv from MPI_ANY_SOURCE or with MPI_ANY_TAG,
+ * MPI_Sendrecv, or the MPI_Wait / MPI_Test family for MPI_Irecv; an
+ * MPI_Recv naming its source and tag is its own receipt, see p2p.c).
+ * Its (peer, this rank, comm, tag, recv_seq) equals the (this rank, peer,
+ * comm, tag, send_seq) of the send it matched, which is how `weft tree`
+ * draws the edge between them.
  */
 #include "pmpi.h"
 
@@ -21,8 +23,9 @@ void pm_recv_note(pm_comm *c, const MPI_Status *st, int64_t seq) {
     seq = (int64_t)pm_comm_next_recv(c, st->MPI_SOURCE, st->MPI_TAG);
     pm_unlock();
   }
-  weft_field f[] = {WEFT_I64("peer", pm_comm_world(c, st->MPI_SOURCE)),
-                    WEFT_I64("tag", st->MPI_TAG), WEFT_U64("comm", c->id),
-                    WEFT_U64("bytes", count), WEFT_U64("recv_seq", seq)};
-  weft__message_site(&site, "mpi:recv", f, sizeof f / sizeof f[0]);
+  weft_field f[5];
+  pm_msg_fields(f, pm_comm_world(c, st->MPI_SOURCE), st->MPI_TAG, c->id,
+                (uint64_t)count);
+  f[4] = WEFT_U64("recv_seq", seq);
+  weft__message_site(&site, "mpi:recv", f, 5);
 }

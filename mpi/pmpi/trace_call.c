@@ -1,11 +1,22 @@
 /*
  * trace_call.c - one traced MPI call: an action nested under the calling
- * thread's current action, the time spent inside the MPI library as the
- * success field wait_ns, and MPI's error string as the failure reason.
+ * thread's current action, and MPI's error string as the failure reason.
+ *
+ * The action's START is written just before the PMPI call and its END
+ * just after it returns, so the action's elapsed time is the time spent
+ * inside the MPI library (plus the few tens of ns of writing the START's
+ * fields and, for receives, the "mpi:recv" message).  That is why most
+ * calls record no wait_ns: on this path every clock read (an rdtsc, 10 ns
+ * and more in a VM) and every record counts, and a separate wait_ns would
+ * cost two clock reads and an ADD record to say what the END stamp says.
+ * Only the calls whose action spans more than the MPI call are timed
+ * (pm_call_begin_timed): communicator creation, which works out the new
+ * communicator's ranks after the call, and MPI_Test*, whose action is
+ * written after the call.
  *
  * Each wrapper has its own call sites (weft_site): the schema of its
- * fields is interned once, so recording a call costs two or three record
- * writes into the thread's buffer and two clock reads.
+ * fields is interned once, so recording a call costs two record writes
+ * into the thread's buffer (three for a receive).
  */
 #include "pmpi.h"
 
@@ -14,14 +25,21 @@
 void pm_call_begin(pm_call *c, weft_site *site, const char *type,
                    const weft_field *f, size_t n) {
   c->a = 0;
-  if (weft__action_start_site(&c->a, site, type, f, n) < 0 && c->a == 0)
-    return;
-  c->t1 = 0;
-  c->t0 = weft_clock_now();
+  c->t0 = c->t1 = 0;
+  /* On failure c->a stays 0, except for a dropped START (WEFT_EFULL),
+   * whose action must still be finished. */
+  weft__action_start_site(&c->a, site, type, f, n);
+}
+
+void pm_call_begin_timed(pm_call *c, weft_site *site, const char *type,
+                         const weft_field *f, size_t n) {
+  pm_call_begin(c, site, type, f, n);
+  if (c->a)
+    c->t0 = weft_clock_now();
 }
 
 void pm_call_returned(pm_call *c) {
-  if (c->a)
+  if (c->a && c->t0)
     c->t1 = weft_clock_now();
 }
 
@@ -42,7 +60,6 @@ void pm_call_end_fields(pm_call *c, int rc, weft_site *site,
                         const weft_field *f, size_t n) {
   if (!c->a)
     return;
-  int64_t waited = (c->t1 ? c->t1 : weft_clock_now()) - c->t0;
   if (rc != MPI_SUCCESS) {
     fail(c, rc);
     return;
@@ -52,8 +69,10 @@ void pm_call_end_fields(pm_call *c, int rc, weft_site *site,
     n = 7;
   if (n)
     memcpy(all, f, n * sizeof *f);
-  all[n] = WEFT_I64("wait_ns", waited);
-  weft__action_add_site(c->a, site, all, n + 1);
+  if (c->t0)
+    all[n++] = WEFT_I64("wait_ns", (c->t1 ? c->t1 : weft_clock_now()) - c->t0);
+  if (n)
+    weft__action_add_site(c->a, site, all, n);
   weft_action_succeed(c->a);
 }
 

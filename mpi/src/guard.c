@@ -4,7 +4,11 @@
  */
 #include "guard.h"
 
-static _Thread_local int guard_depth;
+/* Initial-exec: read on every wrapped MPI call, where the default model
+ * of a shared library costs a __tls_get_addr call each time.  Like
+ * libweft's own thread state (thread.h), this assumes the library is
+ * loaded with the program, not dlopen()ed late. */
+static _Thread_local int guard_depth __attribute__((tls_model("initial-exec")));
 static weft__mpi_finalize_hook finalize_hook;
 
 void weft__mpi_guard_enter(void) { guard_depth++; }

@@ -56,8 +56,12 @@ int weft_mpi_trace_set(int m) {
   return old;
 }
 
+/* Called by every wrapper of libweft-pmpi: the set mode is read here
+ * directly (weft_mpi_trace_get, an exported name, would be called through
+ * the PLT). */
 int weft__mpi_trace_now(void) {
   if (weft__mpi_guarded())
     return WEFT_MPI_TRACE_OFF;
-  return weft_mpi_trace_get();
+  int m = __atomic_load_n(&mode, __ATOMIC_RELAXED);
+  return m == MODE_UNSET ? weft_mpi_trace_get() : m;
 }

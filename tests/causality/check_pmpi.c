@@ -14,8 +14,10 @@
  *    others.
  * 2. Per rank, the MPI actions and "mpi:recv" messages, in order, are
  *    exactly the calls and receipts of the truth file, with the same
- *    peers, tags, byte counts (and the other fields the truth names):
- *    nothing missing, nothing extra (no MPI traffic of Weft or HDF5).
+ *    peers, tags, byte counts (and the other fields the truth names, start
+ *    or success fields): nothing missing, nothing extra (no MPI traffic of
+ *    Weft or HDF5).  An MPI_Recv naming its source and tag is its own
+ *    receipt (recv_seq on the action, no message).
  * 3. Pairing by (sender, receiver, comm, tag, sequence number) joins each
  *    receipt to the send whose message id it really received, and every
  *    send is received.
@@ -66,9 +68,35 @@ static int fail(const char *fmt, ...) {
   return 1;
 }
 
+/* Append the numeric fields of ev to r. */
+static void add_fields(rec *r, const weft_event *ev) {
+  for (size_t i = 0; i < ev->nfields && r->nf < MAXF; i++) {
+    const weft_value *v = &ev->fields[i];
+    if (v->type != WEFT_TYPE_I64 && v->type != WEFT_TYPE_U64 &&
+        v->type != WEFT_TYPE_BOOL)
+      continue;
+    snprintf(r->fname[r->nf], sizeof r->fname[0], "%s", v->name);
+    r->fval[r->nf++] = v->type == WEFT_TYPE_BOOL  ? v->v.b
+                       : v->type == WEFT_TYPE_I64 ? v->v.i64
+                                                  : (int64_t)v->v.u64;
+  }
+}
+
 static int keep(void *arg, uint64_t stream, const weft_event *ev) {
   (void)stream;
   recs *rs = arg;
+  /* Success fields (e.g. MPI_Recv's `received`) join their action's record:
+   * MPI calls do not nest, so it is the last MPI action kept. */
+  if (ev->kind == WEFT_KIND_SUCCESS && ev->nfields && ev->type &&
+      !strncmp(ev->type, "MPI_", 4)) {
+    for (size_t k = rs->n; k-- > 0;)
+      if (rs->r[k].kind == WEFT_KIND_START) {
+        if (!strcmp(rs->r[k].type, ev->type))
+          add_fields(&rs->r[k], ev);
+        break;
+      }
+    return 0;
+  }
   int mpi_action = ev->kind == WEFT_KIND_START && !strncmp(ev->type, "MPI_", 4);
   int note = ev->kind == WEFT_KIND_MESSAGE && !strcmp(ev->type, "mpi:recv");
   int job = ev->kind == WEFT_KIND_START && !strcmp(ev->type, "mpi_job");
@@ -87,16 +115,7 @@ static int keep(void *arg, uint64_t stream, const weft_event *ev) {
   r->task_hi = ev->task_hi;
   r->task_lo = ev->task_lo;
   r->level_len = ev->level_len;
-  for (size_t i = 0; i < ev->nfields && r->nf < MAXF; i++) {
-    const weft_value *v = &ev->fields[i];
-    if (v->type != WEFT_TYPE_I64 && v->type != WEFT_TYPE_U64 &&
-        v->type != WEFT_TYPE_BOOL)
-      continue;
-    snprintf(r->fname[r->nf], sizeof r->fname[0], "%s", v->name);
-    r->fval[r->nf++] = v->type == WEFT_TYPE_BOOL  ? v->v.b
-                       : v->type == WEFT_TYPE_I64 ? v->v.i64
-                                                  : (int64_t)v->v.u64;
-  }
+  add_fields(r, ev);
   return 0;
 }
 

@@ -196,8 +196,9 @@ try:
         pairs = b.eval("weftView.data.messages.length")
         right = b.eval("weftView.data.messages.filter(m => { "
                        "const d = weftView.data, s = d.nodes[m[0]], "
-                       "r = d.nodes[m[1]]; return d.types[r.t] === "
-                       "'mpi:recv' && s.f.peer === d.lanes[r.l].rank && "
+                       "r = d.nodes[m[1]]; return (d.types[r.t] === "
+                       "'mpi:recv' || d.types[r.t] === 'MPI_Recv') && "
+                       "s.f.peer === d.lanes[r.l].rank && "
                        "r.f.peer === d.lanes[s.l].rank && "
                        "s.f.tag === r.f.tag; }).length")
         stats = b.eval("weftView.stats()")

@@ -247,8 +247,11 @@
     });
     ctx.setLineDash([]);
     ctx.strokeStyle = 'rgba(21,101,192,0.85)';
+    /* from the send's start to the arrival: a receipt message, or the end
+     * of a receiving call that is its own receipt (MPI_Recv naming its
+     * source and tag) */
     D.messages.forEach(function (m) {
-      var s = N[m[0]], r = N[m[1]], fx = X(s.b), tx = X(r.b);
+      var s = N[m[0]], r = N[m[1]], fx = X(s.b), tx = X(r.k === 1 ? r.e : r.b);
       if (Math.max(tx, fx) < GUTTER || Math.min(tx, fx) > W) return;
       link(fx, rowY(m[0]) + ROW / 2, tx, rowY(m[1]) + ROW / 2);
       stats.messages++;
