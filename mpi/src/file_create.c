@@ -267,5 +267,8 @@ int weft__file_close(weft__writer *w, int closed) {
       local = weft__h5_error("H5Fclose");
     w->file = -1;
   }
-  return weft__agree(w->comm, local);
+  int rc = weft__agree(w->comm, local);
+  if (w->rank == 0 && w->path) /* every rank has closed it */
+    weft__space_trim(w->path);
+  return rc;
 }

@@ -203,6 +203,9 @@ int weft__append(weft__writer *w, weft__dset d, hsize_t base, hsize_t offset,
 /* Collective.  Check that the file can grow by `bytes` (plus slack)
  * before a flush writes: WEFT_EIO naming the reason otherwise. */
 int weft__space_probe(weft__writer *w, uint64_t bytes);
+/* Release the space reserved past the end of the closed file at path
+ * (rank 0, after the last close; best effort). */
+void weft__space_trim(const char *path);
 
 /* ---- journal and stop signals (journal_setup.c, signals.c) ------------ */
 
