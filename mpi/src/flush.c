@@ -25,9 +25,7 @@
 #include <stdlib.h>
 #include <string.h>
 
-/* start_event values of actions started in this epoch are local record
- * indexes marked with this bit until the rank's file offset is known. */
-#define LOCAL_ROW (UINT64_C(1) << 63)
+#define LOCAL_ROW WEFT__LOCAL_ROW
 
 typedef struct epoch {
   weft__pending p;

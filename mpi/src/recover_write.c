@@ -107,13 +107,11 @@ static int open_log(weft__writer *w) {
   return weft__agree(w->comm, local);
 }
 
-/* Read the first n rows of dataset d (independently: every process reads
- * the same small table). */
-static int read_rows(weft__writer *w, weft__dset d, uint64_t n, void *buf) {
-  if (n == 0)
-    return WEFT_OK;
+/* Read rows [first, first + n) of dataset d (independently). */
+static int read_range(weft__writer *w, weft__dset d, uint64_t first, uint64_t n,
+                      void *buf) {
   hid_t fs = H5Dget_space(w->dset[d]);
-  hsize_t start = 0, cnt = n;
+  hsize_t start = first, cnt = n;
   hid_t ms = H5Screate_simple(1, &cnt, NULL);
   int ok =
       fs >= 0 && ms >= 0 &&
@@ -124,6 +122,12 @@ static int read_rows(weft__writer *w, weft__dset d, uint64_t n, void *buf) {
   if (fs >= 0)
     H5Sclose(fs);
   return ok ? WEFT_OK : weft__h5_error("reading a table of the log");
+}
+
+/* Read the first n rows of dataset d (every process reads the same small
+ * table). */
+static int read_rows(weft__writer *w, weft__dset d, uint64_t n, void *buf) {
+  return n ? read_range(w, d, 0, n, buf) : WEFT_OK;
 }
 
 /* What the log holds per rank: clock samples, dictionary ids. */
@@ -268,6 +272,70 @@ static int stage_stream(weft__writer *w, uint32_t rank,
   return push(&w->stage[WEFT_D_SEGMENTS], &seg, sizeof seg);
 }
 
+/* Feed the records of one committed segment to its thread's stack.  Only
+ * headers are read, and the payload of CONTINUE records (the depth of the
+ * action they continue); a leaf opens and closes nothing. */
+static int committed_segment(weft__writer *w, weft__writer *sh,
+                             weft__action_stack *stack,
+                             const weft__segment_row *seg) {
+  enum { CHUNK = 1 << 14 };
+  weft_rec *h = malloc(CHUNK * sizeof *h);
+  if (!h)
+    return weft__error(WEFT_ENOMEM, "recovery");
+  int rc = WEFT_OK;
+  uint64_t payload = seg->payload_start;
+  for (uint64_t done = 0; rc == WEFT_OK && done < seg->event_count;) {
+    uint64_t n = seg->event_count - done;
+    if (n > CHUNK)
+      n = CHUNK;
+    rc = read_range(w, WEFT_D_EVENTS, seg->event_start + done, n, h);
+    for (uint64_t i = 0; rc == WEFT_OK && i < n; i++) {
+      uint64_t at = payload;
+      payload += WEFT_REC_PAD((uint64_t)h[i].size);
+      if (h[i].schema & WEFT_REC_LEAF)
+        continue;
+      const weft__schema *sc = sh->dict.schema(sh->dict.arg, h[i].schema);
+      if (!sc)
+        continue; /* lenient, as for the journals' records */
+      unsigned char cont[20] = {0};
+      if (sc->kind == WEFT_REC_CONTINUE && h[i].size >= sizeof cont)
+        rc = read_range(w, WEFT_D_PAYLOAD, at, sizeof cont, cont);
+      if (rc == WEFT_OK)
+        rc = weft__actions_record(sh, stack, NULL, seg->thread, &h[i], sc, cont,
+                                  seg->event_start + done + i, NULL);
+    }
+    done += n;
+  }
+  free(h);
+  return rc;
+}
+
+/* The actions of `rank` still open at the end of the log's committed part:
+ * its committed segments walked in epoch order, as the flushes' /actions
+ * builder kept them in memory before the job died.  Without them, the
+ * actions that were running when it died (the job, the time step) would
+ * have no row, and their ends in the journals would be ignored. */
+static int committed_stacks(weft__writer *w, weft__writer *sh, uint32_t rank,
+                            weft__action_state *st) {
+  uint64_t nseg = w->committed.segments;
+  if (nseg == 0)
+    return WEFT_OK;
+  weft__segment_row *seg = malloc(nseg * sizeof *seg);
+  if (!seg)
+    return weft__error(WEFT_ENOMEM, "recovery");
+  int rc = read_rows(w, WEFT_D_SEGMENTS, nseg, seg);
+  sh->actions_on = 0; /* their rows, if they ended, are in the log */
+  for (uint64_t i = 0; rc == WEFT_OK && i < nseg; i++) {
+    weft__action_stack *stack;
+    if (seg[i].rank == rank &&
+        (rc = weft__actions_stack(st, seg[i].thread, &stack)) == WEFT_OK)
+      rc = committed_segment(w, sh, stack, &seg[i]);
+  }
+  sh->actions_on = 1;
+  free(seg);
+  return rc;
+}
+
 /* A writer that builds /actions rows for one rank (actions_table.c). */
 static int stage_actions(weft__writer *w, weft__writer *sh,
                          const weft__recover_rank *r, const log_state *l,
@@ -281,11 +349,13 @@ static int stage_actions(weft__writer *w, weft__writer *sh,
   sh->timeline_wall_ns = w->timeline_wall_ns;
   int rc = rank_samples(sh, l, r->rank);
   weft__action_state st = {0};
+  if (rc == WEFT_OK)
+    rc = committed_stacks(w, sh, r->rank, &st);
   uint64_t row = first_event;
   for (size_t i = 0; rc == WEFT_OK && i < r->nstreams; i++) {
     const weft__recover_stream *s = &r->streams[i];
-    rc = weft__actions_feed(sh, &st, now, s->thread, s->data, s->len, row,
-                            &w->stage[WEFT_D_ACTIONS]);
+    rc = weft__actions_feed(sh, &st, now, s->thread, s->data, s->len,
+                            row | WEFT__LOCAL_ROW, &w->stage[WEFT_D_ACTIONS]);
     for (size_t off = 0; off + sizeof(weft_rec) <= s->len; row++) {
       weft_rec h;
       memcpy(&h, s->data + off, sizeof h);
@@ -365,7 +435,9 @@ static void rebase(weft__writer *w, const uint64_t *off, size_t nactions_from) {
   weft__action_row *ac = (void *)w->stage[WEFT_D_ACTIONS].p;
   for (size_t i = nactions_from; i < w->stage[WEFT_D_ACTIONS].len / sizeof *ac;
        i++)
-    ac[i].start_event += base[WEFT_D_EVENTS];
+    if (ac[i].start_event & WEFT__LOCAL_ROW)
+      ac[i].start_event =
+          (ac[i].start_event & ~WEFT__LOCAL_ROW) + base[WEFT_D_EVENTS];
 }
 
 /* New log: /ranks rows of the ranks this process holds (process 0 also
@@ -502,6 +574,64 @@ static int check_ranks(weft__writer *w, const weft__recover_rank *ranks,
   return rc;
 }
 
+/* Write row r over row `at` of /actions (independently: no other process
+ * holds the same rank). */
+static int overwrite_action(weft__writer *w, uint64_t at,
+                            const weft__action_row *r) {
+  hid_t fs = H5Dget_space(w->dset[WEFT_D_ACTIONS]);
+  hsize_t start = at, one = 1;
+  hid_t ms = H5Screate_simple(1, &one, NULL);
+  int ok =
+      fs >= 0 && ms >= 0 &&
+      H5Sselect_hyperslab(fs, H5S_SELECT_SET, &start, NULL, &one, NULL) >= 0 &&
+      H5Dwrite(w->dset[WEFT_D_ACTIONS], w->types.row[WEFT_D_ACTIONS], ms, fs,
+               H5P_DEFAULT, r) >= 0;
+  if (ms >= 0)
+    H5Sclose(ms);
+  if (fs >= 0)
+    H5Sclose(fs);
+  return ok ? WEFT_OK : weft__h5_io_error("rewriting an /actions row");
+}
+
+/* An action open when the log was closed early (a stop signal's last
+ * flush) already has a row, status unfinished; when the journals show how
+ * it ended, that row is rewritten rather than a second one appended, so
+ * that an action keeps one row.  Staged rows of actions started in the
+ * committed part carry file rows in start_event (no WEFT__LOCAL_ROW). */
+static int settle_unfinished(weft__writer *w) {
+  weft__bytes *b = &w->stage[WEFT_D_ACTIONS];
+  weft__action_row *st = (void *)b->p;
+  size_t n = b->len / sizeof *st, old = 0;
+  for (size_t i = 0; i < n; i++)
+    old += !(st[i].start_event & WEFT__LOCAL_ROW);
+  uint64_t nrows = w->committed.actions;
+  if (old == 0 || nrows == 0)
+    return WEFT_OK;
+  enum { CHUNK = 1 << 14 };
+  weft__action_row *rows = malloc(CHUNK * sizeof *rows);
+  if (!rows)
+    return weft__error(WEFT_ENOMEM, "recovery");
+  int rc = WEFT_OK;
+  for (uint64_t done = 0; rc == WEFT_OK && done < nrows; done += CHUNK) {
+    uint64_t k = nrows - done < CHUNK ? nrows - done : CHUNK;
+    rc = read_range(w, WEFT_D_ACTIONS, done, k, rows);
+    for (uint64_t j = 0; rc == WEFT_OK && j < k; j++) {
+      if (rows[j].status != WEFT_STATUS_UNFINISHED)
+        continue;
+      for (size_t i = 0; i < n; i++)
+        if (st[i].start_event == rows[j].start_event &&
+            st[i].rank == rows[j].rank && st[i].thread == rows[j].thread) {
+          if ((rc = overwrite_action(w, done + j, &st[i])) == WEFT_OK)
+            st[i] = st[--n]; /* written: not appended */
+          break;
+        }
+    }
+  }
+  free(rows);
+  b->len = n * sizeof *st;
+  return rc;
+}
+
 /* Everything after the file is open. */
 static int write_epoch(weft__writer *w, const weft__recover_rank *ranks,
                        size_t n, int create, log_state *l,
@@ -536,6 +666,8 @@ static int write_epoch(weft__writer *w, const weft__recover_rank *ranks,
       weft__flush_row f = flush_row(w, l, k, NULL, INT64_MIN);
       local = push(&w->stage[WEFT_D_FLUSHES], &f, sizeof f);
     }
+  if (local == WEFT_OK && !create)
+    local = settle_unfinished(w);
   free(shadow.samples);
   int rc = weft__agree(w->comm, local);
   if (rc < 0)

@@ -149,6 +149,11 @@ int weft__clock_skew_from_env(int rank, int64_t *skew);
 
 /* ---- the actions table (actions_table.c) --------------------------------- */
 
+/* start_event values of actions started in the epoch being written are
+ * local record indexes marked with this bit until the file offset of the
+ * rank's rows is known; those of actions started earlier are file rows. */
+#define WEFT__LOCAL_ROW (UINT64_C(1) << 63)
+
 /* Succeeded actions shorter than this get no /actions row by default
  * (failed and unfinished ones always do): WEFT_ACTIONS_MIN_NS. */
 #define WEFT_ACTIONS_MIN_NS_DEFAULT 1000

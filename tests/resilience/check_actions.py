@@ -1,0 +1,47 @@
+"""check_actions.py - the /actions rows of fault_app's "run" after recovery.
+
+  check_actions.py LOG NRANKS STATUS [--skip R]
+
+Every rank's "run" action (open from the job's start, across every
+commit) has exactly one row in /actions with STATUS (succeeded when the
+job ended cleanly, unfinished when it died): `weft recover` rebuilds the
+actions open at the log's last commit from its committed part.  --skip R:
+rank R's journal was refused, so its row cannot be written.
+Read with Debian's h5py (run with /usr/bin/python3).
+"""
+import sys
+
+import h5py
+
+
+def main(argv):
+    path, n, want = argv[1], int(argv[2]), argv[3]
+    skip = {int(argv[i + 1]) for i, a in enumerate(argv) if a == "--skip"}
+    errors = []
+    with h5py.File(path, "r") as f:
+        c = f.attrs["committed"]
+        text = f["strings"][: c["strings"]].tobytes()
+        names = f["names"][: c["names"]]
+        acts = f["actions"][: c["actions"]]
+        status = h5py.check_enum_dtype(f["types/status_t"].dtype)
+        for r in range(n):
+            if r in skip:
+                continue
+            ids = [int(x["id"]) for x in names[names["rank"] == r]
+                   if text[x["off"]:x["off"] + x["len"]] == b"run"]
+            rows = acts[(acts["rank"] == r) & (acts["type"] == ids[0])] \
+                if ids else acts[:0]
+            if len(rows) != 1:
+                errors.append("rank %d: %d rows for run, expected 1"
+                              % (r, len(rows)))
+            elif rows[0]["status"] != status[want]:
+                errors.append("rank %d: run is %s, expected %s" % (
+                    r, {v: k for k, v in status.items()}[rows[0]["status"]],
+                    want))
+    for e in errors:
+        print("check_actions: " + e, file=sys.stderr)
+    return 1 if errors else 0
+
+
+if __name__ == "__main__":
+    sys.exit(main(sys.argv))
