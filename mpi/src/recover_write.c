@@ -85,6 +85,9 @@ static int open_log(weft__writer *w) {
     if (sp >= 0)
       H5Sclose(sp);
   }
+  if (local == WEFT_OK &&
+      (w->ranks = H5Dopen2(w->file, "ranks", H5P_DEFAULT)) < 0)
+    local = weft__h5_error("opening /ranks");
   uint32_t size = 0;
   if (local == WEFT_OK &&
       (attr_rw(w->file, "committed", w->types.committed, &w->committed, 0) ||
@@ -440,6 +443,48 @@ static void rebase(weft__writer *w, const uint64_t *off, size_t nactions_from) {
           (ac[i].start_event & ~WEFT__LOCAL_ROW) + base[WEFT_D_EVENTS];
 }
 
+/* Threads of a recovered rank: one past the highest thread index that
+ * logged (threads are numbered from 0 in the order they first logged). */
+static uint32_t threads_of(const weft__recover_rank *r) {
+  uint32_t n = 0;
+  for (size_t k = 0; k < r->nstreams; k++)
+    if (r->streams[k].thread + 1 > n)
+      n = r->streams[k].thread + 1;
+  return n;
+}
+
+/* Collective: write rows[i] at /ranks row idx[i] (rows this process
+ * staged; local is its error so far, and it still joins the write). */
+static int write_rank_rows(weft__writer *w, weft__bytes *rows, weft__bytes *idx,
+                           int local) {
+  hsize_t cnt = idx->len / sizeof(hsize_t);
+  hid_t fs = H5Dget_space(w->ranks);
+  hsize_t one = cnt ? cnt : 1;
+  hid_t ms = H5Screate_simple(1, &one, NULL);
+  if (fs < 0 || ms < 0)
+    local = weft__h5_error("/ranks dataspace");
+  else if (local == WEFT_OK && cnt)
+    local = H5Sselect_elements(fs, H5S_SELECT_SET, cnt, (hsize_t *)idx->p) < 0
+                ? weft__h5_error("selecting /ranks rows")
+                : WEFT_OK;
+  if (fs >= 0 && ms >= 0 && (local < 0 || !cnt)) {
+    H5Sselect_none(fs);
+    H5Sselect_none(ms);
+  }
+  if (fs >= 0 && ms >= 0 &&
+      H5Dwrite(w->ranks, w->types.rank_row, ms, fs, w->dxpl,
+               local == WEFT_OK && cnt ? rows->p : NULL) < 0 &&
+      local == WEFT_OK)
+    local = weft__h5_io_error("writing /ranks");
+  if (ms >= 0)
+    H5Sclose(ms);
+  if (fs >= 0)
+    H5Sclose(fs);
+  weft__bytes_free(rows);
+  weft__bytes_free(idx);
+  return weft__agree(w->comm, local);
+}
+
 /* New log: /ranks rows of the ranks this process holds (process 0 also
  * writes those nobody holds). */
 static int write_ranks(weft__writer *w, const weft__recover_rank *ranks,
@@ -451,7 +496,7 @@ static int write_ranks(weft__writer *w, const weft__recover_rank *ranks,
     memset(&r, 0, sizeof r);
     r.rank = ranks[i].rank;
     r.pid = (uint32_t)ranks[i].pid;
-    r.threads = (uint32_t)ranks[i].nstreams;
+    r.threads = threads_of(&ranks[i]);
     r.start_wall_ns = ranks[i].created_wall_ns;
     r.start_mono_ns =
         ranks[i].anchor_mono_ns - (ranks[i].anchor_wall_ns - r.start_wall_ns);
@@ -471,32 +516,36 @@ static int write_ranks(weft__writer *w, const weft__recover_rank *ranks,
       if (push(&rows, &r, sizeof r) || push(&idx, &at, sizeof at))
         local = WEFT_ENOMEM;
     }
-  hsize_t cnt = idx.len / sizeof(hsize_t);
-  hid_t fs = H5Dget_space(w->ranks);
-  hsize_t one = cnt ? cnt : 1;
-  hid_t ms = H5Screate_simple(1, &one, NULL);
-  if (fs < 0 || ms < 0)
-    local = weft__h5_error("/ranks dataspace");
-  else if (local == WEFT_OK && cnt)
-    local = H5Sselect_elements(fs, H5S_SELECT_SET, cnt, (hsize_t *)idx.p) < 0
-                ? weft__h5_error("selecting /ranks rows")
-                : WEFT_OK;
-  if (fs >= 0 && ms >= 0 && (local < 0 || !cnt)) {
-    H5Sselect_none(fs);
-    H5Sselect_none(ms);
+  return write_rank_rows(w, &rows, &idx, local);
+}
+
+/* Appending: a rank whose threads after the last commit outnumber those
+ * its /ranks row counts gets the row rewritten with the new count. */
+static int update_threads(weft__writer *w, const weft__recover_rank *ranks,
+                          size_t n) {
+  weft__bytes rows = {0}, idx = {0};
+  int local = WEFT_OK;
+  for (size_t i = 0; local == WEFT_OK && i < n; i++) {
+    weft__rank_row r;
+    hid_t fs = H5Dget_space(w->ranks);
+    hsize_t at = ranks[i].rank, one = 1;
+    hid_t ms = H5Screate_simple(1, &one, NULL);
+    if (fs < 0 || ms < 0 ||
+        H5Sselect_hyperslab(fs, H5S_SELECT_SET, &at, NULL, &one, NULL) < 0 ||
+        H5Dread(w->ranks, w->types.rank_row, ms, fs, H5P_DEFAULT, &r) < 0)
+      local = weft__h5_error("reading /ranks");
+    if (ms >= 0)
+      H5Sclose(ms);
+    if (fs >= 0)
+      H5Sclose(fs);
+    uint32_t threads = threads_of(&ranks[i]);
+    if (local == WEFT_OK && threads > r.threads) {
+      r.threads = threads;
+      if (push(&rows, &r, sizeof r) || push(&idx, &at, sizeof at))
+        local = WEFT_ENOMEM;
+    }
   }
-  if (fs >= 0 && ms >= 0 &&
-      H5Dwrite(w->ranks, w->types.rank_row, ms, fs, w->dxpl,
-               local == WEFT_OK && cnt ? rows.p : NULL) < 0 &&
-      local == WEFT_OK)
-    local = weft__h5_io_error("writing /ranks");
-  if (ms >= 0)
-    H5Sclose(ms);
-  if (fs >= 0)
-    H5Sclose(fs);
-  weft__bytes_free(&rows);
-  weft__bytes_free(&idx);
-  return weft__agree(w->comm, local);
+  return write_rank_rows(w, &rows, &idx, local);
 }
 
 /* New log: the job's size, and rank 0's (or the lowest rank's) anchor. */
@@ -694,8 +743,8 @@ static int write_epoch(weft__writer *w, const weft__recover_rank *ranks,
       rc = weft__append(w, (weft__dset)d,
                         committed_of(&w->committed, (weft__dset)d), off[d],
                         cnt[d], tot[d], w->stage[d].p);
-  if (rc == WEFT_OK && create)
-    rc = write_ranks(w, ranks, n, l);
+  if (rc == WEFT_OK)
+    rc = create ? write_ranks(w, ranks, n, l) : update_threads(w, ranks, n);
   weft__committed next = w->committed;
   next.payload += tot[WEFT_D_PAYLOAD];
   next.events += tot[WEFT_D_EVENTS];

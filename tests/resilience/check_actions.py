@@ -1,12 +1,14 @@
 """check_actions.py - the /actions rows of fault_app's "run" after recovery.
 
-  check_actions.py LOG NRANKS STATUS [--skip R]
+  check_actions.py LOG NRANKS STATUS [--skip R] [--threads N]
 
 Every rank's "run" action (open from the job's start, across every
 commit) has exactly one row in /actions with STATUS (succeeded when the
 job ended cleanly, unfinished when it died): `weft recover` rebuilds the
 actions open at the log's last commit from its committed part.  --skip R:
 rank R's journal was refused, so its row cannot be written.
+--threads N: /ranks says every rank had N threads (the second one first
+logged after the log was closed early: recovery must count it).
 Read with Debian's h5py (run with /usr/bin/python3).
 """
 import sys
@@ -17,6 +19,8 @@ import h5py
 def main(argv):
     path, n, want = argv[1], int(argv[2]), argv[3]
     skip = {int(argv[i + 1]) for i, a in enumerate(argv) if a == "--skip"}
+    threads = [int(argv[i + 1]) for i, a in enumerate(argv)
+               if a == "--threads"]
     errors = []
     with h5py.File(path, "r") as f:
         c = f.attrs["committed"]
@@ -24,6 +28,12 @@ def main(argv):
         names = f["names"][: c["names"]]
         acts = f["actions"][: c["actions"]]
         status = h5py.check_enum_dtype(f["types/status_t"].dtype)
+        ranks = f["ranks"][:]
+        for t in threads:
+            for row in ranks:
+                if int(row["threads"]) != t:
+                    errors.append("rank %d: %d threads in /ranks, expected %d"
+                                  % (row["rank"], row["threads"], t))
         for r in range(n):
             if r in skip:
                 continue

@@ -24,17 +24,28 @@
  *              the next flush is the last and closes the log; the ranks
  *              run on to 3 * STEP steps and finish cleanly
  *   none       run 3 * STEP steps and finish cleanly
+ * In the modes that run on (usr1, none), at step 2 * STEP every rank logs
+ * an action "side" from a second thread: a thread that first logs after
+ * the log was closed, which only `weft recover` can add to /ranks.
  */
 #include "weft.h"
 #include "weft_mpi.h"
 
 #include <fcntl.h>
+#include <pthread.h>
 #include <signal.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
 #include <time.h>
 #include <unistd.h>
+
+static void *side(void *arg) {
+  weft_action a;
+  WEFT_ACTION_START(&a, "side", WEFT_I64("rank", *(int *)arg));
+  weft_action_succeed(a);
+  return NULL;
+}
 
 static void nap(long ms) {
   struct timespec ts = {ms / 1000, (ms % 1000) * 1000000L};
@@ -107,6 +118,11 @@ int main(int argc, char **argv) {
     }
     weft_action_succeed(in);
     weft_action_succeed(s);
+    pthread_t th;
+    if (last < 1000000 && i == 2 * step &&
+        (pthread_create(&th, NULL, side, &rank) != 0 ||
+         pthread_join(th, NULL) != 0))
+      MPI_Abort(MPI_COMM_WORLD, 3);
     if (pwrite(fd, &i, sizeof i, 0) != (ssize_t)sizeof i)
       MPI_Abort(MPI_COMM_WORLD, 3);
     if (every > 0 && (i + 1) % every == 0 && weft_mpi_flush() != 0) {
