@@ -97,6 +97,14 @@ static int64_t choose(const weft__model *m, uint32_t max, unsigned char *keep) {
   return kept;
 }
 
+/* JavaScript numbers are doubles: an integer beyond 2^53 would show
+ * rounded in the page, so it goes there as a string of its exact digits. */
+static int beyond_double(const weft__mvalue *v) {
+  const int64_t lim = INT64_C(1) << 53;
+  return (v->type == WEFT_TYPE_I64 && (v->v.i64 > lim || v->v.i64 < -lim)) ||
+         (v->type == WEFT_TYPE_U64 && v->v.u64 > (uint64_t)lim);
+}
+
 static void fields(weft__out *o, const weft__model *m, uint32_t first,
                    uint32_t n) {
   weft__out_char(o, '{');
@@ -107,7 +115,12 @@ static void fields(weft__out *o, const weft__model *m, uint32_t first,
       weft__out_char(o, ',');
     weft__out_json_str(o, name, strlen(name));
     weft__out_char(o, ':');
+    int quote = beyond_double(v);
+    if (quote)
+      weft__out_char(o, '"');
     weft__value_json(o, m, v);
+    if (quote)
+      weft__out_char(o, '"');
   }
   weft__out_char(o, '}');
 }

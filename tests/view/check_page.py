@@ -78,6 +78,8 @@ try:
     check(b.eval("weftView.data.nodes[0].f.note") ==
           "</script><script>window.weftPwned=1</script><!--",
           "the </script> field value arrives intact as data")
+    check(b.eval("weftView.data.nodes[0].f.big") == "9007199254740993",
+          "an integer beyond 2^53 arrives with its exact digits")
 
     # lanes and nodes
     lanes = b.eval("weftView.lanes()")
