@@ -145,6 +145,21 @@ class Browser:
                       button="left" if kind != "mouseMoved" else "none",
                       clickCount=1 if kind != "mouseMoved" else 0)
 
+    def wheel(self, x, y, dy):
+        self.call("Input.dispatchMouseEvent", type="mouseWheel", x=x, y=y,
+                  deltaX=0, deltaY=dy)
+
+    def drag(self, x0, y0, x1, y1, steps=5):
+        self.call("Input.dispatchMouseEvent", type="mouseMoved", x=x0, y=y0)
+        self.call("Input.dispatchMouseEvent", type="mousePressed", x=x0,
+                  y=y0, button="left", clickCount=1)
+        for k in range(1, steps + 1):
+            self.call("Input.dispatchMouseEvent", type="mouseMoved",
+                      x=x0 + (x1 - x0) * k / steps,
+                      y=y0 + (y1 - y0) * k / steps, button="left")
+        self.call("Input.dispatchMouseEvent", type="mouseReleased", x=x1,
+                  y=y1, button="left", clickCount=1)
+
     def close(self):
         try:
             self.proc.terminate()

@@ -130,6 +130,32 @@ try:
           == str(idx), "the selected tree row is the clicked action")
     screenshot("view-click.png")
 
+    # pan and zoom: the wheel zooms about the pointer, a drag pans, "0"
+    # fits the whole job again
+    b.eval("window.dispatchEvent(new KeyboardEvent('keydown', {key: '0'}))")
+    v0 = b.eval("({t0: weftView.view.t0, t1: weftView.view.t1})")
+    c = b.eval("(() => { const r = document.getElementById('canvas')"
+               ".getBoundingClientRect(); return {x: r.left + r.width * 0.6, "
+               "y: r.top + r.height / 2, w: r.width}; })()")
+    b.wheel(c["x"], c["y"], -400)
+    v1 = b.eval("({t0: weftView.view.t0, t1: weftView.view.t1})")
+    span0, span1 = v0["t1"] - v0["t0"], v1["t1"] - v1["t0"]
+    check(span1 < span0 * 0.7,
+          "the wheel zoomed in (%.0f ns shown, was %.0f)" % (span1, span0))
+    check(v1["t0"] > v0["t0"] and v1["t1"] < v0["t1"],
+          "zooming at 60%% of the width keeps the point under the pointer "
+          "inside the view")
+    b.drag(c["x"], c["y"], c["x"] + 120, c["y"])
+    v2 = b.eval("({t0: weftView.view.t0, t1: weftView.view.t1})")
+    check(v2["t0"] < v1["t0"] and
+          abs((v2["t1"] - v2["t0"]) - span1) < span1 * 1e-6,
+          "dragging right moved the view earlier at the same zoom")
+    screenshot("view-zoomed.png")
+    b.eval("window.dispatchEvent(new KeyboardEvent('keydown', {key: '0'}))")
+    v3 = b.eval("({t0: weftView.view.t0, t1: weftView.view.t1})")
+    check(abs((v3["t1"] - v3["t0"]) - span0) < span0 * 1e-6,
+          "\"0\" fits the whole job again")
+
     # a click on a tree row (the failed solve) selects it in the timeline
     fidx = b.eval("weftView.data.nodes.findIndex(n => n.s === 2)")
     check(fidx >= 0, "the failed action is on the page")
