@@ -416,6 +416,16 @@ static int keep_sample(weft__writer *w, const weft__clock_sample *s) {
   return WEFT_OK;
 }
 
+void weft__flush_settle(weft__writer *w, int closed) {
+  if (!w->holding)
+    return;
+  if (closed)
+    weft__pending_release(&w->held);
+  else
+    weft__pending_abandon(&w->held);
+  w->holding = 0;
+}
+
 int weft__flush(weft__writer *w, int final) {
   epoch e;
   memset(&e, 0, sizeof e);
@@ -454,8 +464,16 @@ int weft__flush(weft__writer *w, int final) {
     rc = weft__file_commit(w, &next, final);
 
   if (rc == WEFT_OK) {
-    if (e.collected)
+    /* The final flush's data is durable only once H5Fclose has written
+     * the metadata (weft__file_commit skips H5Fflush then): the snapshot
+     * is held until weft__flush_settle, so that a process killed inside
+     * H5Fclose leaves those events unconsumed in its journal. */
+    if (e.collected && final) {
+      w->held = e.p;
+      w->holding = 1;
+    } else if (e.collected) {
       weft__pending_release(&e.p);
+    }
     w->committed = next;
     w->names_done = e.names_upto;
     w->schemas_done = e.schemas_upto;

@@ -155,6 +155,7 @@ static int final_flush(weft__writer *w) {
   if (rc < 0)
     strncpy(why, weft__errmsg_detail(), sizeof why - 1);
   int crc = weft__file_close(w, rc == WEFT_OK);
+  weft__flush_settle(w, rc == WEFT_OK && crc == WEFT_OK);
   if (rc == WEFT_OK)
     return crc;
   return weft__error(rc, "%s", why);

@@ -58,6 +58,8 @@ typedef struct weft__writer {
   int owns_weft; /* weft_mpi_init called weft_init */
   char *path;
   int actions_on;
+  weft__pending held; /* the final flush's snapshot, until the file closed */
+  int holding;
   int64_t actions_min_ns; /* rows for succeeded actions this long or more */
   int clock_samples;
   int64_t skew_ns; /* WEFT_TEST_CLOCK_SKEW_NS for this rank */
@@ -236,7 +238,11 @@ void weft__signals_finish(void);
  */
 
 /* Collective.  One epoch: write everything buffered.  final: also record
- * the actions still open as unfinished. */
+ * the actions still open as unfinished, and hold the snapshot until
+ * weft__flush_settle. */
 int weft__flush(weft__writer *w, int final);
+/* After the final flush's weft__file_close: release its snapshot when the
+ * file closed, else give it back to libweft (journal and buffers keep it). */
+void weft__flush_settle(weft__writer *w, int closed);
 
 #endif /* WEFT_MPI_WRITER_H */

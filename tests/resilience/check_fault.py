@@ -11,7 +11,8 @@ no step beyond counter + 1 (nothing invented: a rank cannot have logged
 more).  --mode kill9|segv|abort|term-kill: the victim's interrupted step
 (counter + 1) was logged before the failure and must be there, and the
 tree marks it, its inner action and every rank's "run" unfinished, with
-where it stopped; --mode usr1|none: the job ended cleanly after its log
+where it stopped; --mode usr1|none|closekill: the job ended (closekill:
+all but closing the log) after its log
 was closed early, every "run" succeeded.  --torn R: rank R's last record (the tick of its
 interrupted step) was cut from its journal: it must be absent.
 --refused R: rank R's journal was refused: only "nothing invented" holds.
@@ -90,7 +91,7 @@ def main(argv):
         for r in range(n):
             if r == refused:
                 continue
-            if mode in ("usr1", "none"):
+            if mode in ("usr1", "none", "closekill"):
                 if not re.search(r"run \[rank %d\].*succeeded" % r, text):
                     bad.append("tree: rank %d's run did not succeed" % r)
             elif not re.search(r"run \[rank %d\].*unfinished.*stopped on "

@@ -27,6 +27,9 @@
 #              the steps after the last flush come from the journals
 #   endtime    SLURM_JOB_END_TIME is 30 s away (WEFT_END_MARGIN 60): the
 #              first flush is the last; as usr1 otherwise
+#   closekill  the job runs to weft_mpi_finalize and rank 0 dies inside its
+#              H5Fclose: the last flush's events must come back from the
+#              journals (they were handed to HDF5, not yet in the file)
 #   split      kill9, recovered by an MPI job of 2 processes, each reading
 #              the journals of 2 ranks (WEFT_TEST_RECOVER_SPLIT: as if the
 #              ranks were on 2 nodes) and writing the log together
@@ -55,6 +58,7 @@ endtime)
   export SLURM_JOB_END_TIME=$(($(date +%s) + 30)) WEFT_END_MARGIN=60
   ;;
 segv) step=8 victim=1 ;;
+closekill) step=6 victim=0 ;;
 abort) step=11 victim=3 ;;
 term) step=12 victim=0 ;;
 term_kill) mode=term-kill step=7 victim=0 ;;
@@ -136,7 +140,7 @@ esac
 # rank's "run"): rebuilt from the log's committed part.  A log rebuilt
 # from the journals alone has no committed part to rebuild them from.
 run_status=unfinished skip=()
-case $mode in usr1 | none) run_status=succeeded skip=(--threads 2) ;; esac
+case $mode in usr1 | none | closekill) run_status=succeeded skip=(--threads 2) ;; esac
 [ "$scenario" = flipped ] && skip=(--skip 2)
 if [ "$scenario" != rebuild ]; then
   "$py" "$here/check_actions.py" "$log" 4 "$run_status" "${skip[@]}" ||

@@ -24,13 +24,22 @@
  *              the next flush is the last and closes the log; the ranks
  *              run on to 3 * STEP steps and finish cleanly
  *   none       run 3 * STEP steps and finish cleanly
- * In the modes that run on (usr1, none), at step 2 * STEP every rank logs
+ *   closekill  run 3 * STEP steps, then rank VICTIM dies (SIGKILL) inside
+ *              the H5Fclose of weft_mpi_finalize: the last flush's data
+ *              was handed to HDF5 but its metadata never reached the file
+ * In the modes that run on (usr1, none, closekill), at step 2 * STEP every
+ * rank logs
  * an action "side" from a second thread: a thread that first logs after
  * the log was closed, which only `weft recover` can add to /ranks.
  */
+#ifndef _GNU_SOURCE /* the build defines it for every file */
+#define _GNU_SOURCE
+#endif
 #include "weft.h"
 #include "weft_mpi.h"
 
+#include <dlfcn.h>
+#include <hdf5.h>
 #include <fcntl.h>
 #include <pthread.h>
 #include <signal.h>
@@ -39,6 +48,21 @@
 #include <string.h>
 #include <time.h>
 #include <unistd.h>
+
+/* closekill: this process dies in H5Fclose (libweft-mpi's call binds to
+ * this definition, which the executable exports because the library
+ * refers to the name). */
+static int kill_in_close;
+
+herr_t H5Fclose(hid_t file) {
+  if (kill_in_close)
+    raise(SIGKILL);
+  /* POSIX lets dlsym's result be a function; ISO C needs the copy. */
+  void *sym = dlsym(RTLD_NEXT, "H5Fclose");
+  herr_t (*real)(hid_t) = NULL;
+  memcpy(&real, &sym, sizeof real);
+  return real ? real(file) : -1;
+}
 
 static void *side(void *arg) {
   weft_action a;
@@ -80,8 +104,10 @@ int main(int argc, char **argv) {
     perror(path);
     MPI_Abort(MPI_COMM_WORLD, 3);
   }
-  long last =
-      !strcmp(mode, "none") || !strcmp(mode, "usr1") ? 3 * step : 1000000;
+  long last = !strcmp(mode, "none") || !strcmp(mode, "usr1") ||
+                      !strcmp(mode, "closekill")
+                  ? 3 * step
+                  : 1000000;
   weft_action run;
   WEFT_ACTION_START(&run, "run", WEFT_I64("rank", rank));
   for (long i = 0; i < last; i++) {
@@ -133,6 +159,7 @@ int main(int argc, char **argv) {
   weft_action_succeed(run);
   close(fd);
   free(pids);
+  kill_in_close = rank == victim && !strcmp(mode, "closekill");
   int rc = weft_mpi_finalize();
   MPI_Finalize();
   return rc == 0 ? 0 : 1;
