@@ -35,11 +35,17 @@ static uint32_t id(const weft__model *m, const char *s) {
 /* The message key of node i, or 0 when it is not a send or a receipt.
  * A send is an action with send_seq; a receipt is whatever carries
  * recv_seq: an "mpi:recv" message, or an MPI_Recv action that named its
- * source and tag (libweft-pmpi records no message for those). */
+ * source and tag (libweft-pmpi records no message for those) and did not
+ * fail: such an action takes its number before the call, and a failed
+ * one received nothing (its number goes to the next receive) or a
+ * truncated message that cannot be told apart here. */
 static int key_of(const weft__model *m, uint32_t i, const uint32_t ids[5],
                   key *k, int64_t *seq) {
   const weft__node *n = &m->nodes[i];
   int64_t peer, tag, comm;
+  if (n->kind == WEFT__NODE_ACTION && n->status == WEFT__ST_FAILED &&
+      field_i64(m, i, ids[4], seq))
+    return 0;
   int send = n->kind == WEFT__NODE_ACTION && field_i64(m, i, ids[3], seq);
   if ((!send && !field_i64(m, i, ids[4], seq)) ||
       !field_i64(m, i, ids[0], &peer) || !field_i64(m, i, ids[1], &tag) ||

@@ -104,13 +104,17 @@ static int recv_named(void *buf, int count, MPI_Datatype dt, int source,
   pm_call_begin(&call, &site, "MPI_Recv", f, 5);
   int rc = PMPI_Recv(buf, count, dt, source, tag, comm, st);
   int got = 0;
-  if (rc != MPI_SUCCESS) {
+  int cls = 0;
+  if (rc != MPI_SUCCESS &&
+      (PMPI_Error_class(rc, &cls) != MPI_SUCCESS || cls != MPI_ERR_TRUNCATE)) {
     /* Nothing was received: give the number back, or every later
-     * message from this peer with this tag would be paired one off. */
+     * message from this peer with this tag would be paired one off.  (A
+     * truncated message was received: its number stays taken.) */
     pm_lock();
     pm_comm_undo_recv(c, source, tag, seq);
     pm_unlock();
-  } else if (PMPI_Get_count(st, MPI_BYTE, &got) == MPI_SUCCESS &&
+  } else if (rc == MPI_SUCCESS &&
+             PMPI_Get_count(st, MPI_BYTE, &got) == MPI_SUCCESS &&
              got != MPI_UNDEFINED && (uint64_t)got != bytes) {
     weft_field r[] = {WEFT_U64("received", got)};
     pm_call_end_fields(&call, rc, &short_site, r, 1);

@@ -17,7 +17,9 @@
  *    peers, tags, byte counts (and the other fields the truth names, start
  *    or success fields): nothing missing, nothing extra (no MPI traffic of
  *    Weft or HDF5).  An MPI_Recv naming its source and tag is its own
- *    receipt (recv_seq on the action, no message).
+ *    receipt (recv_seq on the action, no message).  A truth line with the
+ *    word "failed" is a call that failed: its action must have failed,
+ *    and a failed call is no receipt.
  * 3. Pairing by (sender, receiver, comm, tag, sequence number) joins each
  *    receipt to the send whose message id it really received, and every
  *    send is received.
@@ -38,6 +40,7 @@
 
 typedef struct rec {
   int kind;
+  int failed; /* an MPI action that ended with a failure */
   char type[48];
   uint64_t task_hi, task_lo;
   size_t level_len;
@@ -93,6 +96,15 @@ static int keep(void *arg, uint64_t stream, const weft_event *ev) {
       if (rs->r[k].kind == WEFT_KIND_START) {
         if (!strcmp(rs->r[k].type, ev->type))
           add_fields(&rs->r[k], ev);
+        break;
+      }
+    return 0;
+  }
+  if (ev->kind == WEFT_KIND_FAILURE && ev->type &&
+      !strncmp(ev->type, "MPI_", 4)) {
+    for (size_t k = rs->n; k-- > 0;)
+      if (rs->r[k].kind == WEFT_KIND_START) {
+        rs->r[k].failed = !strcmp(rs->r[k].type, ev->type);
         break;
       }
     return 0;
@@ -172,9 +184,11 @@ static int compare(int rank, const recs *rs, const char *truth_dir, key *sends,
                   type, r->type);
     }
     long long id = -1;
+    int failed = 0;
     for (char *kv = strtok_r(NULL, " \n", &save); kv;
          kv = strtok_r(NULL, " \n", &save)) {
       char *eq = strchr(kv, '=');
+      failed |= !eq && !strcmp(kv, "failed");
       if (!eq)
         continue;
       *eq = '\0';
@@ -193,11 +207,17 @@ static int compare(int rank, const recs *rs, const char *truth_dir, key *sends,
                     (long long)(field(r, kv, &got) ? got : 0));
       }
     }
+    if (r->failed != failed) {
+      fclose(f);
+      return fail("rank %d: truth line %d (%s) %s, the log says it %s", rank,
+                  lineno, type, failed ? "failed" : "succeeded",
+                  r->failed ? "failed" : "did not fail");
+    }
     int64_t peer = 0, tag = 0, comm = 0, seq = 0;
-    if (field(r, "send_seq", &seq) && field(r, "peer", &peer) &&
+    if (!failed && field(r, "send_seq", &seq) && field(r, "peer", &peer) &&
         field(r, "tag", &tag) && field(r, "comm", &comm))
       sends[(*nsends)++] = (key){rank, peer, tag, seq, (uint64_t)comm, id};
-    if (field(r, "recv_seq", &seq) && field(r, "peer", &peer) &&
+    if (!failed && field(r, "recv_seq", &seq) && field(r, "peer", &peer) &&
         field(r, "tag", &tag) && field(r, "comm", &comm))
       notes[(*nnotes)++] = (key){peer, rank, tag, seq, (uint64_t)comm, id};
   }

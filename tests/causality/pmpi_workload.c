@@ -15,7 +15,8 @@
  * exercise what pairing must get right: different tags received out of
  * order, several messages with one tag received by requests completed in
  * reverse order, wildcard receives, a message shorter than its receive
- * buffer, a duplicated communicator; and a
+ * buffer, a receive that fails before matching anything (its line says
+ * "failed"), a duplicated communicator; and a
  * late sender and a late arrival at a barrier for `weft profile --waits`.
  */
 #include <mpi.h>
@@ -66,6 +67,13 @@ static void ring(int left, int right) {
     MPI_Recv(b, 2, MPI_LONG_LONG, left, 1, MPI_COMM_WORLD, MPI_STATUS_IGNORE);
     say("MPI_Recv peer=%d tag=1 bytes=16 received=8 id=%lld", left, b[0]);
   } else {
+    /* A bad count fails before any message is matched: the message goes to
+     * the next receive, which the trace must pair with it. */
+    MPI_Comm_set_errhandler(MPI_COMM_WORLD, MPI_ERRORS_RETURN);
+    if (MPI_Recv(b, -1, MPI_LONG_LONG, left, 1, MPI_COMM_WORLD,
+                 MPI_STATUS_IGNORE) != MPI_SUCCESS)
+      say("MPI_Recv peer=%d tag=1 bytes=0 failed", left);
+    MPI_Comm_set_errhandler(MPI_COMM_WORLD, MPI_ERRORS_ARE_FATAL);
     MPI_Recv(b, 1, MPI_LONG_LONG, left, 1, MPI_COMM_WORLD, MPI_STATUS_IGNORE);
     say("MPI_Recv peer=%d tag=1 bytes=8 id=%lld", left, b[0]);
     send(b, 1, right, 1, MPI_COMM_WORLD, peer);
