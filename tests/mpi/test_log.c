@@ -15,9 +15,8 @@
  * per rank.  Every 11th work action lasts at least 3 us, so that it has a
  * row in /actions under the default WEFT_ACTIONS_MIN_NS (1000 ns);
  * --every-row sets WEFT_ACTIONS_MIN_NS=0 on rank 0 only (the rule of the
- * file is rank 0's, whatever the other ranks' environment says).  --json writes what was logged,
- * for check_h5py.py.
- * Exit status 0 when everything matches.
+ * file is rank 0's, whatever the other ranks' environment says).  --json writes
+ * what was logged, for check_h5py.py. Exit status 0 when everything matches.
  */
 #include "log_reader.h"
 #include "weft_mpi.h"
