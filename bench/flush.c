@@ -2,7 +2,11 @@
  * flush.c - what writing the log costs, beside plain MPI-IO.
  *
  *   mpiexec -n 4 --oversubscribe build/bench/flush [--small] [--dir DIR]
- *                                                  [--final-only]
+ *                                          [--final-only] [--no-journal]
+ *
+ * The buffers are a crash journal in DIR/bench.journal, as in a job whose
+ * libweft weft_mpi_init starts (docs/resilience.md); --no-journal keeps
+ * them in plain memory.
  *
  * Two phases, each logging actions with two int64 start fields as
  * children of one open action (the common case):
@@ -133,17 +137,20 @@ static void phase_final(int rank, int size, int cores, long n,
 }
 
 int main(int argc, char **argv) {
-  int small = 0, final_only = 0;
+  int small = 0, final_only = 0, journal = 1;
   const char *dir = ".";
   for (int i = 1; i < argc; i++) {
     if (!strcmp(argv[i], "--small"))
       small = 1;
     else if (!strcmp(argv[i], "--final-only")) /* phase 1, for profiling */
       final_only = 1;
+    else if (!strcmp(argv[i], "--no-journal"))
+      journal = 0;
     else if (!strcmp(argv[i], "--dir") && i + 1 < argc)
       dir = argv[++i];
     else {
-      fprintf(stderr, "usage: flush [--small] [--dir DIR] [--final-only]\n");
+      fprintf(stderr, "usage: flush [--small] [--dir DIR] [--final-only] "
+                      "[--no-journal]\n");
       return 2;
     }
   }
@@ -162,6 +169,10 @@ int main(int argc, char **argv) {
   weft_options_init(&o);
   weft_options_from_env(&o);
   o.buffer_budget = (size_t)actions * 48 * 2 + (8u << 20);
+  char jdir[4096];
+  snprintf(jdir, sizeof jdir, "%s/bench.journal", dir);
+  if (journal)
+    o.journal_dir = jdir;
   if (weft_init(&o) != 0)
     die("weft_init");
   char path[4096], raw[4096], once[4096];
@@ -173,6 +184,9 @@ int main(int argc, char **argv) {
   phase_final(rank, size, cores, actions, once);
   if (final_only) {
     weft_shutdown();
+    MPI_Barrier(MPI_COMM_WORLD);
+    if (journal && rank == 0)
+      rmdir(jdir);
     MPI_Finalize();
     return 0;
   }
@@ -275,7 +289,10 @@ int main(int argc, char **argv) {
     remove(path);
     remove(raw);
   }
-  weft_shutdown();
+  weft_shutdown(); /* removes the journal: everything was written */
+  MPI_Barrier(MPI_COMM_WORLD);
+  if (journal && rank == 0)
+    rmdir(jdir);
   MPI_Finalize();
   return 0;
 }
