@@ -488,6 +488,11 @@ static int load_segments(weft__trace *t, char *err, size_t cap) {
     if (s->rank >= t->mpi_size)
       return fail(err, cap, "'/segments' row %zu names rank %u of %u", i,
                   s->rank, t->mpi_size);
+    if (s->thread >= WEFT_THREADS_MAX)
+      return fail(err, cap,
+                  "'/segments' row %zu names thread %u (a process has at "
+                  "most %d)",
+                  i, s->thread, WEFT_THREADS_MAX);
     if (s->event_start > t->c.events ||
         s->event_count > t->c.events - s->event_start)
       return fail(err, cap,

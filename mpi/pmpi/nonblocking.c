@@ -171,7 +171,7 @@ int MPI_Wait(MPI_Request *req, MPI_Status *status) {
   pm_call call;
   pm_call_begin(&call, &site, "MPI_Wait", f, 1);
   int rc = PMPI_Wait(req, st);
-  if (rc == MPI_SUCCESS)
+  if (pm_received(rc))
     completed(before, st);
   pm_call_end(&call, rc);
   return rc;
@@ -188,7 +188,7 @@ int MPI_Waitall(int count, MPI_Request reqs[], MPI_Status statuses[]) {
   int rc = PMPI_Waitall(count, reqs, b.st);
   for (int i = 0; i < count; i++)
     if (rc == MPI_SUCCESS ||
-        (rc == MPI_ERR_IN_STATUS && b.st[i].MPI_ERROR == MPI_SUCCESS))
+        (rc == MPI_ERR_IN_STATUS && pm_received(b.st[i].MPI_ERROR)))
       completed(b.before[i], &b.st[i]);
   pm_call_end(&call, rc);
   batch_free(&b, statuses);

@@ -104,15 +104,16 @@ static int recv_named(void *buf, int count, MPI_Datatype dt, int source,
   pm_call_begin(&call, &site, "MPI_Recv", f, 5);
   int rc = PMPI_Recv(buf, count, dt, source, tag, comm, st);
   int got = 0;
-  int cls = 0;
-  if (rc != MPI_SUCCESS &&
-      (PMPI_Error_class(rc, &cls) != MPI_SUCCESS || cls != MPI_ERR_TRUNCATE)) {
+  if (rc != MPI_SUCCESS && !pm_received(rc)) {
     /* Nothing was received: give the number back, or every later
-     * message from this peer with this tag would be paired one off.  (A
-     * truncated message was received: its number stays taken.) */
+     * message from this peer with this tag would be paired one off. */
     pm_lock();
     pm_comm_undo_recv(c, source, tag, seq);
     pm_unlock();
+  } else if (rc != MPI_SUCCESS) {
+    /* Truncated: a message was consumed, under the number taken.  The
+     * failed action is no receipt (mpi_edges), so the message is. */
+    pm_recv_note(c, st, (int64_t)seq);
   } else if (rc == MPI_SUCCESS &&
              PMPI_Get_count(st, MPI_BYTE, &got) == MPI_SUCCESS &&
              got != MPI_UNDEFINED && (uint64_t)got != bytes) {
@@ -142,7 +143,7 @@ int MPI_Recv(void *buf, int count, MPI_Datatype dt, int source, int tag,
   pm_call call;
   pm_call_begin(&call, &site, "MPI_Recv", f, 4);
   int rc = PMPI_Recv(buf, count, dt, source, tag, comm, st);
-  if (rc == MPI_SUCCESS)
+  if (pm_received(rc))
     pm_recv_note(c, st, -1);
   pm_call_end(&call, rc);
   return rc;
@@ -174,7 +175,7 @@ int MPI_Sendrecv(const void *sendbuf, int sendcount, MPI_Datatype sendtype,
   pm_call_begin(&call, &site, "MPI_Sendrecv", f, 5);
   int rc = PMPI_Sendrecv(sendbuf, sendcount, sendtype, dest, sendtag, recvbuf,
                          recvcount, recvtype, source, recvtag, comm, st);
-  if (rc == MPI_SUCCESS)
+  if (pm_received(rc))
     pm_recv_note(c, st, -1);
   pm_call_end(&call, rc);
   return rc;
@@ -198,7 +199,7 @@ int MPI_Sendrecv_replace(void *buf, int count, MPI_Datatype dt, int dest,
   pm_call_begin(&call, &site, "MPI_Sendrecv_replace", f, 5);
   int rc = PMPI_Sendrecv_replace(buf, count, dt, dest, sendtag, source, recvtag,
                                  comm, st);
-  if (rc == MPI_SUCCESS)
+  if (pm_received(rc))
     pm_recv_note(c, st, -1);
   pm_call_end(&call, rc);
   return rc;

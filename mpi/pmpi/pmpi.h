@@ -167,6 +167,15 @@ static inline void pm_unlock(void) {
 /* ---- receives (recv_note.c) -----------------------------------------------
  */
 
+/* Did a receive that returned rc take a message?  Yes when it succeeded,
+ * and also when it failed with MPI_ERR_TRUNCATE: the message was consumed
+ * (its first part is in the buffer), so it has a receipt and a number. */
+static inline int pm_received(int rc) {
+  int cls = 0;
+  return rc == MPI_SUCCESS ||
+         (PMPI_Error_class(rc, &cls) == MPI_SUCCESS && cls == MPI_ERR_TRUNCATE);
+}
+
 /* Log the message "mpi:recv" for a completed receive on `c`: its source,
  * tag and bytes from st, and its sequence number (taken now unless `seq`
  * is given: >= 0).  Nothing for a receive from MPI_PROC_NULL. */

@@ -89,7 +89,8 @@ static int emit(weft__writer *w, const weft__clock_sample *now, uint32_t thread,
   /* Short successes are left to the streams: a row for every 20 ns
    * action would double the file (48 bytes of events, 48 of row), and
    * the table is there to find the slow and the failed ones. */
-  if (status == WEFT_STATUS_SUCCEEDED && end - a->t < w->actions_min_ns)
+  if (status == WEFT_STATUS_SUCCEEDED && end - a->t < w->actions_min_ns &&
+      !(w->settle && !(a->start_event & WEFT__LOCAL_ROW)))
     return WEFT_OK;
   weft__action_row *r = weft__bytes_push(out, NULL, sizeof *r);
   if (!r)
@@ -109,6 +110,10 @@ static int emit(weft__writer *w, const weft__clock_sample *now, uint32_t thread,
 
 int weft__actions_stack(weft__action_state *s, uint32_t thread,
                         weft__action_stack **out) {
+  *out = NULL;
+  if (thread >= WEFT_THREADS_MAX) /* a damaged log or journal */
+    return weft__error(WEFT_EFORMAT, "thread %u (a process has at most %d)",
+                       thread, WEFT_THREADS_MAX);
   int rc = state_reserve(s, thread + 1);
   *out = rc < 0 ? NULL : &s->threads[thread];
   return rc;

@@ -23,9 +23,10 @@ typedef struct log_state {
   uint32_t size;
   weft__flush_row *flushes; /* committed rows */
   uint64_t nflushes;
-  uint32_t *names_done;   /* per rank: 1 + highest name id in the log */
-  uint32_t *schemas_done; /* per rank: 1 + highest schema id */
-  uint8_t *covered;       /* per rank: some process has its journal */
+  uint32_t *names_done;    /* per rank: 1 + highest name id in the log */
+  uint32_t *schemas_done;  /* per rank: 1 + highest schema id */
+  uint8_t *covered;        /* per rank: some process has its journal */
+  weft__segment_row *segs; /* committed /segments rows (when /actions is on) */
   int64_t anchor0_mono, anchor0_wall, host0_same;
 } log_state;
 
@@ -34,6 +35,7 @@ static void log_free(log_state *l) {
   free(l->names_done);
   free(l->schemas_done);
   free(l->covered);
+  free(l->segs);
 }
 
 static int attr_rw(hid_t file, const char *name, hid_t type, void *v,
@@ -99,6 +101,11 @@ static int open_log(weft__writer *w) {
     local = weft__h5_error("reading the root attributes");
   /* Rows are appended under the log's own rule (format 1.0 logs, without
    * the attribute, have a row for every action). */
+  uint8_t table = 1;
+  if (local == WEFT_OK && H5Aexists(w->file, "actions_table") > 0 &&
+      attr_rw(w->file, "actions_table", H5T_NATIVE_UINT8, &table, 0))
+    local = weft__h5_error("reading the root attribute actions_table");
+  w->actions_on = table != 0;
   w->actions_min_ns = 0;
   if (local == WEFT_OK && H5Aexists(w->file, "actions_min_ns") > 0 &&
       attr_rw(w->file, "actions_min_ns", H5T_NATIVE_INT64, &w->actions_min_ns,
@@ -157,6 +164,13 @@ static int read_log_state(weft__writer *w, log_state *l) {
       l->schemas_done[sc[i].rank] = sc[i].id + 1;
   free(nm);
   free(sc);
+  /* Read once for every rank this process holds (committed_stacks). */
+  if (rc == WEFT_OK && w->actions_on && c->segments) {
+    if (!(l->segs = malloc(c->segments * sizeof *l->segs)))
+      rc = weft__error(WEFT_ENOMEM, "reading the log");
+    else
+      rc = read_rows(w, WEFT_D_SEGMENTS, c->segments, l->segs);
+  }
   return rc;
 }
 
@@ -295,8 +309,10 @@ static int committed_segment(weft__writer *w, weft__writer *sh,
     for (uint64_t i = 0; rc == WEFT_OK && i < n; i++) {
       uint64_t at = payload;
       payload += WEFT_REC_PAD((uint64_t)h[i].size);
-      if (h[i].schema & WEFT_REC_LEAF)
+      if (h[i].schema & WEFT_REC_LEAF) {
+        stack->pending = 0; /* its START took a CONTINUE's depth */
         continue;
+      }
       const weft__schema *sc = sh->dict.schema(sh->dict.arg, h[i].schema);
       if (!sc)
         continue; /* lenient, as for the journals' records */
@@ -318,24 +334,19 @@ static int committed_segment(weft__writer *w, weft__writer *sh,
  * builder kept them in memory before the job died.  Without them, the
  * actions that were running when it died (the job, the time step) would
  * have no row, and their ends in the journals would be ignored. */
-static int committed_stacks(weft__writer *w, weft__writer *sh, uint32_t rank,
+static int committed_stacks(weft__writer *w, weft__writer *sh,
+                            const log_state *l, uint32_t rank,
                             weft__action_state *st) {
-  uint64_t nseg = w->committed.segments;
-  if (nseg == 0)
-    return WEFT_OK;
-  weft__segment_row *seg = malloc(nseg * sizeof *seg);
-  if (!seg)
-    return weft__error(WEFT_ENOMEM, "recovery");
-  int rc = read_rows(w, WEFT_D_SEGMENTS, nseg, seg);
+  const weft__segment_row *seg = l->segs;
+  int rc = WEFT_OK;
   sh->actions_on = 0; /* their rows, if they ended, are in the log */
-  for (uint64_t i = 0; rc == WEFT_OK && i < nseg; i++) {
+  for (uint64_t i = 0; seg && rc == WEFT_OK && i < w->committed.segments; i++) {
     weft__action_stack *stack;
     if (seg[i].rank == rank &&
         (rc = weft__actions_stack(st, seg[i].thread, &stack)) == WEFT_OK)
       rc = committed_segment(w, sh, stack, &seg[i]);
   }
   sh->actions_on = 1;
-  free(seg);
   return rc;
 }
 
@@ -343,17 +354,20 @@ static int committed_stacks(weft__writer *w, weft__writer *sh, uint32_t rank,
 static int stage_actions(weft__writer *w, weft__writer *sh,
                          const weft__recover_rank *r, const log_state *l,
                          const weft__clock_sample *now, uint64_t first_event) {
+  if (!w->actions_on)
+    return WEFT_OK; /* a log written with WEFT_ACTIONS=0 */
   sh->rank = (int)r->rank;
   sh->actions_on = 1;
   sh->actions_min_ns = w->actions_min_ns;
   sh->lenient = 1;
+  sh->settle = 1;
   sh->dict = r->dict;
   sh->timeline_mono_ns = w->timeline_mono_ns;
   sh->timeline_wall_ns = w->timeline_wall_ns;
   int rc = rank_samples(sh, l, r->rank);
   weft__action_state st = {0};
   if (rc == WEFT_OK)
-    rc = committed_stacks(w, sh, r->rank, &st);
+    rc = committed_stacks(w, sh, l, r->rank, &st);
   uint64_t row = first_event;
   for (size_t i = 0; rc == WEFT_OK && i < r->nstreams; i++) {
     const weft__recover_stream *s = &r->streams[i];
@@ -642,43 +656,75 @@ static int overwrite_action(weft__writer *w, uint64_t at,
   return ok ? WEFT_OK : weft__h5_io_error("rewriting an /actions row");
 }
 
-/* An action open when the log was closed early (a stop signal's last
- * flush) already has a row, status unfinished; when the journals show how
- * it ended, that row is rewritten rather than a second one appended, so
- * that an action keeps one row.  Staged rows of actions started in the
- * committed part carry file rows in start_event (no WEFT__LOCAL_ROW). */
-static int settle_unfinished(weft__writer *w) {
+/* Rows of actions started in the log's committed part (their start_event
+ * is a file row, without WEFT__LOCAL_ROW) are staged whatever their
+ * length (weft__writer.settle).  One of them may already have a row: the
+ * stop signal's last flush wrote it `unfinished`, or an earlier recovery
+ * that failed before its commit rewrote it.  Such a row is rewritten in
+ * place, after the appends (write_settled), rather than a second one
+ * appended; it is matched on (rank, thread, start_event) whatever its
+ * status, so that running recovery again is harmless.  The others are
+ * kept under the log's rule (actions_min_ns).  Staged rows keep their
+ * order. */
+static int settle_unfinished(weft__writer *w, weft__bytes *later) {
   weft__bytes *b = &w->stage[WEFT_D_ACTIONS];
   weft__action_row *st = (void *)b->p;
   size_t n = b->len / sizeof *st, old = 0;
   for (size_t i = 0; i < n; i++)
     old += !(st[i].start_event & WEFT__LOCAL_ROW);
-  uint64_t nrows = w->committed.actions;
-  if (old == 0 || nrows == 0)
+  if (old == 0)
     return WEFT_OK;
-  enum { CHUNK = 1 << 14 };
-  weft__action_row *rows = malloc(CHUNK * sizeof *rows);
-  if (!rows)
+  unsigned char *gone = calloc(n, 1);
+  if (!gone)
     return weft__error(WEFT_ENOMEM, "recovery");
   int rc = WEFT_OK;
+  uint64_t nrows = w->committed.actions;
+  enum { CHUNK = 1 << 14 };
+  weft__action_row *rows = nrows ? malloc(CHUNK * sizeof *rows) : NULL;
+  if (nrows && !rows)
+    rc = weft__error(WEFT_ENOMEM, "recovery");
   for (uint64_t done = 0; rc == WEFT_OK && done < nrows; done += CHUNK) {
     uint64_t k = nrows - done < CHUNK ? nrows - done : CHUNK;
     rc = read_range(w, WEFT_D_ACTIONS, done, k, rows);
-    for (uint64_t j = 0; rc == WEFT_OK && j < k; j++) {
-      if (rows[j].status != WEFT_STATUS_UNFINISHED)
-        continue;
+    for (uint64_t j = 0; rc == WEFT_OK && j < k; j++)
       for (size_t i = 0; i < n; i++)
-        if (st[i].start_event == rows[j].start_event &&
+        if (!gone[i] && st[i].start_event == rows[j].start_event &&
             st[i].rank == rows[j].rank && st[i].thread == rows[j].thread) {
-          if ((rc = overwrite_action(w, done + j, &st[i])) == WEFT_OK)
-            st[i] = st[--n]; /* written: not appended */
+          uint64_t at = done + j;
+          if (push(later, &at, sizeof at) || push(later, &st[i], sizeof st[i]))
+            rc = WEFT_ENOMEM;
+          gone[i] = 1;
           break;
         }
-    }
   }
   free(rows);
-  b->len = n * sizeof *st;
+  size_t kept = 0;
+  for (size_t i = 0; i < n; i++) {
+    int short_old = !(st[i].start_event & WEFT__LOCAL_ROW) &&
+                    st[i].status == WEFT_STATUS_SUCCEEDED &&
+                    st[i].elapsed_ns < w->actions_min_ns;
+    if (!gone[i] && !short_old)
+      st[kept++] = st[i];
+  }
+  b->len = kept * sizeof *st;
+  free(gone);
   return rc;
+}
+
+/* Collective: the rewrites settle_unfinished scheduled, once the appends
+ * succeeded (a recovery that fails before changes no committed row). */
+static int write_settled(weft__writer *w, weft__bytes *later) {
+  const size_t one = sizeof(uint64_t) + sizeof(weft__action_row);
+  int local = WEFT_OK;
+  for (size_t off = 0; local == WEFT_OK && off + one <= later->len;
+       off += one) {
+    uint64_t at;
+    weft__action_row r;
+    memcpy(&at, later->p + off, sizeof at);
+    memcpy(&r, later->p + off + sizeof at, sizeof r);
+    local = overwrite_action(w, at, &r);
+  }
+  return weft__agree(w->comm, local);
 }
 
 /* Everything after the file is open. */
@@ -715,12 +761,15 @@ static int write_epoch(weft__writer *w, const weft__recover_rank *ranks,
       weft__flush_row f = flush_row(w, l, k, NULL, INT64_MIN);
       local = push(&w->stage[WEFT_D_FLUSHES], &f, sizeof f);
     }
+  weft__bytes later = {0};
   if (local == WEFT_OK && !create)
-    local = settle_unfinished(w);
+    local = settle_unfinished(w, &later);
   free(shadow.samples);
   int rc = weft__agree(w->comm, local);
-  if (rc < 0)
+  if (rc < 0) {
+    weft__bytes_free(&later);
     return rc;
+  }
 
   uint64_t cnt[WEFT_D_COUNT + 1], off[WEFT_D_COUNT + 1], tot[WEFT_D_COUNT + 1];
   for (int d = 0; d < WEFT_D_COUNT; d++)
@@ -729,8 +778,10 @@ static int write_epoch(weft__writer *w, const weft__recover_rank *ranks,
   if (PMPI_Exscan(cnt, off, WEFT_D_COUNT + 1, MPI_UINT64_T, MPI_SUM, w->comm) !=
           MPI_SUCCESS ||
       PMPI_Allreduce(cnt, tot, WEFT_D_COUNT + 1, MPI_UINT64_T, MPI_SUM,
-                     w->comm) != MPI_SUCCESS)
+                     w->comm) != MPI_SUCCESS) {
+    weft__bytes_free(&later);
     return weft__error(WEFT_EMPI, "exchanging the row counts failed");
+  }
   if (w->rank == 0)
     memset(off, 0, sizeof off);
   rebase(w, off, 0);
@@ -745,6 +796,9 @@ static int write_epoch(weft__writer *w, const weft__recover_rank *ranks,
                         cnt[d], tot[d], w->stage[d].p);
   if (rc == WEFT_OK)
     rc = create ? write_ranks(w, ranks, n, l) : update_threads(w, ranks, n);
+  if (rc == WEFT_OK)
+    rc = write_settled(w, &later);
+  weft__bytes_free(&later);
   weft__committed next = w->committed;
   next.payload += tot[WEFT_D_PAYLOAD];
   next.events += tot[WEFT_D_EVENTS];

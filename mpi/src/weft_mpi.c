@@ -77,14 +77,16 @@ static int start(weft__writer *w, const char *path) {
   int rc = weft__agree(w->comm, read_env(w));
   if (rc < 0)
     return rc;
-  /* The /actions rule is the file's (one attribute, written collectively):
-   * rank 0's environment sets it, should an MPMD launch give the ranks
-   * different ones. */
-  int64_t rule[2] = {w->actions_on, w->actions_min_ns};
-  if (PMPI_Bcast(rule, 2, MPI_INT64_T, 0, w->comm) != MPI_SUCCESS)
-    return weft__error(WEFT_EMPI, "broadcasting the /actions rule failed");
+  /* Settings every rank must share: the /actions rule is the file's (one
+   * attribute, written collectively) and the clock ping-pong's sample
+   * count must match on both sides.  Rank 0's environment sets them,
+   * should an MPMD launch give the ranks different ones. */
+  int64_t rule[3] = {w->actions_on, w->actions_min_ns, w->clock_samples};
+  if (PMPI_Bcast(rule, 3, MPI_INT64_T, 0, w->comm) != MPI_SUCCESS)
+    return weft__error(WEFT_EMPI, "broadcasting the settings failed");
   w->actions_on = (int)rule[0];
   w->actions_min_ns = rule[1];
+  w->clock_samples = (int)rule[2];
   int created = 0;
   if ((rc = weft__output_path(w->comm, path, &w->path, &created)) < 0)
     return rc;

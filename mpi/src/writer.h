@@ -92,6 +92,8 @@ typedef struct weft__writer {
    * rebuilt) is skipped rather than an error. */
   weft__dict dict;
   int lenient;
+  int settle; /* recovery: rows for every action started in an earlier epoch,
+                 however short (recover_write.c settles them) */
 } weft__writer;
 
 /* ---- collective agreement (agree.c) ------------------------------------ */

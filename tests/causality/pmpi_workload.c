@@ -16,7 +16,8 @@
  * order, several messages with one tag received by requests completed in
  * reverse order, wildcard receives, a message shorter than its receive
  * buffer, a receive that fails before matching anything (its line says
- * "failed"), a duplicated communicator; and a
+ * "failed"), a wildcard receive that fails truncating its message (which
+ * it consumed), a duplicated communicator; and a
  * late sender and a late arrival at a barrier for `weft profile --waits`.
  */
 #include <mpi.h>
@@ -133,6 +134,34 @@ static void wildcard(void) {
              &st);
     say("MPI_Recv peer=-1 tag=-1 bytes=8");
     recv_note(b, st.MPI_SOURCE, st.MPI_TAG, 8);
+  }
+}
+
+/* Rank 0 sends rank 1 a 16-byte message, then an 8-byte one, with tag 50;
+ * rank 1 takes the first into an 8-byte buffer from MPI_ANY_SOURCE: the
+ * receive fails with MPI_ERR_TRUNCATE but consumed the message (its first
+ * 8 bytes, the id, arrive), so the trace pairs it, and the next. */
+static void truncated(void) {
+  long long b[2];
+  if (rank == 0) {
+    send(b, 2, 1, 50, MPI_COMM_WORLD, "1");
+    send(b, 1, 1, 50, MPI_COMM_WORLD, "1");
+  } else if (rank == 1) {
+    MPI_Status st;
+    MPI_Comm_set_errhandler(MPI_COMM_WORLD, MPI_ERRORS_RETURN);
+    int rc =
+        MPI_Recv(b, 1, MPI_LONG_LONG, MPI_ANY_SOURCE, 50, MPI_COMM_WORLD, &st);
+    MPI_Comm_set_errhandler(MPI_COMM_WORLD, MPI_ERRORS_ARE_FATAL);
+    int cls = 0;
+    MPI_Error_class(rc, &cls);
+    if (cls != MPI_ERR_TRUNCATE) {
+      fprintf(stderr, "pmpi_workload: no truncation (rc %d)\n", rc);
+      MPI_Abort(MPI_COMM_WORLD, 2);
+    }
+    say("MPI_Recv peer=-1 tag=50 bytes=8 failed");
+    recv_note(b, 0, 50, 16);
+    MPI_Recv(b, 1, MPI_LONG_LONG, 0, 50, MPI_COMM_WORLD, MPI_STATUS_IGNORE);
+    say("MPI_Recv peer=0 tag=50 bytes=8 id=%lld", b[0]);
   }
 }
 
@@ -287,6 +316,7 @@ int main(int argc, char **argv) {
   /* No message of a later step may meet rank 0's wildcard receives. */
   MPI_Barrier(MPI_COMM_WORLD);
   say("MPI_Barrier bytes=0");
+  truncated();
   sendrecv(left, right);
   polled(left, right);
   collectives();

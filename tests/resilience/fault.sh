@@ -30,6 +30,11 @@
 #   closekill  the job runs to weft_mpi_finalize and rank 0 dies inside its
 #              H5Fclose: the last flush's events must come back from the
 #              journals (they were handed to HDF5, not yet in the file)
+#   retry      as usr1, with WEFT_ACTIONS_MIN_NS far above the job's length
+#              (the "run" rows the stop signal wrote unfinished must still
+#              become succeeded), and a first `weft recover` that fails on
+#              a full disk (nospace.so) before a second one succeeds: the
+#              failed one must have changed nothing
 #   split      kill9, recovered by an MPI job of 2 processes, each reading
 #              the journals of 2 ranks (WEFT_TEST_RECOVER_SPLIT: as if the
 #              ranks were on 2 nodes) and writing the log together
@@ -53,6 +58,10 @@ kill9)
   ;;
 truncated | flipped | rebuild | split) mode=kill9 ;;
 usr1) step=6 victim=1 ;;
+retry)
+  mode=usr1 step=6 victim=1
+  export WEFT_ACTIONS_MIN_NS=100000000000
+  ;;
 endtime)
   mode=none step=6 victim=-1
   export SLURM_JOB_END_TIME=$(($(date +%s) + 30)) WEFT_END_MARGIN=60
@@ -105,6 +114,13 @@ rebuild)
   ;;
 esac
 
+if [ "$scenario" = retry ]; then
+  sum=$(md5sum <"$log")
+  LD_PRELOAD=$(dirname "$app")/nospace.so "$weft" recover "$log" \
+    >full.out 2>&1 && fail "weft recover succeeded on a full disk"
+  grep -q "no room" full.out || fail "no 'no room' error: $(cat full.out)"
+  [ "$(md5sum <"$log")" = "$sum" ] || fail "a failed recover changed the log"
+fi
 if [ "$scenario" = split ]; then
   WEFT_TEST_RECOVER_SPLIT=1 timeout 50 mpirun -np 2 --oversubscribe \
     "$weft" recover "$log" >recover.out 2>recover.err
