@@ -4,9 +4,10 @@
  *   mpiexec -n 4 --oversubscribe build/bench/flush [--small] [--dir DIR]
  *                                          [--final-only] [--no-journal]
  *
- * The buffers are a crash journal in DIR/bench.journal, as in a job whose
- * libweft weft_mpi_init starts (docs/resilience.md); --no-journal keeps
- * them in plain memory.
+ * The buffers are a crash journal in DIR/bench.journal (or
+ * WEFT_JOURNAL_DIR), as in a job whose libweft weft_mpi_init starts
+ * (docs/resilience.md); --no-journal or WEFT_JOURNAL=0 keeps them in plain
+ * memory.
  *
  * Two phases, each logging actions with two int64 start fields as
  * children of one open action (the common case):
@@ -171,7 +172,12 @@ int main(int argc, char **argv) {
   o.buffer_budget = (size_t)actions * 48 * 2 + (8u << 20);
   char jdir[4096];
   snprintf(jdir, sizeof jdir, "%s/bench.journal", dir);
-  if (journal)
+  const char *env_j = getenv("WEFT_JOURNAL");
+  if (env_j && !strcmp(env_j, "0"))
+    journal = 0;
+  if (!journal)
+    o.journal_dir = NULL;
+  else if (!o.journal_dir)
     o.journal_dir = jdir;
   if (weft_init(&o) != 0)
     die("weft_init");

@@ -41,6 +41,7 @@ typedef struct render {
   int64_t *durs; /* scratch for folded medians */
   size_t dcap;
   int oom;
+  int full_paths; /* two inputs share a base name: show the paths given */
 } render;
 
 static const char *sym(const render *r, int which) {
@@ -141,7 +142,8 @@ static void where(render *r, const weft__node *n, const weft__node *parent) {
   color(r, C_DIM);
   weft__out_str(r->o, " [");
   if (many && (show_rank || show_thread)) {
-    weft__out_str(r->o, base_name(r->opt->files[n->file]));
+    const char *path = r->opt->files[n->file];
+    weft__out_str(r->o, r->full_paths ? path : base_name(path));
     weft__out_char(r->o, ' ');
   }
   if (show_rank || show_thread) {
@@ -453,6 +455,10 @@ static void mark_down(const weft__model *m, unsigned char *vis, uint32_t r) {
 int weft__tree_render(weft__out *o, const weft__model *m,
                       const weft__select *sel, const weft__tree_opts *opt) {
   render r = {.o = o, .m = m, .opt = opt};
+  for (size_t a = 0; a < opt->nfiles && !r.full_paths; a++)
+    for (size_t b = a + 1; b < opt->nfiles; b++)
+      if (!strcmp(base_name(opt->files[a]), base_name(opt->files[b])))
+        r.full_paths = 1;
   if (weft__select_filters_nodes(sel)) {
     r.vis = calloc(m->nnodes ? m->nnodes : 1, 1);
     if (!r.vis)

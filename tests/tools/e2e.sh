@@ -50,6 +50,13 @@ cp "$f" "$W/again.h5"
 [ "$(grep -c -- '-- solve \[job.h5 rank' "$W/two.txt")" = 4 ] &&
   [ "$(grep -c -- '-- solve \[again.h5 rank' "$W/two.txt")" = 4 ] ||
   fail "two files: 4 solves under each job, each naming its file"
+# two logs of one name in two directories: their paths tell them apart
+mkdir -p "$W/other" && cp "$f" "$W/other/job.h5"
+"$WEFT" tree --ascii --depth 2 "$f" "$W/other/job.h5" >"$W/same.txt" ||
+  fail "two files of one name"
+[ "$(grep -cF -- "-- solve [$W/other/job.h5 rank" "$W/same.txt")" = 4 ] &&
+  [ "$(grep -cF -- "-- solve [$f rank" "$W/same.txt")" = 4 ] ||
+  fail "two files of one name: each solve names its file's path"
 
 # profile: the slow input, per rank, imbalance; csv and json parse
 "$WEFT" profile "$f" >"$W/profile.txt" || fail "weft profile"
