@@ -98,7 +98,9 @@ static int64_t choose(const weft__model *m, uint32_t max, unsigned char *keep) {
 }
 
 /* JavaScript numbers are doubles: an integer beyond 2^53 would show
- * rounded in the page, so it goes there as a string of its exact digits. */
+ * rounded in the page, so it goes there as a string of its exact digits;
+ * so does an integer array's summary (its JSON text, which the page shows
+ * as it is: its head may hold such integers). */
 static int beyond_double(const weft__mvalue *v) {
   const int64_t lim = INT64_C(1) << 53;
   return (v->type == WEFT_TYPE_I64 && (v->v.i64 > lim || v->v.i64 < -lim)) ||
@@ -115,6 +117,12 @@ static void fields(weft__out *o, const weft__model *m, uint32_t first,
       weft__out_char(o, ',');
     weft__out_json_str(o, name, strlen(name));
     weft__out_char(o, ':');
+    if (v->type == WEFT_TYPE_I64_ARRAY) {
+      uint32_t len;
+      const char *s = weft__model_str(m, v, &len);
+      weft__out_json_str(o, s, len);
+      continue;
+    }
     int quote = beyond_double(v);
     if (quote)
       weft__out_char(o, '"');

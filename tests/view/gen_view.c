@@ -2,8 +2,8 @@
  * gen_view.c - writes a Weft log for the tests of `weft view` and
  * `weft flame`.  Run under mpiexec with 4 ranks: gen_view PATH.
  *
- * Rank 0 opens "job" {nranks, note, big = 2^53 + 1} and serializes its
- * context; every
+ * Rank 0 opens "job" {nranks, note, big = 2^53 + 1, ids = [7, 2^53 + 1]}
+ * and serializes its context; every
  * rank continues it as "solve" {n = rank} (rank 0 on a second thread, so
  * that rank has two lanes).  A solve runs four "compute" {arg = i} actions
  * of 1 ms (rank 2's third takes 15 ms) with result = 3 * arg, each
@@ -82,9 +82,12 @@ int main(int argc, char **argv) {
   char ctx[WEFT_CONTEXT_MAX];
   weft_action job = 0;
   if (rank == 0) {
+    const int64_t ids[2] = {7, INT64_C(9007199254740993)};
+    size_t nids = 2;
     weft_field f[] = {WEFT_I64("nranks", size), WEFT_STR("note", NOTE),
-                      WEFT_I64("big", INT64_C(9007199254740993))};
-    check(weft_action_start(&job, "job", f, 3), "job");
+                      WEFT_I64("big", INT64_C(9007199254740993)),
+                      WEFT_I64_ARRAY("ids", ids, 1, &nids)};
+    check(weft_action_start(&job, "job", f, 4), "job");
     size_t len;
     check(weft_context_serialize(job, ctx, sizeof ctx, &len), "serialize");
   }

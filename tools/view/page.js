@@ -713,6 +713,11 @@
       return { x: r.left + (x0 + x1) / 2, y: r.top + rowY(i) + ROW / 2 };
     },
     rowOf: function (i) { return reveal(i); },
+    /* the time (ns from the origin) under client x in the timeline */
+    timeAt: function (x) {
+      var r = canvas.getBoundingClientRect();
+      return T(Math.max(x - r.left, GUTTER));
+    },
     matches: function () { return matchList.slice(); },
     view: view
   };
