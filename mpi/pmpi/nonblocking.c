@@ -160,6 +160,13 @@ static void completed(MPI_Request before, const MPI_Status *st) {
     pm_recv_note(r.comm, st, r.seq);
 }
 
+/* Did request i of a multiple completion that returned rc complete a
+ * receive with a message (pm_received: a truncated one did)? */
+static int received_in(int rc, const MPI_Status *st) {
+  return rc == MPI_SUCCESS ||
+         (rc == MPI_ERR_IN_STATUS && pm_received(st->MPI_ERROR));
+}
+
 int MPI_Wait(MPI_Request *req, MPI_Status *status) {
   static weft_site site;
   if (!traced())
@@ -187,8 +194,7 @@ int MPI_Waitall(int count, MPI_Request reqs[], MPI_Status statuses[]) {
   pm_call_begin(&call, &site, "MPI_Waitall", f, 1);
   int rc = PMPI_Waitall(count, reqs, b.st);
   for (int i = 0; i < count; i++)
-    if (rc == MPI_SUCCESS ||
-        (rc == MPI_ERR_IN_STATUS && pm_received(b.st[i].MPI_ERROR)))
+    if (received_in(rc, &b.st[i]))
       completed(b.before[i], &b.st[i]);
   pm_call_end(&call, rc);
   batch_free(&b, statuses);
@@ -207,7 +213,7 @@ int MPI_Waitany(int count, MPI_Request reqs[], int *index, MPI_Status *status) {
   pm_call call;
   pm_call_begin(&call, &site, "MPI_Waitany", f, 1);
   int rc = PMPI_Waitany(count, reqs, index, st);
-  if (rc == MPI_SUCCESS && *index != MPI_UNDEFINED)
+  if (pm_received(rc) && *index != MPI_UNDEFINED)
     completed(b.before[*index], st);
   pm_call_end(&call, rc);
   batch_free(&b, MPI_STATUSES_IGNORE);
@@ -224,9 +230,11 @@ int MPI_Waitsome(int incount, MPI_Request reqs[], int *outcount, int indices[],
   pm_call call;
   pm_call_begin(&call, &site, "MPI_Waitsome", f, 1);
   int rc = PMPI_Waitsome(incount, reqs, outcount, indices, b.st);
-  if (rc == MPI_SUCCESS && *outcount != MPI_UNDEFINED)
+  if ((rc == MPI_SUCCESS || rc == MPI_ERR_IN_STATUS) &&
+      *outcount != MPI_UNDEFINED)
     for (int i = 0; i < *outcount; i++)
-      completed(b.before[indices[i]], &b.st[i]);
+      if (received_in(rc, &b.st[i]))
+        completed(b.before[indices[i]], &b.st[i]);
   pm_call_end(&call, rc);
   batch_free(&b, statuses);
   return rc;
@@ -251,7 +259,7 @@ int MPI_Test(MPI_Request *req, int *flag, MPI_Status *status) {
   MPI_Status *st = status == MPI_STATUS_IGNORE ? &local : status;
   int64_t t0 = weft_clock_now();
   int rc = PMPI_Test(req, flag, st);
-  if (rc != MPI_SUCCESS || !*flag)
+  if (!pm_received(rc) || !*flag)
     return rc;
   pm_call call;
   test_record(&site, "MPI_Test", 1, t0, weft_clock_now(), &call);
@@ -268,11 +276,12 @@ int MPI_Testall(int count, MPI_Request reqs[], int *flag,
     return PMPI_Testall(count, reqs, flag, statuses);
   int64_t t0 = weft_clock_now();
   int rc = PMPI_Testall(count, reqs, flag, b.st);
-  if (rc == MPI_SUCCESS && *flag) {
+  if ((rc == MPI_SUCCESS || rc == MPI_ERR_IN_STATUS) && *flag) {
     pm_call call;
     test_record(&site, "MPI_Testall", count, t0, weft_clock_now(), &call);
     for (int i = 0; i < count; i++)
-      completed(b.before[i], &b.st[i]);
+      if (received_in(rc, &b.st[i]))
+        completed(b.before[i], &b.st[i]);
     pm_call_end(&call, rc);
   }
   batch_free(&b, statuses);
@@ -290,7 +299,7 @@ int MPI_Testany(int count, MPI_Request reqs[], int *index, int *flag,
   MPI_Status *st = status == MPI_STATUS_IGNORE ? &local : status;
   int64_t t0 = weft_clock_now();
   int rc = PMPI_Testany(count, reqs, index, flag, st);
-  if (rc == MPI_SUCCESS && *flag && *index != MPI_UNDEFINED) {
+  if (pm_received(rc) && *flag && *index != MPI_UNDEFINED) {
     pm_call call;
     test_record(&site, "MPI_Testany", count, t0, weft_clock_now(), &call);
     completed(b.before[*index], st);
@@ -308,11 +317,13 @@ int MPI_Testsome(int incount, MPI_Request reqs[], int *outcount, int indices[],
     return PMPI_Testsome(incount, reqs, outcount, indices, statuses);
   int64_t t0 = weft_clock_now();
   int rc = PMPI_Testsome(incount, reqs, outcount, indices, b.st);
-  if (rc == MPI_SUCCESS && *outcount != MPI_UNDEFINED && *outcount > 0) {
+  if ((rc == MPI_SUCCESS || rc == MPI_ERR_IN_STATUS) &&
+      *outcount != MPI_UNDEFINED && *outcount > 0) {
     pm_call call;
     test_record(&site, "MPI_Testsome", incount, t0, weft_clock_now(), &call);
     for (int i = 0; i < *outcount; i++)
-      completed(b.before[indices[i]], &b.st[i]);
+      if (received_in(rc, &b.st[i]))
+        completed(b.before[indices[i]], &b.st[i]);
     pm_call_end(&call, rc);
   }
   batch_free(&b, statuses);

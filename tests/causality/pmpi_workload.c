@@ -140,12 +140,14 @@ static void wildcard(void) {
 /* Rank 0 sends rank 1 a 16-byte message, then an 8-byte one, with tag 50;
  * rank 1 takes the first into an 8-byte buffer from MPI_ANY_SOURCE: the
  * receive fails with MPI_ERR_TRUNCATE but consumed the message (its first
- * 8 bytes, the id, arrive), so the trace pairs it, and the next. */
+ * 8 bytes, the id, arrive), so the trace pairs it, and the next.  Then the
+ * same through MPI_Irecv + MPI_Wait with tag 51. */
 static void truncated(void) {
   long long b[2];
   if (rank == 0) {
     send(b, 2, 1, 50, MPI_COMM_WORLD, "1");
     send(b, 1, 1, 50, MPI_COMM_WORLD, "1");
+    send(b, 2, 1, 51, MPI_COMM_WORLD, "1");
   } else if (rank == 1) {
     MPI_Status st;
     MPI_Comm_set_errhandler(MPI_COMM_WORLD, MPI_ERRORS_RETURN);
@@ -162,6 +164,19 @@ static void truncated(void) {
     recv_note(b, 0, 50, 16);
     MPI_Recv(b, 1, MPI_LONG_LONG, 0, 50, MPI_COMM_WORLD, MPI_STATUS_IGNORE);
     say("MPI_Recv peer=0 tag=50 bytes=8 id=%lld", b[0]);
+    MPI_Request rq;
+    MPI_Irecv(b, 1, MPI_LONG_LONG, 0, 51, MPI_COMM_WORLD, &rq);
+    say("MPI_Irecv peer=0 tag=51 bytes=8");
+    MPI_Comm_set_errhandler(MPI_COMM_WORLD, MPI_ERRORS_RETURN);
+    rc = MPI_Wait(&rq, &st);
+    MPI_Comm_set_errhandler(MPI_COMM_WORLD, MPI_ERRORS_ARE_FATAL);
+    MPI_Error_class(rc, &cls);
+    if (cls != MPI_ERR_TRUNCATE) {
+      fprintf(stderr, "pmpi_workload: no truncation in MPI_Wait (rc %d)\n", rc);
+      MPI_Abort(MPI_COMM_WORLD, 2);
+    }
+    say("MPI_Wait requests=1 failed");
+    recv_note(b, 0, 51, 16);
   }
 }
 
