@@ -36,9 +36,10 @@ static uint32_t id(const weft__model *m, const char *s) {
  * A send is an action with send_seq; a receipt is whatever carries
  * recv_seq: an "mpi:recv" message, or an MPI_Recv action that named its
  * source and tag (libweft-pmpi records no message for those) and did not
- * fail: such an action takes its number before the call, and a failed
- * one received nothing (its number goes to the next receive) or a
- * truncated message that cannot be told apart here. */
+ * fail.  Such an action takes its number before the call; when it fails
+ * it received nothing (its number goes to the next receive), or it
+ * truncated a message, for which libweft-pmpi logs an "mpi:recv" inside
+ * it: either way the action itself is no receipt. */
 static int key_of(const weft__model *m, uint32_t i, const uint32_t ids[5],
                   key *k, int64_t *seq) {
   const weft__node *n = &m->nodes[i];

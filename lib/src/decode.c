@@ -779,13 +779,15 @@ static int on_record(feed_ctx *f, const rec *r) {
 static int on_leaf(feed_ctx *f, const rec *r) {
   rec start = *r;
   start.schema = r->schema & ~WEFT_REC_LEAF;
+  const weft__schema *s = start.schema < WEFT_SCHEMA_FIRST_USER
+                              ? NULL
+                              : f->d->dict.schema(f->d->dict.arg, start.schema);
+  if (!s || s->kind != WEFT_REC_START)
+    return rec_fail(r, "leaf flag on a record that is not an action start");
   if (r->size < 8)
     return rec_fail(r, "leaf record of %" PRIu32 " bytes: no end time",
                     r->size);
   start.size = r->size - 8;
-  const weft__schema *s = f->d->dict.schema(f->d->dict.arg, start.schema);
-  if (start.schema < WEFT_SCHEMA_FIRST_USER || !s || s->kind != WEFT_REC_START)
-    return rec_fail(r, "leaf flag on a record that is not an action start");
   rec end = {.off = r->off, .schema = WEFT_SCHEMA_SUCCESS, .size = 0};
   /* An end before the start (a clock that stepped back between them) is
    * read as it would be from the two records: a negative elapsed time,

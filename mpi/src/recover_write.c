@@ -658,25 +658,45 @@ static int overwrite_action(weft__writer *w, uint64_t at,
 
 /* Rows of actions started in the log's committed part (their start_event
  * is a file row, without WEFT__LOCAL_ROW) are staged whatever their
- * length (weft__writer.settle).  One of them may already have a row: the
- * stop signal's last flush wrote it `unfinished`, or an earlier recovery
- * that failed before its commit rewrote it.  Such a row is rewritten in
- * place, after the appends (write_settled), rather than a second one
- * appended; it is matched on (rank, thread, start_event) whatever its
- * status, so that running recovery again is harmless.  The others are
- * kept under the log's rule (actions_min_ns).  Staged rows keep their
- * order. */
+ * length (weft__writer.settle).  One of them may already have a row,
+ * matched on (rank, thread, start_event):
+ *   - `unfinished` (the stop signal's last flush wrote it), or equal to
+ *     the staged row (a recovery that died between its rewrites and its
+ *     commit wrote it): rewritten in place after the appends
+ *     (write_settled) rather than a second row appended;
+ *   - anything else: the action ended in the committed part, so the
+ *     staged row is wrong (a stream the rebuild could not follow) and is
+ *     dropped; the committed row stands.
+ * The others are kept under the log's rule (actions_min_ns).  Staged rows
+ * keep their order.  Only the few old rows are compared with the log's
+ * rows (the actions open at the last commit), not every staged row. */
+/* Member by member: the row's padding byte holds whatever was there. */
+static int same_row(const weft__action_row *a, const weft__action_row *b) {
+  return a->start_ns == b->start_ns && a->end_ns == b->end_ns &&
+         a->elapsed_ns == b->elapsed_ns && a->start_event == b->start_event &&
+         a->rank == b->rank && a->thread == b->thread && a->type == b->type &&
+         a->depth == b->depth && a->status == b->status;
+}
+
 static int settle_unfinished(weft__writer *w, weft__bytes *later) {
   weft__bytes *b = &w->stage[WEFT_D_ACTIONS];
   weft__action_row *st = (void *)b->p;
-  size_t n = b->len / sizeof *st, old = 0;
+  size_t n = b->len / sizeof *st, nold = 0;
   for (size_t i = 0; i < n; i++)
-    old += !(st[i].start_event & WEFT__LOCAL_ROW);
-  if (old == 0)
+    nold += !(st[i].start_event & WEFT__LOCAL_ROW);
+  if (nold == 0)
     return WEFT_OK;
   unsigned char *gone = calloc(n, 1);
-  if (!gone)
+  size_t *old = malloc(nold * sizeof *old);
+  if (!gone || !old) {
+    free(gone);
+    free(old);
     return weft__error(WEFT_ENOMEM, "recovery");
+  }
+  nold = 0;
+  for (size_t i = 0; i < n; i++)
+    if (!(st[i].start_event & WEFT__LOCAL_ROW))
+      old[nold++] = i;
   int rc = WEFT_OK;
   uint64_t nrows = w->committed.actions;
   enum { CHUNK = 1 << 14 };
@@ -687,17 +707,22 @@ static int settle_unfinished(weft__writer *w, weft__bytes *later) {
     uint64_t k = nrows - done < CHUNK ? nrows - done : CHUNK;
     rc = read_range(w, WEFT_D_ACTIONS, done, k, rows);
     for (uint64_t j = 0; rc == WEFT_OK && j < k; j++)
-      for (size_t i = 0; i < n; i++)
-        if (!gone[i] && st[i].start_event == rows[j].start_event &&
-            st[i].rank == rows[j].rank && st[i].thread == rows[j].thread) {
-          uint64_t at = done + j;
-          if (push(later, &at, sizeof at) || push(later, &st[i], sizeof st[i]))
-            rc = WEFT_ENOMEM;
-          gone[i] = 1;
-          break;
-        }
+      for (size_t o = 0; o < nold; o++) {
+        size_t i = old[o];
+        if (gone[i] || st[i].start_event != rows[j].start_event ||
+            st[i].rank != rows[j].rank || st[i].thread != rows[j].thread)
+          continue;
+        uint64_t at = done + j;
+        if ((rows[j].status == WEFT_STATUS_UNFINISHED ||
+             same_row(&rows[j], &st[i])) &&
+            (push(later, &at, sizeof at) || push(later, &st[i], sizeof st[i])))
+          rc = WEFT_ENOMEM;
+        gone[i] = 1;
+        break;
+      }
   }
   free(rows);
+  free(old);
   size_t kept = 0;
   for (size_t i = 0; i < n; i++) {
     int short_old = !(st[i].start_event & WEFT__LOCAL_ROW) &&
@@ -856,6 +881,9 @@ int weft__recover_write(MPI_Comm comm, const char *path, int create,
   w->actions_on = 1;
   w->path = (char *)path;
   if (create) {
+    /* A new log (rebuilt from journals) follows the job's environment. */
+    const char *table = getenv("WEFT_ACTIONS");
+    w->actions_on = !(table && !strcmp(table, "0"));
     int rc = weft__agree(comm, weft__actions_min_from_env(&w->actions_min_ns));
     if (rc < 0) {
       free(w);

@@ -59,6 +59,18 @@ with h5py.File(copy("corrupt_field"), "r+") as f:
                 done = True
             off += (int(r["size"]) + 7) & ~7
     assert done, "no failure record"
+with h5py.File(copy("segment_thread"), "r+") as f:
+    seg = f["segments"][0]
+    seg["thread"] = 0xFFFFFFFF
+    f["segments"][0] = seg
+# the leaf flag (bit 31 of the schema) on a SUCCESS record
+with h5py.File(copy("leaf_flag"), "r+") as f:
+    n = int(f.attrs["committed"]["events"])
+    ev = f["events"]
+    i = next(i for i in range(n) if ev[i]["schema"] == 2)
+    r = ev[i]
+    r["schema"] = 2 | (1 << 31)
+    ev[i] = r
 with h5py.File(copy("missing_events"), "r+") as f:
     del f["events"]
 with h5py.File(copy("missing_names"), "r+") as f:
@@ -89,6 +101,8 @@ check "$W/segment_outside_heap.h5" "outside the payload heap"
 check "$W/name_outside_heap.h5" "outside '/strings'"
 check "$W/record_size.h5" "record sizes exceed"
 check "$W/corrupt_field.h5" "rank 2 thread 0: malformed data: record at byte"
+check "$W/segment_thread.h5" "names thread 4294967295"
+check "$W/leaf_flag.h5" "leaf flag on a record that is not an action start"
 check "$W/missing_events.h5" "missing dataset '/events'"
 check "$W/missing_names.h5" "missing dataset '/names'"
 check "$W/missing_committed.h5" "attribute 'committed'"
