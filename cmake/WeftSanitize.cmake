@@ -1,4 +1,5 @@
-# WeftSanitize.cmake - option WEFT_SANITIZE: AddressSanitizer + UBSan.
+# WeftSanitize.cmake - option WEFT_SANITIZE: AddressSanitizer + UBSan;
+# option WEFT_TSAN: ThreadSanitizer (the two cannot share a build).
 #
 # Applied with add_compile_options/add_link_options before any target is
 # created, so that the libraries, the tests and every other program of the
@@ -16,6 +17,26 @@ if(WEFT_SANITIZE)
   add_compile_options(${_weft_san_flags} -g)
   add_link_options(${_weft_san_flags})
   message(STATUS "Weft: sanitizers on (${_weft_san_flags})")
+endif()
+
+# ThreadSanitizer: the hot path takes no lock, so what threads share (the
+# pool, the registry, the schema tables, the site caches) must be ordered
+# by atomics and the pool's mutex alone; TSan checks that the unit tests'
+# threads never race.  A report fails the test (TSan exits with 66).
+option(WEFT_TSAN "Build everything with -fsanitize=thread" OFF)
+if(WEFT_TSAN)
+  if(WEFT_SANITIZE)
+    message(FATAL_ERROR "WEFT_TSAN and WEFT_SANITIZE cannot share a build")
+  endif()
+  add_compile_options(-fsanitize=thread -g)
+  add_link_options(-fsanitize=thread)
+  message(STATUS "Weft: ThreadSanitizer on")
+endif()
+# Sanitizer runtimes are resolved by the executable, not by our libraries.
+if(WEFT_SANITIZE OR WEFT_TSAN)
+  set(WEFT_SANITIZED ON)
+else()
+  set(WEFT_SANITIZED OFF)
 endif()
 
 # Environment for tests run in a sanitized build.  Tests that use MPI add
