@@ -118,20 +118,30 @@ static int open_log(weft__writer *w) {
 }
 
 /* Read rows [first, first + n) of dataset d (independently). */
-static int read_range(weft__writer *w, weft__dset d, uint64_t first, uint64_t n,
-                      void *buf) {
-  hid_t fs = H5Dget_space(w->dset[d]);
+/* Independent transfer of rows [first, first + n) of dataset ds (memory
+ * type `type`): 0, or -1 (HDF5's error stack says why). */
+static int rows_io(hid_t ds, hid_t type, uint64_t first, uint64_t n, void *buf,
+                   int write) {
+  hid_t fs = H5Dget_space(ds);
   hsize_t start = first, cnt = n;
   hid_t ms = H5Screate_simple(1, &cnt, NULL);
   int ok =
       fs >= 0 && ms >= 0 &&
       H5Sselect_hyperslab(fs, H5S_SELECT_SET, &start, NULL, &cnt, NULL) >= 0 &&
-      H5Dread(w->dset[d], w->types.row[d], ms, fs, H5P_DEFAULT, buf) >= 0;
+      (write ? H5Dwrite(ds, type, ms, fs, H5P_DEFAULT, buf)
+             : H5Dread(ds, type, ms, fs, H5P_DEFAULT, buf)) >= 0;
   if (ms >= 0)
     H5Sclose(ms);
   if (fs >= 0)
     H5Sclose(fs);
-  return ok ? WEFT_OK : weft__h5_error("reading a table of the log");
+  return ok ? 0 : -1;
+}
+
+static int read_range(weft__writer *w, weft__dset d, uint64_t first, uint64_t n,
+                      void *buf) {
+  return rows_io(w->dset[d], w->types.row[d], first, n, buf, 0) == 0
+             ? WEFT_OK
+             : weft__h5_error("reading a table of the log");
 }
 
 /* Read the first n rows of dataset d (every process reads the same small
@@ -541,17 +551,9 @@ static int update_threads(weft__writer *w, const weft__recover_rank *ranks,
   int local = WEFT_OK;
   for (size_t i = 0; local == WEFT_OK && i < n; i++) {
     weft__rank_row r;
-    hid_t fs = H5Dget_space(w->ranks);
-    hsize_t at = ranks[i].rank, one = 1;
-    hid_t ms = H5Screate_simple(1, &one, NULL);
-    if (fs < 0 || ms < 0 ||
-        H5Sselect_hyperslab(fs, H5S_SELECT_SET, &at, NULL, &one, NULL) < 0 ||
-        H5Dread(w->ranks, w->types.rank_row, ms, fs, H5P_DEFAULT, &r) < 0)
+    hsize_t at = ranks[i].rank;
+    if (rows_io(w->ranks, w->types.rank_row, at, 1, &r, 0) < 0)
       local = weft__h5_error("reading /ranks");
-    if (ms >= 0)
-      H5Sclose(ms);
-    if (fs >= 0)
-      H5Sclose(fs);
     uint32_t threads = threads_of(&ranks[i]);
     if (local == WEFT_OK && threads > r.threads) {
       r.threads = threads;
@@ -639,21 +641,11 @@ static int check_ranks(weft__writer *w, const weft__recover_rank *ranks,
 
 /* Write row r over row `at` of /actions (independently: no other process
  * holds the same rank). */
-static int overwrite_action(weft__writer *w, uint64_t at,
-                            const weft__action_row *r) {
-  hid_t fs = H5Dget_space(w->dset[WEFT_D_ACTIONS]);
-  hsize_t start = at, one = 1;
-  hid_t ms = H5Screate_simple(1, &one, NULL);
-  int ok =
-      fs >= 0 && ms >= 0 &&
-      H5Sselect_hyperslab(fs, H5S_SELECT_SET, &start, NULL, &one, NULL) >= 0 &&
-      H5Dwrite(w->dset[WEFT_D_ACTIONS], w->types.row[WEFT_D_ACTIONS], ms, fs,
-               H5P_DEFAULT, r) >= 0;
-  if (ms >= 0)
-    H5Sclose(ms);
-  if (fs >= 0)
-    H5Sclose(fs);
-  return ok ? WEFT_OK : weft__h5_io_error("rewriting an /actions row");
+static int overwrite_action(weft__writer *w, uint64_t at, weft__action_row *r) {
+  return rows_io(w->dset[WEFT_D_ACTIONS], w->types.row[WEFT_D_ACTIONS], at, 1,
+                 r, 1) == 0
+             ? WEFT_OK
+             : weft__h5_io_error("rewriting an /actions row");
 }
 
 /* Rows of actions started in the log's committed part (their start_event
