@@ -18,6 +18,8 @@
 #include <pthread.h>
 #include <stdlib.h>
 #include <string.h>
+#include <sys/mman.h>
+#include <unistd.h>
 
 static pthread_mutex_t lock = PTHREAD_MUTEX_INITIALIZER;
 
@@ -219,6 +221,23 @@ void weft__buf_thread_exit(weft__thread *t) {
   pthread_mutex_unlock(&lock);
 }
 
+/* Fault the pages of block b in with one call instead of one trap per
+ * 4 KiB page as the thread's writes reach them: a trap costs ~1.3 us on
+ * the development VM, 15 ns per 48-byte action (bench/flush).  Outside the
+ * lock; it changes no byte, so a collector may read b meanwhile.  Kernels
+ * before 5.14 refuse the advice, and the pages fault in as before. */
+static void prefault(weft__block *b) {
+#ifdef MADV_POPULATE_WRITE
+  uintptr_t page = (uintptr_t)sysconf(_SC_PAGESIZE);
+  uintptr_t from = ((uintptr_t)b->data + page - 1) & ~(page - 1);
+  uintptr_t to = ((uintptr_t)b->data + b->cap) & ~(page - 1);
+  if (to > from)
+    madvise((void *)from, to - from, MADV_POPULATE_WRITE);
+#else
+  (void)b;
+#endif
+}
+
 /* Move thread t to a fresh block. */
 static int next_block(weft__thread *t) {
   pthread_mutex_lock(&lock);
@@ -241,6 +260,7 @@ static int next_block(weft__thread *t) {
   }
   point_at(t, b);
   pthread_mutex_unlock(&lock);
+  prefault(b);
   return 0;
 }
 

@@ -6,10 +6,51 @@
  * the file and the memory space but still calls H5Dwrite, which is
  * collective.  The caller skips the whole call when the total is 0 (HDF5
  * 1.10.8 fails an all-empty collective write, machine notes section 2).
+ *
+ * Under that collective H5Dwrite, HDF5 hands the data to MPI-IO either
+ * collectively (two-phase I/O: aggregator ranks gather the pieces and
+ * write large aligned blocks) or independently (each rank writes its own
+ * piece).  Each rank's piece is one contiguous range of the file and the
+ * ranges never interleave, so two-phase I/O only pays when the pieces are
+ * small: it turns many small writes into few large ones.  For large
+ * pieces it copies every byte to an aggregator for nothing and leaves the
+ * other ranks waiting while the aggregators write (Open MPI's OMPIO does
+ * so; ROMIO's romio_cb_write=automatic already writes non-interleaved
+ * pieces independently).  So by default (WEFT_IO=auto) a dataset whose
+ * pieces average WEFT_IO_INDEPENDENT_MIN bytes or more is written
+ * independently; all ranks know the total, so all choose alike.
  */
 #include "writer.h"
 
 #include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+
+int weft__io_mode_from_env(int *out) {
+  const char *v = getenv("WEFT_IO");
+  *out = WEFT_IO_AUTO;
+  if (!v || !*v || !strcmp(v, "auto"))
+    return WEFT_OK;
+  if (!strcmp(v, "collective"))
+    *out = WEFT_IO_COLLECTIVE;
+  else if (!strcmp(v, "independent"))
+    *out = WEFT_IO_INDEPENDENT;
+  else
+    return weft__error(WEFT_EINVAL,
+                       "WEFT_IO=\"%s\": expected auto, collective or "
+                       "independent",
+                       v);
+  return WEFT_OK;
+}
+
+static H5FD_mpio_collective_opt_t transfer(const weft__writer *w, weft__dset d,
+                                           hsize_t total) {
+  int independent = w->io_mode == WEFT_IO_INDEPENDENT;
+  if (w->io_mode == WEFT_IO_AUTO)
+    independent = total * weft__dset_elem_size(d) >=
+                  (hsize_t)w->size * WEFT_IO_INDEPENDENT_MIN;
+  return independent ? H5FD_MPIO_INDIVIDUAL_IO : H5FD_MPIO_COLLECTIVE_IO;
+}
 
 /* No dataset has this many rows: forces the next H5Dset_extent. */
 #define WEFT_EXTENT_UNKNOWN ((hsize_t)-1)
@@ -32,10 +73,14 @@ int weft__append(weft__writer *w, weft__dset d, hsize_t base, hsize_t offset,
   if (rc < 0)
     return rc;
 
+  if (H5Pset_dxpl_mpio_collective_opt(w->dxpl, transfer(w, d, total)) < 0)
+    local = weft__h5_error("H5Pset_dxpl_mpio_collective_opt");
   hid_t fspace = H5Dget_space(ds);
   hsize_t one = n ? n : 1;
   hid_t mspace = H5Screate_simple(1, &one, NULL);
-  if (fspace < 0 || mspace < 0) {
+  if (local < 0) {
+    /* joins the write with nothing selected, below */
+  } else if (fspace < 0 || mspace < 0) {
     local = weft__h5_error("H5Dget_space");
   } else if (n) {
     hsize_t start = base + offset;

@@ -1,23 +1,77 @@
 /*
  * bytes.c - growable byte arrays: the staging areas a flush fills before
  * its collective writes, reused from one flush to the next.
+ *
+ * An area of 2 MiB or more is its own mapping, aligned to 2 MiB and
+ * advised for transparent huge pages.  The final flush of a job that
+ * filled its buffers stages ~0.8 of the buffer budget in memory nobody has
+ * touched yet, and faulting it in 4 KiB at a time was a third of the
+ * staging time (bench/flush: ~1.4 us per 4 KiB page on the development
+ * VM); a huge page is zeroed and mapped in one fault.  Without THP (or with
+ * THP off) the advice is ignored and the area gets ordinary pages.
  */
 #include "writer.h"
 
 #include <stdlib.h>
 #include <string.h>
+#include <sys/mman.h>
 
-void *weft__bytes_push(weft__bytes *b, const void *src, size_t n) {
-  if (b->len + n > b->cap) {
-    size_t cap = b->cap ? b->cap : 4096;
-    while (cap < b->len + n)
-      cap *= 2;
+#define HUGE ((size_t)2 << 20)
+
+static unsigned char *map_huge(size_t len) {
+  size_t span = len + HUGE;
+  unsigned char *m = mmap(NULL, span, PROT_READ | PROT_WRITE,
+                          MAP_PRIVATE | MAP_ANONYMOUS, -1, 0);
+  if (m == MAP_FAILED)
+    return NULL;
+  /* Keep the 2 MiB-aligned len bytes inside the span, unmap the rest. */
+  unsigned char *a =
+      (unsigned char *)(((uintptr_t)m + HUGE - 1) & ~(uintptr_t)(HUGE - 1));
+  if (a > m)
+    munmap(m, (size_t)(a - m));
+  if (m + span > a + len)
+    munmap(a + len, (size_t)(m + span - (a + len)));
+#ifdef MADV_HUGEPAGE
+  madvise(a, len, MADV_HUGEPAGE); /* advice: failure only costs speed */
+#endif
+  return a;
+}
+
+static void release(weft__bytes *b) {
+  if (b->mapped)
+    munmap(b->p, b->cap);
+  else
+    free(b->p);
+}
+
+int weft__bytes_reserve(weft__bytes *b, size_t n) {
+  if (n <= b->cap)
+    return 1;
+  size_t cap = b->cap ? b->cap : 4096;
+  cap = cap * 2 > n ? cap * 2 : n;
+  if (cap >= HUGE) {
+    cap = (cap + HUGE - 1) & ~(HUGE - 1);
+    unsigned char *p = map_huge(cap);
+    if (!p)
+      return 0;
+    if (b->len)
+      memcpy(p, b->p, b->len);
+    release(b);
+    b->p = p;
+    b->mapped = 1;
+  } else {
     unsigned char *p = realloc(b->p, cap);
     if (!p)
-      return NULL;
+      return 0;
     b->p = p;
-    b->cap = cap;
   }
+  b->cap = cap;
+  return 1;
+}
+
+void *weft__bytes_push(weft__bytes *b, const void *src, size_t n) {
+  if (b->len + n > b->cap && !weft__bytes_reserve(b, b->len + n))
+    return NULL;
   unsigned char *dst = b->p + b->len;
   if (src)
     memcpy(dst, src, n);
@@ -28,7 +82,9 @@ void *weft__bytes_push(weft__bytes *b, const void *src, size_t n) {
 }
 
 void weft__bytes_free(weft__bytes *b) {
-  free(b->p);
+  if (b->p)
+    release(b);
   b->p = NULL;
   b->len = b->cap = 0;
+  b->mapped = 0;
 }

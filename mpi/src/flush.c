@@ -41,13 +41,8 @@ typedef struct epoch {
 } epoch;
 
 static int reserve(weft__bytes *b, size_t n) {
-  if (b->cap >= n)
-    return WEFT_OK;
-  unsigned char *p = realloc(b->p, n);
-  if (!p)
+  if (!weft__bytes_reserve(b, n))
     return weft__error(WEFT_ENOMEM, "flush staging (%zu bytes)", n);
-  b->p = p;
-  b->cap = n;
   return WEFT_OK;
 }
 
@@ -127,7 +122,12 @@ static int split(weft__writer *w, epoch *e, uint32_t thread,
     seg->t_last = leaf ? end : h.t;
     seg->event_count++;
     seg->payload_bytes += padded + (leaf ? 8 : 0);
-    if (st) {
+    if (st && leaf && end - h.t < w->actions_min_ns) {
+      /* The common case, a short action without children: it gets no
+       * /actions row (emit's rule) and leaves the stack as it was, but
+       * for the pending depth its START consumes. */
+      st->pending = 0;
+    } else if (st) {
       rc = weft__actions_record(w, st, &e->now, thread, &h, sc, payload, row,
                                 rows);
       if (rc == WEFT_OK && leaf) {

@@ -12,11 +12,16 @@
 #include <stddef.h>
 #include <stdint.h>
 
-/* A growable byte array (staging area of one dataset). */
+/* A growable byte array (staging area of one dataset; bytes.c). */
 typedef struct weft__bytes {
   unsigned char *p;
   size_t len, cap;
+  int mapped; /* p is a huge-page mapping, not malloc's */
 } weft__bytes;
+
+/* Make room for n bytes in all (keeping the len bytes held); 0 when out of
+ * memory. */
+int weft__bytes_reserve(weft__bytes *b, size_t n);
 
 /* Append n bytes (zeroed when src is NULL); returns the destination or
  * NULL when out of memory. */
@@ -52,6 +57,21 @@ typedef struct weft__action_state {
   uint32_t nthreads;
 } weft__action_state;
 
+/* How the event data goes to MPI-IO under each collective H5Dwrite
+ * (WEFT_IO; append.c). */
+typedef enum weft__io_mode {
+  WEFT_IO_AUTO = 0,    /* independent for big pieces, else collective */
+  WEFT_IO_COLLECTIVE,  /* always two-phase collective MPI-IO */
+  WEFT_IO_INDEPENDENT, /* always each rank's own contiguous write */
+} weft__io_mode;
+
+/* WEFT_IO_AUTO writes independently when the ranks' pieces of a dataset
+ * average at least this many bytes. */
+#define WEFT_IO_INDEPENDENT_MIN ((hsize_t)4 << 20)
+
+/* Parse WEFT_IO into *out (WEFT_IO_AUTO when unset). */
+int weft__io_mode_from_env(int *out);
+
 typedef struct weft__writer {
   MPI_Comm comm;
   int rank, size;
@@ -62,6 +82,7 @@ typedef struct weft__writer {
   int holding;
   int64_t actions_min_ns; /* rows for succeeded actions this long or more */
   int clock_samples;
+  int io_mode;     /* WEFT_IO: weft__io_mode */
   int64_t skew_ns; /* WEFT_TEST_CLOCK_SKEW_NS for this rank */
 
   hid_t file;

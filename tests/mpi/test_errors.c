@@ -140,6 +140,12 @@ int main(int argc, char **argv) {
   log_actions("early", N_EARLY, 0);
   expect(weft_mpi_flush(), WEFT_ENOTINIT, NULL, "flush before init");
 
+  snprintf(path, sizeof path, "%s/job.h5", dir);
+  setenv("WEFT_IO", "sideways", 1);
+  expect(weft_mpi_init(MPI_COMM_WORLD, path), WEFT_EINVAL,
+         "WEFT_IO=", "bad WEFT_IO");
+  unsetenv("WEFT_IO");
+
   snprintf(path, sizeof path, "%s/missing/job.h5", dir);
   expect(weft_mpi_init(MPI_COMM_WORLD, path), WEFT_EIO, "does not exist",
          "missing directory");
