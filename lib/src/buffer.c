@@ -63,12 +63,16 @@ static int journal_setup(const weft_options *o) {
     weft__journal_close(1);
     return weft__error(WEFT_ENOMEM, "journal block descriptors");
   }
+  /* The file is new and reads as zeros: every slot already says "free"
+   * (magic 0) to a journal reader.  Writing that 0 (block_put) would fault
+   * in every slot now, and the kernel would read ahead around each. */
   for (size_t i = nslots; i-- > 0;) {
     weft__block *b = &pool.slots[i];
     b->h = (weft__block_hdr *)(slots + i * slot_size);
     b->data = (unsigned char *)(b->h + 1);
     b->cap = o->block_size;
-    block_put(b);
+    b->next = pool.free;
+    pool.free = b;
   }
   pool.allocated = nslots * o->block_size;
   return WEFT_OK;

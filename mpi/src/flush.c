@@ -63,22 +63,29 @@ static const weft__schema *schema_of(schema_cache *c, uint32_t id) {
   return c->s;
 }
 
-/* Is the record at data + off (of len) a SUCCESS without payload? */
-static int success_at(const unsigned char *data, size_t off, size_t len,
-                      int64_t *t) {
-  if (len - off < sizeof(weft_rec))
-    return 0;
-  weft_rec h;
-  memcpy(&h, data + off, sizeof h);
-  *t = h.t;
-  return h.schema == WEFT_SCHEMA_SUCCESS && h.size == 0;
+#ifndef PREFETCH_AHEAD
+#define PREFETCH_AHEAD 1024
+#endif
+
+/* Copy a padded payload (a multiple of 8 bytes).  Most are a few words:
+ * a loop the compiler keeps inline beats a call to memcpy for each. */
+static inline void copy_payload(unsigned char *dst, const unsigned char *src,
+                                size_t n) {
+  if (n > 64) {
+    memcpy(dst, src, n);
+    return;
+  }
+  for (size_t k = 0; k < n; k += 8)
+    memcpy(dst + k, src + k, 8);
 }
 
 /* Split one span of a thread's records into /events headers and padded
- * /payload bytes, folding each START directly followed by its SUCCESS
- * into one leaf record (record.h, WEFT_REC_LEAF), and feed the /actions
- * builder with each record's row.  One pass: the records are read once
- * while they are in cache. */
+ * /payload bytes, folding each START directly followed by a SUCCESS
+ * without payload into one leaf record (record.h, WEFT_REC_LEAF), and
+ * feed the /actions builder with each record's row.  One pass: the
+ * records are read once while they are in cache.  This loop is most of
+ * the CPU time of a flush: the cursors live in locals, not behind the
+ * staging pointers, so that the stores of the copies cannot alias them. */
 static int split(weft__writer *w, epoch *e, uint32_t thread,
                  const unsigned char *data, size_t len,
                  weft__segment_row *seg) {
@@ -87,57 +94,83 @@ static int split(weft__writer *w, epoch *e, uint32_t thread,
   weft__action_stack *st = NULL;
   int rc = w->actions_on ? weft__actions_stack(&e->work, thread, &st) : WEFT_OK;
   schema_cache cache = {0, NULL};
+  const int64_t skew = w->skew_ns, min_ns = w->actions_min_ns;
+  unsigned char *evp = ev->p + ev->len, *payp = pay->p + pay->len;
+  uint64_t count = seg->event_count, bytes = seg->payload_bytes;
+  int64_t t_first = seg->t_first, t_last = seg->t_last;
   size_t off = 0;
   while (rc == WEFT_OK && off + sizeof(weft_rec) <= len) {
+    /* The records were written long ago and are not in any cache, and
+     * the hardware prefetcher stops at each 4 KiB page: ask ahead.  (A
+     * prefetch never faults, past the end of the span either.) */
+    __builtin_prefetch(data + off + PREFETCH_AHEAD);
     weft_rec h;
     memcpy(&h, data + off, sizeof h);
     const unsigned char *payload = data + off + sizeof h;
     size_t padded = WEFT_REC_PAD(h.size);
     off += sizeof h + padded;
-    h.t += w->skew_ns;
+    h.t += skew;
     const weft__schema *sc = schema_of(&cache, h.schema);
-    if (!sc)
-      return weft__error(WEFT_EFORMAT, "thread %u: unknown schema %u", thread,
-                         h.schema);
-    uint64_t row = (ev->len / sizeof(weft_rec)) | LOCAL_ROW;
+    if (!sc) {
+      rc = weft__error(WEFT_EFORMAT, "thread %u: unknown schema %u", thread,
+                       h.schema);
+      break;
+    }
+    uint64_t row = (uint64_t)(evp - ev->p) / sizeof(weft_rec) | LOCAL_ROW;
+    /* A leaf: this START, then a SUCCESS without payload. */
     int64_t end = 0;
-    int leaf = sc->kind == WEFT_REC_START && success_at(data, off, len, &end);
+    int leaf = 0;
+    if (sc->kind == WEFT_REC_START && len - off >= sizeof(weft_rec)) {
+      weft_rec next;
+      memcpy(&next, data + off, sizeof next);
+      if (next.schema == WEFT_SCHEMA_SUCCESS && next.size == 0) {
+        leaf = 1;
+        end = next.t + skew;
+        off += sizeof next;
+      }
+    }
     weft_rec out = h;
     if (leaf) {
-      end += w->skew_ns;
-      off += sizeof(weft_rec);
       out.schema |= WEFT_REC_LEAF;
       out.size += 8;
     }
-    memcpy(ev->p + ev->len, &out, sizeof out);
-    ev->len += sizeof out;
-    memcpy(pay->p + pay->len, payload, padded);
-    pay->len += padded;
+    memcpy(evp, &out, sizeof out);
+    evp += sizeof out;
+    copy_payload(payp, payload, padded);
+    payp += padded;
     if (leaf) {
-      memcpy(pay->p + pay->len, &end, 8);
-      pay->len += 8;
+      memcpy(payp, &end, 8);
+      payp += 8;
     }
-    if (seg->event_count == 0)
-      seg->t_first = h.t;
-    seg->t_last = leaf ? end : h.t;
-    seg->event_count++;
-    seg->payload_bytes += padded + (leaf ? 8 : 0);
-    if (st && leaf && end - h.t < w->actions_min_ns) {
+    if (count == 0)
+      t_first = h.t;
+    t_last = leaf ? end : h.t;
+    count++;
+    bytes += padded + (leaf ? 8 : 0);
+    if (!st)
+      continue;
+    if (leaf && end - h.t < min_ns) {
       /* The common case, a short action without children: it gets no
        * /actions row (emit's rule) and leaves the stack as it was, but
        * for the pending depth its START consumes. */
       st->pending = 0;
-    } else if (st) {
-      rc = weft__actions_record(w, st, &e->now, thread, &h, sc, payload, row,
-                                rows);
-      if (rc == WEFT_OK && leaf) {
-        weft_rec done = {.t = end, .schema = WEFT_SCHEMA_SUCCESS, .size = 0};
-        rc = weft__actions_record(w, st, &e->now, thread, &done,
-                                  weft__schema_get(WEFT_SCHEMA_SUCCESS), NULL,
-                                  row, rows);
-      }
+      continue;
+    }
+    rc = weft__actions_record(w, st, &e->now, thread, &h, sc, payload, row,
+                              rows);
+    if (rc == WEFT_OK && leaf) {
+      weft_rec done = {.t = end, .schema = WEFT_SCHEMA_SUCCESS, .size = 0};
+      rc = weft__actions_record(w, st, &e->now, thread, &done,
+                                weft__schema_get(WEFT_SCHEMA_SUCCESS), NULL,
+                                row, rows);
     }
   }
+  ev->len = (size_t)(evp - ev->p);
+  pay->len = (size_t)(payp - pay->p);
+  seg->event_count = count;
+  seg->payload_bytes = bytes;
+  seg->t_first = t_first;
+  seg->t_last = t_last;
   return rc;
 }
 
