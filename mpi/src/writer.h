@@ -117,6 +117,15 @@ typedef struct weft__writer {
                  however short (recover_write.c settles them) */
 } weft__writer;
 
+/* ---- waiting for the other ranks (quiet_wait.c) ------------------------- */
+
+/* Complete rq, polling briefly and then sleeping between polls so that a
+ * rank waiting for slower ones leaves them its core.  -1 when MPI_Test
+ * fails. */
+int weft__quiet_wait(MPI_Request *rq);
+/* Collective: a barrier waited for with weft__quiet_wait. */
+int weft__quiet_barrier(MPI_Comm comm);
+
 /* ---- collective agreement (agree.c) ------------------------------------ */
 
 /* Collective.  Combine each rank's local result (0 or a WEFT_E* code with
