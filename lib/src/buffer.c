@@ -148,6 +148,7 @@ static weft__block *block_get(weft__thread *t) {
     b->h = (weft__block_hdr *)(b + 1);
     b->data = (unsigned char *)(b->h + 1);
     b->cap = pool.block_size;
+    b->touched = 0;
   }
   b->next = NULL;
   memset(b->h, 0, sizeof *b->h);
@@ -231,6 +232,9 @@ void weft__buf_thread_exit(weft__thread *t) {
  * lock; it changes no byte, so a collector may read b meanwhile.  Kernels
  * before 5.14 refuse the advice, and the pages fault in as before. */
 static void prefault(weft__block *b) {
+  if (b->touched) /* a block used before: its pages are in */
+    return;
+  b->touched = 1;
 #ifdef MADV_POPULATE_WRITE
   uintptr_t page = (uintptr_t)sysconf(_SC_PAGESIZE);
   uintptr_t from = ((uintptr_t)b->data + page - 1) & ~(page - 1);

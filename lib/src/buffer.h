@@ -46,6 +46,7 @@ typedef struct weft__block {
   unsigned char *data; /* cap bytes, 8-byte aligned */
   size_t cap;
   struct weft__block *next; /* newer block of the same thread / free list */
+  int touched; /* its pages have been faulted in (buffer.c prefault) */
 } weft__block;
 
 /* Bytes left for non-END records in the current block. */

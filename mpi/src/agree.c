@@ -28,12 +28,17 @@ const char *weft__errmsg_detail(void) {
   return m;
 }
 
-int weft__agree(MPI_Comm comm, int local) {
+static int agree(MPI_Comm comm, int local, int quiet) {
   int rank;
   PMPI_Comm_rank(comm, &rank);
   /* The lowest failed rank reports: MINLOC over (failed ? 0 : 1, rank). */
   int in[2] = {local < 0 ? 0 : 1, rank}, out[2];
-  if (PMPI_Allreduce(in, out, 1, MPI_2INT, MPI_MINLOC, comm) != MPI_SUCCESS)
+  MPI_Request rq;
+  if (quiet ? PMPI_Iallreduce(in, out, 1, MPI_2INT, MPI_MINLOC, comm, &rq) !=
+                      MPI_SUCCESS ||
+                  weft__quiet_wait(&rq) < 0
+            : PMPI_Allreduce(in, out, 1, MPI_2INT, MPI_MINLOC, comm) !=
+                  MPI_SUCCESS)
     return weft__error(WEFT_EMPI, "MPI_Allreduce failed while agreeing");
   if (out[0] == 1)
     return WEFT_OK;
@@ -50,6 +55,12 @@ int weft__agree(MPI_Comm comm, int local) {
     return weft__error(WEFT_EMPI, "MPI_Bcast failed while agreeing");
   m.msg[MSG_MAX - 1] = '\0';
   return weft__error(m.code, "%s", m.msg);
+}
+
+int weft__agree(MPI_Comm comm, int local) { return agree(comm, local, 0); }
+
+int weft__agree_quiet(MPI_Comm comm, int local) {
+  return agree(comm, local, 1);
 }
 
 typedef struct walk_state {

@@ -73,7 +73,8 @@ int weft__append(weft__writer *w, weft__dset d, hsize_t base, hsize_t offset,
   if (rc < 0)
     return rc;
 
-  if (H5Pset_dxpl_mpio_collective_opt(w->dxpl, transfer(w, d, total)) < 0)
+  H5FD_mpio_collective_opt_t how = transfer(w, d, total);
+  if (H5Pset_dxpl_mpio_collective_opt(w->dxpl, how) < 0)
     local = weft__h5_error("H5Pset_dxpl_mpio_collective_opt");
   hid_t fspace = H5Dget_space(ds);
   hsize_t one = n ? n : 1;
@@ -107,5 +108,7 @@ int weft__append(weft__writer *w, weft__dset d, hsize_t base, hsize_t offset,
     H5Sclose(mspace);
   if (fspace >= 0)
     H5Sclose(fspace);
+  if (how == H5FD_MPIO_INDIVIDUAL_IO)
+    return weft__agree_quiet(w->comm, local);
   return weft__agree(w->comm, local);
 }

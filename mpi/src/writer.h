@@ -133,6 +133,9 @@ int weft__quiet_barrier(MPI_Comm comm);
  * the code of the lowest failed rank and weft_errmsg() reads
  * "rank R: <its message>". */
 int weft__agree(MPI_Comm comm, int local);
+/* The same, waiting with weft__quiet_wait: after a step that keeps some
+ * ranks much longer than others (a large write). */
+int weft__agree_quiet(MPI_Comm comm, int local);
 /* Record an HDF5 failure of `what` as WEFT_EHDF5 with the innermost HDF5
  * error message. */
 int weft__h5_error(const char *what);
