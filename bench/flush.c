@@ -228,7 +228,7 @@ static void phase_final(int rank, int size, int cores, long n, int reps,
 }
 
 int main(int argc, char **argv) {
-  int small = 0, final_only = 0, journal = 1, reps = 5;
+  int small = 0, final_only = 0, journal = 1, reps = 0;
   const char *dir = ".";
   for (int i = 1; i < argc; i++) {
     if (!strcmp(argv[i], "--small"))
@@ -285,7 +285,11 @@ int main(int argc, char **argv) {
    * for two rounds. */
   weft_options o1 = o;
   o1.buffer_budget = (size_t)actions * 48 + (8u << 20);
-  phase_final(rank, size, cores, actions, small ? 1 : reps, once, &o1);
+  phase_final(rank, size, cores, actions,
+              reps    ? reps
+              : small ? 1
+                      : 5,
+              once, &o1);
   if (final_only) {
     MPI_Barrier(MPI_COMM_WORLD);
     if (journal && rank == 0)

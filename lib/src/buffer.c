@@ -228,9 +228,14 @@ void weft__buf_thread_exit(weft__thread *t) {
 
 /* Fault the pages of block b in with one call instead of one trap per
  * 4 KiB page as the thread's writes reach them: a trap costs ~1.3 us on
- * the development VM, 15 ns per 48-byte action (bench/flush).  Outside the
- * lock; it changes no byte, so a collector may read b meanwhile.  Kernels
- * before 5.14 refuse the advice, and the pages fault in as before. */
+ * the development VM, 15 ns per 48-byte action (bench/flush).  Only for a
+ * thread's second and later blocks, whose predecessor it filled: a thread
+ * that logs a few events must not dirty a whole block of the journal,
+ * which the kernel then writes back (zeros) to the log's file system.
+ * Only on a block's first use: a recycled block's pages are in already.
+ * Outside the lock; it changes no byte, so a collector may read b
+ * meanwhile.  Kernels before 5.14 refuse the advice, and the pages fault
+ * in as before. */
 static void prefault(weft__block *b) {
   if (b->touched) /* a block used before: its pages are in */
     return;
@@ -267,8 +272,10 @@ static int next_block(weft__thread *t) {
     t->head = b;
   }
   point_at(t, b);
+  int more = t->block_seq > 1; /* seq 0 was the thread's first block */
   pthread_mutex_unlock(&lock);
-  prefault(b);
+  if (more)
+    prefault(b);
   return 0;
 }
 

@@ -24,7 +24,13 @@
  *                      Slurm, in the working directory)
  *   WEFT_OVERWRITE=1   replace an existing file (otherwise WEFT_EEXIST)
  *   WEFT_ACTIONS=0     do not write the /actions analysis table
+ *   WEFT_ACTIONS_MIN_NS  succeeded actions shorter than this get no
+ *                      /actions row (1000; 0: a row for every action)
  *   WEFT_CLOCK_SAMPLES ping-pong round trips per clock estimate (8)
+ *   WEFT_IO            auto, collective or independent: how each
+ *                      collective write reaches MPI-IO (auto:
+ *                      independent when the ranks' pieces of a dataset
+ *                      average 4 MiB or more; docs/format.md section 8)
  *   WEFT_TEST_CLOCK_SKEW_NS  tests only: "rank:ns,rank:ns" shifts the
  *                      clock of those ranks (time stamps and clock
  *                      samples), to check the alignment (tests/mpi)

@@ -33,12 +33,9 @@ static int agree(MPI_Comm comm, int local, int quiet) {
   PMPI_Comm_rank(comm, &rank);
   /* The lowest failed rank reports: MINLOC over (failed ? 0 : 1, rank). */
   int in[2] = {local < 0 ? 0 : 1, rank}, out[2];
-  MPI_Request rq;
-  if (quiet ? PMPI_Iallreduce(in, out, 1, MPI_2INT, MPI_MINLOC, comm, &rq) !=
-                      MPI_SUCCESS ||
-                  weft__quiet_wait(&rq) < 0
-            : PMPI_Allreduce(in, out, 1, MPI_2INT, MPI_MINLOC, comm) !=
-                  MPI_SUCCESS)
+  if ((quiet ? weft__quiet_allreduce(in, out, 1, MPI_2INT, MPI_MINLOC, comm)
+             : PMPI_Allreduce(in, out, 1, MPI_2INT, MPI_MINLOC, comm)) !=
+      MPI_SUCCESS)
     return weft__error(WEFT_EMPI, "MPI_Allreduce failed while agreeing");
   if (out[0] == 1)
     return WEFT_OK;

@@ -43,13 +43,18 @@ int weft__io_mode_from_env(int *out) {
   return WEFT_OK;
 }
 
-static H5FD_mpio_collective_opt_t transfer(const weft__writer *w, weft__dset d,
-                                           hsize_t total) {
-  int independent = w->io_mode == WEFT_IO_INDEPENDENT;
-  if (w->io_mode == WEFT_IO_AUTO)
-    independent = total * weft__dset_elem_size(d) >=
-                  (hsize_t)w->size * WEFT_IO_INDEPENDENT_MIN;
-  return independent ? H5FD_MPIO_INDIVIDUAL_IO : H5FD_MPIO_COLLECTIVE_IO;
+/* Whether to write dataset d's `total` rows independently.  The same on
+ * every rank: it depends only on the total, the communicator's size and
+ * rank 0's WEFT_IO.  (weft recover, which writes with the ranks it runs
+ * on, not the job's, always uses auto.) */
+static int transfer_independent(const weft__writer *w, weft__dset d,
+                                hsize_t total) {
+  if (w->io_mode != WEFT_IO_AUTO)
+    return w->io_mode == WEFT_IO_INDEPENDENT;
+  int nprocs = 1;
+  PMPI_Comm_size(w->comm, &nprocs);
+  return total * weft__dset_elem_size(d) >=
+         (hsize_t)nprocs * WEFT_IO_INDEPENDENT_MIN;
 }
 
 /* No dataset has this many rows: forces the next H5Dset_extent. */
@@ -73,15 +78,11 @@ int weft__append(weft__writer *w, weft__dset d, hsize_t base, hsize_t offset,
   if (rc < 0)
     return rc;
 
-  H5FD_mpio_collective_opt_t how = transfer(w, d, total);
-  if (H5Pset_dxpl_mpio_collective_opt(w->dxpl, how) < 0)
-    local = weft__h5_error("H5Pset_dxpl_mpio_collective_opt");
+  int independent = transfer_independent(w, d, total);
   hid_t fspace = H5Dget_space(ds);
   hsize_t one = n ? n : 1;
   hid_t mspace = H5Screate_simple(1, &one, NULL);
-  if (local < 0) {
-    /* joins the write with nothing selected, below */
-  } else if (fspace < 0 || mspace < 0) {
+  if (fspace < 0 || mspace < 0) {
     local = weft__h5_error("H5Dget_space");
   } else if (n) {
     hsize_t start = base + offset;
@@ -97,7 +98,8 @@ int weft__append(weft__writer *w, weft__dset d, hsize_t base, hsize_t offset,
     H5Sselect_none(mspace);
   }
   if (fspace >= 0 && mspace >= 0 &&
-      H5Dwrite(ds, w->types.row[d], mspace, fspace, w->dxpl,
+      H5Dwrite(ds, w->types.row[d], mspace, fspace,
+               independent ? w->dxpl_ind : w->dxpl,
                n && local == WEFT_OK ? buf : NULL) < 0 &&
       local == WEFT_OK) {
     char what[64];
@@ -108,7 +110,7 @@ int weft__append(weft__writer *w, weft__dset d, hsize_t base, hsize_t offset,
     H5Sclose(mspace);
   if (fspace >= 0)
     H5Sclose(fspace);
-  if (how == H5FD_MPIO_INDIVIDUAL_IO)
+  if (independent) /* the ranks end it one after the other */
     return weft__agree_quiet(w->comm, local);
   return weft__agree(w->comm, local);
 }

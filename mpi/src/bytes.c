@@ -18,6 +18,19 @@
 
 #define HUGE ((size_t)2 << 20)
 
+/* AddressSanitizer checks malloc'd memory, not mappings: under it every
+ * area stays malloc's, so that an overrun of a big staging area is seen. */
+#if defined(__SANITIZE_ADDRESS__)
+#define MAP_AREAS 0
+#elif defined(__has_feature)
+#if __has_feature(address_sanitizer)
+#define MAP_AREAS 0
+#endif
+#endif
+#ifndef MAP_AREAS
+#define MAP_AREAS 1
+#endif
+
 static unsigned char *map_huge(size_t len) {
   size_t span = len + HUGE;
   unsigned char *m = mmap(NULL, span, PROT_READ | PROT_WRITE,
@@ -49,7 +62,7 @@ int weft__bytes_reserve(weft__bytes *b, size_t n) {
     return 1;
   size_t cap = b->cap ? b->cap : 4096;
   cap = cap * 2 > n ? cap * 2 : n;
-  if (cap >= HUGE) {
+  if (MAP_AREAS && cap >= HUGE) {
     cap = (cap + HUGE - 1) & ~(HUGE - 1);
     unsigned char *p = map_huge(cap);
     if (!p)

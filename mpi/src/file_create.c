@@ -122,6 +122,21 @@ hid_t weft__h5_fapl(MPI_Comm comm) {
   return fapl;
 }
 
+int weft__h5_dxpls(weft__writer *w) {
+  for (int i = 0; i < 2; i++) {
+    hid_t p = H5Pcreate(H5P_DATASET_XFER);
+    if (p < 0 || H5Pset_dxpl_mpio(p, H5FD_MPIO_COLLECTIVE) < 0 ||
+        H5Pset_dxpl_mpio_collective_opt(p, i ? H5FD_MPIO_INDIVIDUAL_IO
+                                             : H5FD_MPIO_COLLECTIVE_IO) < 0) {
+      if (p >= 0)
+        H5Pclose(p);
+      return -1;
+    }
+    *(i ? &w->dxpl_ind : &w->dxpl) = p;
+  }
+  return 0;
+}
+
 static int root_attributes(weft__writer *w) {
   struct {
     int64_t mono, wall;
@@ -171,7 +186,7 @@ static int root_attributes(weft__writer *w) {
 int weft__file_create(weft__writer *w) {
   w->file = -1;
   w->ranks = -1;
-  w->dxpl = -1;
+  w->dxpl = w->dxpl_ind = -1;
   w->types = (weft__h5types){.kind = -1,
                              .status = -1,
                              .ftype = -1,
@@ -200,8 +215,7 @@ int weft__file_create(weft__writer *w) {
   if (rc < 0)
     return rc;
 
-  w->dxpl = H5Pcreate(H5P_DATASET_XFER);
-  if (w->dxpl < 0 || H5Pset_dxpl_mpio(w->dxpl, H5FD_MPIO_COLLECTIVE) < 0)
+  if (weft__h5_dxpls(w) < 0)
     local = weft__h5_error("setting up collective transfers");
   if (local == WEFT_OK && weft__h5types_create(&w->types, w->file) < 0)
     local = weft__h5_error("creating the datatypes");
@@ -261,6 +275,10 @@ int weft__file_close(weft__writer *w, int closed) {
   if (w->dxpl >= 0) {
     H5Pclose(w->dxpl);
     w->dxpl = -1;
+  }
+  if (w->dxpl_ind >= 0) {
+    H5Pclose(w->dxpl_ind);
+    w->dxpl_ind = -1;
   }
   if (w->file >= 0) {
     if (H5Fclose(w->file) < 0 && local == WEFT_OK)

@@ -470,10 +470,6 @@ int weft__flush(weft__writer *w, int final) {
   e.collected = local == WEFT_OK;
   if (local == WEFT_ECAPTURE)
     local = WEFT_OK; /* a capture takes the events: nothing to write */
-  /* Ranks come to a flush when they are done logging, not together: the
-   * first ones wait for the last ones asleep (quiet_wait.c).  An MPI
-   * failure here shows again in the clock sync, whose error is kept. */
-  weft__quiet_barrier(w->comm);
   int rc = weft__clock_sync(w, &e.now);
   if (local == WEFT_OK)
     local = rc;

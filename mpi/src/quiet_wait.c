@@ -6,7 +6,10 @@
  * ranks than cores (mpi_yield_when_idle) yields between polls, which still
  * keeps the waiting rank runnable and takes time slices from the ranks it
  * waits for.  The flush is where ranks wait longest for each other: they
- * reach it when they are done logging, not together.  Here a rank polls
+ * reach it when they are done logging, not together (its first
+ * collective waits quietly: the stop-flag agreement of weft_mpi_flush, a
+ * barrier in weft_mpi_finalize), and large writes, which the kernel
+ * serializes, end one rank after the other.  Here a rank polls
  * for a few microseconds (the common case on dedicated cores: the others
  * are there already) and then sleeps between polls, which frees its core
  * for a rank still logging (on the 2-core VM, with 4 ranks: 5 % of the
@@ -30,10 +33,14 @@ int weft__quiet_wait(MPI_Request *rq) {
   int64_t spin_until = mono_ns() + SPIN_NS;
   for (;;) {
     int done = 0;
-    if (PMPI_Test(rq, &done, MPI_STATUS_IGNORE) != MPI_SUCCESS)
-      return -1;
+    if (PMPI_Test(rq, &done, MPI_STATUS_IGNORE) != MPI_SUCCESS) {
+      /* Complete it anyway: the operation may still write into the
+       * caller's buffers, which must not outlive it. */
+      PMPI_Wait(rq, MPI_STATUS_IGNORE);
+      return MPI_ERR_OTHER;
+    }
     if (done)
-      return 0;
+      return MPI_SUCCESS;
     if (mono_ns() >= spin_until) {
       struct timespec nap = {0, SLEEP_NS};
       nanosleep(&nap, NULL);
@@ -41,9 +48,22 @@ int weft__quiet_wait(MPI_Request *rq) {
   }
 }
 
+/* A rank that cannot start the non-blocking operation still takes part
+ * in the collective, the blocking way, so that the others are not left
+ * waiting for it. */
+int weft__quiet_allreduce(const void *in, void *out, int n, MPI_Datatype type,
+                          MPI_Op op, MPI_Comm comm) {
+  MPI_Request rq;
+  if (PMPI_Iallreduce(in, out, n, type, op, comm, &rq) != MPI_SUCCESS)
+    return PMPI_Allreduce(in, out, n, type, op, comm);
+  return weft__quiet_wait(&rq);
+}
+
 int weft__quiet_barrier(MPI_Comm comm) {
   MPI_Request rq;
-  if (PMPI_Ibarrier(comm, &rq) != MPI_SUCCESS || weft__quiet_wait(&rq) < 0)
-    return weft__error(WEFT_EMPI, "MPI_Ibarrier failed");
+  int rc = PMPI_Ibarrier(comm, &rq) == MPI_SUCCESS ? weft__quiet_wait(&rq)
+                                                   : PMPI_Barrier(comm);
+  if (rc != MPI_SUCCESS)
+    return weft__error(WEFT_EMPI, "MPI_Barrier failed");
   return WEFT_OK;
 }

@@ -140,9 +140,12 @@ static int local_reason(void) {
   return 0;
 }
 
+/* The first collective of weft_mpi_flush, so where ranks that reached the
+ * flush early wait for the late ones: asleep (quiet_wait.c). */
 int weft__signals_agree(MPI_Comm comm, int *reason) {
   int mine = local_reason(), all = 0;
-  if (PMPI_Allreduce(&mine, &all, 1, MPI_INT, MPI_MAX, comm) != MPI_SUCCESS)
+  if (weft__quiet_allreduce(&mine, &all, 1, MPI_INT, MPI_MAX, comm) !=
+      MPI_SUCCESS)
     return weft__error(WEFT_EMPI, "MPI_Allreduce of the stop flags failed");
   *reason = all;
   return WEFT_OK;

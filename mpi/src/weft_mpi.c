@@ -235,6 +235,11 @@ int weft_mpi_finalize(void) {
   weft__h5_quiet q;
   weft__mpi_guard_enter();
   weft__h5_quiet_begin(&q);
+  /* Ranks come to the end when they are done logging, not together: the
+   * first ones wait for the last ones asleep (quiet_wait.c), which
+   * weft_mpi_flush does in its stop-flag agreement.  A failure shows
+   * again in the flush's first collective step. */
+  weft__quiet_barrier(w->comm);
   int rc = final_flush(w);
   weft__h5_quiet_end(&q);
   weft__mpi_guard_leave();

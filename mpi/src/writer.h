@@ -88,7 +88,8 @@ typedef struct weft__writer {
   hid_t file;
   hid_t dset[WEFT_D_COUNT];
   hid_t ranks;
-  hid_t dxpl;
+  hid_t dxpl;     /* collective transfers, collective MPI-IO */
+  hid_t dxpl_ind; /* collective transfers, independent MPI-IO (append.c) */
   weft__h5types types;
   hsize_t extent[WEFT_D_COUNT];
 
@@ -120,9 +121,13 @@ typedef struct weft__writer {
 /* ---- waiting for the other ranks (quiet_wait.c) ------------------------- */
 
 /* Complete rq, polling briefly and then sleeping between polls so that a
- * rank waiting for slower ones leaves them its core.  -1 when MPI_Test
- * fails. */
+ * rank waiting for slower ones leaves them its core.  MPI_SUCCESS or an
+ * MPI error code. */
 int weft__quiet_wait(MPI_Request *rq);
+/* Collective: MPI_Allreduce waited for with weft__quiet_wait.  Returns
+ * MPI_SUCCESS or an MPI error code. */
+int weft__quiet_allreduce(const void *in, void *out, int n, MPI_Datatype type,
+                          MPI_Op op, MPI_Comm comm);
 /* Collective: a barrier waited for with weft__quiet_wait. */
 int weft__quiet_barrier(MPI_Comm comm);
 
@@ -142,6 +147,10 @@ int weft__h5_error(const char *what);
 /* File access properties of every log: the MPI-IO driver on comm, with
  * collective metadata reads and writes.  -1 on failure. */
 hid_t weft__h5_fapl(MPI_Comm comm);
+/* The two transfer property lists, w->dxpl and w->dxpl_ind (both
+ * H5FD_MPIO_COLLECTIVE; MPI-IO collective or independent underneath).  -1
+ * on failure (what was made is left in w for weft__file_close). */
+int weft__h5_dxpls(weft__writer *w);
 /* The same as WEFT_EIO: data and flush failures are I/O failures (a full
  * disk, a quota, a lost file system). */
 int weft__h5_io_error(const char *what);
