@@ -50,8 +50,12 @@ static unsigned char *map_huge(size_t len) {
   return a;
 }
 
+/* Whether an area of capacity cap is a mapping: exactly those of 2 MiB or
+ * more, since a malloc'd area that grows that far moves to a mapping. */
+static int mapped(size_t cap) { return MAP_AREAS && cap >= HUGE; }
+
 static void release(weft__bytes *b) {
-  if (b->mapped)
+  if (mapped(b->cap))
     munmap(b->p, b->cap);
   else
     free(b->p);
@@ -62,7 +66,7 @@ int weft__bytes_reserve(weft__bytes *b, size_t n) {
     return 1;
   size_t cap = b->cap ? b->cap : 4096;
   cap = cap * 2 > n ? cap * 2 : n;
-  if (MAP_AREAS && cap >= HUGE) {
+  if (mapped(cap)) {
     cap = (cap + HUGE - 1) & ~(HUGE - 1);
     unsigned char *p = map_huge(cap);
     if (!p)
@@ -71,7 +75,6 @@ int weft__bytes_reserve(weft__bytes *b, size_t n) {
       memcpy(p, b->p, b->len);
     release(b);
     b->p = p;
-    b->mapped = 1;
   } else {
     unsigned char *p = realloc(b->p, cap);
     if (!p)
@@ -99,5 +102,4 @@ void weft__bytes_free(weft__bytes *b) {
     release(b);
   b->p = NULL;
   b->len = b->cap = 0;
-  b->mapped = 0;
 }

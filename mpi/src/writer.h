@@ -15,8 +15,7 @@
 /* A growable byte array (staging area of one dataset; bytes.c). */
 typedef struct weft__bytes {
   unsigned char *p;
-  size_t len, cap;
-  int mapped; /* p is a huge-page mapping, not malloc's */
+  size_t len, cap; /* cap >= 2 MiB: p is a mapping, not malloc's */
 } weft__bytes;
 
 /* Make room for n bytes in all (keeping the len bytes held); 0 when out of
