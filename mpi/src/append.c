@@ -1,9 +1,10 @@
 /*
- * append.c - the one collective write per dataset per flush.
+ * append.c - the collective writes of a flush.
  *
  * Every rank extends the dataset to the same new extent, then writes its
- * own rows as one hyperslab; a rank without rows selects nothing on both
- * the file and the memory space but still calls H5Dwrite, which is
+ * own rows as one hyperslab (per flush, or per round for /payload and
+ * /events: flush.c write_records); a rank without rows selects nothing on
+ * both the file and the memory space but still calls H5Dwrite, which is
  * collective.  The caller skips the whole call when the total is 0 (HDF5
  * 1.10.8 fails an all-empty collective write, machine notes section 2).
  *
@@ -47,8 +48,8 @@ int weft__io_mode_from_env(int *out) {
  * every rank: it depends only on the total, the communicator's size and
  * rank 0's WEFT_IO.  (weft recover, which writes with the ranks it runs
  * on, not the job's, always uses auto.) */
-static int transfer_independent(const weft__writer *w, weft__dset d,
-                                hsize_t total) {
+int weft__transfer_independent(const weft__writer *w, weft__dset d,
+                               hsize_t total) {
   if (w->io_mode != WEFT_IO_AUTO)
     return w->io_mode == WEFT_IO_INDEPENDENT;
   int nprocs = 1;
@@ -60,13 +61,10 @@ static int transfer_independent(const weft__writer *w, weft__dset d,
 /* No dataset has this many rows: forces the next H5Dset_extent. */
 #define WEFT_EXTENT_UNKNOWN ((hsize_t)-1)
 
-int weft__append(weft__writer *w, weft__dset d, hsize_t base, hsize_t offset,
-                 hsize_t n, hsize_t total, const void *buf) {
-  hid_t ds = w->dset[d];
-  hsize_t extent = base + total;
+int weft__extend(weft__writer *w, weft__dset d, hsize_t extent) {
   int local = WEFT_OK;
   int extend = extent != w->extent[d];
-  if (extend && H5Dset_extent(ds, &extent) < 0)
+  if (extend && H5Dset_extent(w->dset[d], &extent) < 0)
     local = weft__h5_error("H5Dset_extent");
   /* set_extent is collective: agree before going on.  The extent is
    * remembered only when every rank set it; otherwise no rank knows it
@@ -75,17 +73,19 @@ int weft__append(weft__writer *w, weft__dset d, hsize_t base, hsize_t offset,
   int rc = weft__agree(w->comm, local);
   if (extend)
     w->extent[d] = rc < 0 ? WEFT_EXTENT_UNKNOWN : extent;
-  if (rc < 0)
-    return rc;
+  return rc;
+}
 
-  int independent = transfer_independent(w, d, total);
+int weft__write_rows(weft__writer *w, weft__dset d, hsize_t start, hsize_t n,
+                     hsize_t total, const void *buf) {
+  hid_t ds = w->dset[d];
+  int local = WEFT_OK;
   hid_t fspace = H5Dget_space(ds);
   hsize_t one = n ? n : 1;
   hid_t mspace = H5Screate_simple(1, &one, NULL);
   if (fspace < 0 || mspace < 0) {
     local = weft__h5_error("H5Dget_space");
   } else if (n) {
-    hsize_t start = base + offset;
     if (H5Sselect_hyperslab(fspace, H5S_SELECT_SET, &start, NULL, &n, NULL) < 0)
       local = weft__h5_error("H5Sselect_hyperslab");
   } else if (H5Sselect_none(fspace) < 0 || H5Sselect_none(mspace) < 0) {
@@ -99,7 +99,7 @@ int weft__append(weft__writer *w, weft__dset d, hsize_t base, hsize_t offset,
   }
   if (fspace >= 0 && mspace >= 0 &&
       H5Dwrite(ds, w->types.row[d], mspace, fspace,
-               independent ? w->dxpl_ind : w->dxpl,
+               weft__transfer_independent(w, d, total) ? w->dxpl_ind : w->dxpl,
                n && local == WEFT_OK ? buf : NULL) < 0 &&
       local == WEFT_OK) {
     char what[64];
@@ -110,7 +110,16 @@ int weft__append(weft__writer *w, weft__dset d, hsize_t base, hsize_t offset,
     H5Sclose(mspace);
   if (fspace >= 0)
     H5Sclose(fspace);
-  if (independent) /* the ranks end it one after the other */
+  return local;
+}
+
+int weft__append(weft__writer *w, weft__dset d, hsize_t base, hsize_t offset,
+                 hsize_t n, hsize_t total, const void *buf) {
+  int rc = weft__extend(w, d, base + total);
+  if (rc < 0)
+    return rc;
+  int local = weft__write_rows(w, d, base + offset, n, total, buf);
+  if (weft__transfer_independent(w, d, total)) /* the ranks end one by one */
     return weft__agree_quiet(w->comm, local);
   return weft__agree(w->comm, local);
 }

@@ -3,11 +3,11 @@
  * its collective writes, reused from one flush to the next.
  *
  * An area of 2 MiB or more is its own mapping, aligned to 2 MiB and
- * advised for transparent huge pages.  The final flush of a job that
- * filled its buffers stages ~0.8 of the buffer budget in memory nobody has
- * touched yet, and faulting it in 4 KiB at a time was a third of the
- * staging time (bench/flush: ~1.4 us per 4 KiB page on the development
- * VM); a huge page is zeroed and mapped in one fault.  Without THP (or with
+ * advised for transparent huge pages.  The first flush of a job faults
+ * its areas in (a round of records is ~10 MiB: flush.c), and faulting
+ * them in 4 KiB at a time was a third of the staging time (bench/flush:
+ * ~1.4 us per 4 KiB page on the development VM); a huge page is zeroed
+ * and mapped in one fault.  Without THP (or with
  * THP off) the advice is ignored and the area gets ordinary pages.
  */
 #include "writer.h"

@@ -3,14 +3,15 @@
  * docs/format.md section 8).
  *
  *   1. snapshot the buffers (weft__pending_collect) and sample the clock;
- *   2. split the records into /events headers and /payload bytes, build the
- *      segment, name, schema and action rows (all staged locally);
+ *   2. count the /events rows and /payload bytes the records become, build
+ *      the segment, name, schema and action rows (all staged locally);
  *   3. MPI_Exscan / MPI_Allreduce of the row counts: each rank's offsets
  *      and the totals; no event data ever leaves its rank except through
  *      the collective MPI-IO write;
  *   4. rank 0 checks that the file has room (space_probe.c);
  *      per dataset with a non-zero total: extend once, one collective
- *      hyperslab write (heaps before the tables that index them);
+ *      hyperslab write (heaps before the tables that index them); the
+ *      records are copied and written in rounds (write_records);
  *   5. rewrite /ranks, write the `committed` attribute, H5Fflush (not in
  *      the final flush: H5Fclose follows, see weft__file_commit).
  * The ranks agree after every collective step.  Only when every step
@@ -35,16 +36,12 @@ typedef struct epoch {
   uint64_t n[WEFT_D_COUNT];
   uint64_t off[WEFT_D_COUNT];
   uint64_t tot[WEFT_D_COUNT];
+  uint64_t nrec, npay;      /* this rank's /events rows, /payload bytes */
+  size_t *order, norder;    /* spans thread by thread (stage_records) */
   uint64_t rank_strings_at; /* local offset of rank strings in /strings */
   uint32_t names_upto;      /* names below this id are staged */
   uint32_t schemas_upto;    /* schemas below this id are staged */
 } epoch;
-
-static int reserve(weft__bytes *b, size_t n) {
-  if (!weft__bytes_reserve(b, n))
-    return weft__error(WEFT_ENOMEM, "flush staging (%zu bytes)", n);
-  return WEFT_OK;
-}
 
 /* The schema of id: the fixed ones by value, the last user schema seen
  * kept (a stream mostly repeats one start schema between SUCCESS ids). */
@@ -63,46 +60,48 @@ static const weft__schema *schema_of(schema_cache *c, uint32_t id) {
   return c->s;
 }
 
-#ifndef PREFETCH_AHEAD
+/* The records' bytes were written long ago and are in no cache, and the
+ * hardware prefetcher stops at each 4 KiB page: both passes ask ahead.
+ * (A prefetch never faults, past the end of a span either.) */
 #define PREFETCH_AHEAD 1024
-#endif
 
-/* Copy a padded payload (a multiple of 8 bytes).  Most are a few words:
- * a loop the compiler keeps inline beats a call to memcpy for each. */
-static inline void copy_payload(unsigned char *dst, const unsigned char *src,
-                                size_t n) {
-  if (n > 64) {
-    memcpy(dst, src, n);
-    return;
-  }
-  for (size_t k = 0; k < n; k += 8)
-    memcpy(dst + k, src + k, 8);
+/* Whether the record at data[off] (a START) and the next one fold into a
+ * leaf (record.h, WEFT_REC_LEAF): that next one, in the same span, is a
+ * SUCCESS without payload.  Both passes decide with this alone, so they
+ * fold alike. */
+static inline int leaf_at(const unsigned char *data, size_t off, size_t len,
+                          int64_t *end) {
+  if (len - off < sizeof(weft_rec))
+    return 0;
+  weft_rec next;
+  memcpy(&next, data + off, sizeof next);
+  if (next.schema != WEFT_SCHEMA_SUCCESS || next.size != 0)
+    return 0;
+  *end = next.t;
+  return 1;
 }
 
-/* Split one span of a thread's records into /events headers and padded
- * /payload bytes, folding each START directly followed by a SUCCESS
- * without payload into one leaf record (record.h, WEFT_REC_LEAF), and
- * feed the /actions builder with each record's row.  One pass: the
- * records are read once while they are in cache.  This loop is most of
- * the CPU time of a flush: the cursors live in locals, not behind the
- * staging pointers, so that the stores of the copies cannot alias them. */
-static int split(weft__writer *w, epoch *e, uint32_t thread,
-                 const unsigned char *data, size_t len,
-                 weft__segment_row *seg) {
-  weft__bytes *ev = &w->stage[WEFT_D_EVENTS], *pay = &w->stage[WEFT_D_PAYLOAD];
+/* Pass 1 over one span of a thread's records: count the /events rows and
+ * /payload bytes they become (each START directly followed by a SUCCESS
+ * without payload folds into one leaf row), fill the thread's segment row
+ * and feed the /actions builder, without copying anything.  The counts
+ * give each rank its offsets before any record is copied, so the copy
+ * pass can write in rounds from small areas that stay in cache instead
+ * of staging the whole flush: that needed ~0.85 of the buffers' bytes
+ * again, in memory nobody had touched, whose zeroing cost about as much
+ * as this pass does. */
+static int scan(weft__writer *w, epoch *e, uint32_t thread,
+                const unsigned char *data, size_t len, weft__segment_row *seg) {
   weft__bytes *rows = &w->stage[WEFT_D_ACTIONS];
   weft__action_stack *st = NULL;
   int rc = w->actions_on ? weft__actions_stack(&e->work, thread, &st) : WEFT_OK;
   schema_cache cache = {0, NULL};
   const int64_t skew = w->skew_ns, min_ns = w->actions_min_ns;
-  unsigned char *evp = ev->p + ev->len, *payp = pay->p + pay->len;
-  uint64_t count = seg->event_count, bytes = seg->payload_bytes;
+  uint64_t row = e->nrec, bytes = 0;
   int64_t t_first = seg->t_first, t_last = seg->t_last;
+  uint64_t count0 = seg->event_count;
   size_t off = 0;
   while (rc == WEFT_OK && off + sizeof(weft_rec) <= len) {
-    /* The records were written long ago and are not in any cache, and
-     * the hardware prefetcher stops at each 4 KiB page: ask ahead.  (A
-     * prefetch never faults, past the end of the span either.) */
     __builtin_prefetch(data + off + PREFETCH_AHEAD);
     weft_rec h;
     memcpy(&h, data + off, sizeof h);
@@ -116,37 +115,17 @@ static int split(weft__writer *w, epoch *e, uint32_t thread,
                        h.schema);
       break;
     }
-    uint64_t row = (uint64_t)(evp - ev->p) / sizeof(weft_rec) | LOCAL_ROW;
-    /* A leaf: this START, then a SUCCESS without payload. */
     int64_t end = 0;
-    int leaf = 0;
-    if (sc->kind == WEFT_REC_START && len - off >= sizeof(weft_rec)) {
-      weft_rec next;
-      memcpy(&next, data + off, sizeof next);
-      if (next.schema == WEFT_SCHEMA_SUCCESS && next.size == 0) {
-        leaf = 1;
-        end = next.t + skew;
-        off += sizeof next;
-      }
-    }
-    weft_rec out = h;
+    int leaf = sc->kind == WEFT_REC_START && leaf_at(data, off, len, &end);
     if (leaf) {
-      out.schema |= WEFT_REC_LEAF;
-      out.size += 8;
+      off += sizeof(weft_rec);
+      end += skew;
     }
-    memcpy(evp, &out, sizeof out);
-    evp += sizeof out;
-    copy_payload(payp, payload, padded);
-    payp += padded;
-    if (leaf) {
-      memcpy(payp, &end, 8);
-      payp += 8;
-    }
-    if (count == 0)
+    if (row == e->nrec && count0 == 0)
       t_first = h.t;
     t_last = leaf ? end : h.t;
-    count++;
     bytes += padded + (leaf ? 8 : 0);
+    uint64_t this_row = row++ | LOCAL_ROW;
     if (!st)
       continue;
     if (leaf && end - h.t < min_ns) {
@@ -156,49 +135,143 @@ static int split(weft__writer *w, epoch *e, uint32_t thread,
       st->pending = 0;
       continue;
     }
-    rc = weft__actions_record(w, st, &e->now, thread, &h, sc, payload, row,
+    rc = weft__actions_record(w, st, &e->now, thread, &h, sc, payload, this_row,
                               rows);
     if (rc == WEFT_OK && leaf) {
       weft_rec done = {.t = end, .schema = WEFT_SCHEMA_SUCCESS, .size = 0};
       rc = weft__actions_record(w, st, &e->now, thread, &done,
                                 weft__schema_get(WEFT_SCHEMA_SUCCESS), NULL,
-                                row, rows);
+                                this_row, rows);
     }
   }
-  ev->len = (size_t)(evp - ev->p);
-  pay->len = (size_t)(payp - pay->p);
-  seg->event_count = count;
-  seg->payload_bytes = bytes;
+  seg->event_count += row - e->nrec;
+  seg->payload_bytes += bytes;
   seg->t_first = t_first;
   seg->t_last = t_last;
+  e->nrec = row;
+  e->npay += bytes;
   return rc;
 }
 
-/* Stage the records of every thread, thread by thread. */
-static int stage_records(weft__writer *w, epoch *e) {
+/* Copy a padded payload (a multiple of 8 bytes).  Most are a few words:
+ * a loop the compiler keeps inline beats a call to memcpy for each. */
+static inline void copy_payload(unsigned char *dst, const unsigned char *src,
+                                size_t n) {
+  if (n > 64) {
+    memcpy(dst, src, n);
+    return;
+  }
+  for (size_t k = 0; k < n; k += 8)
+    memcpy(dst + k, src + k, 8);
+}
+
+/* Pass 2: where the copy is, in the spans taken thread by thread. */
+typedef struct copy_cursor {
+  size_t at;  /* index into epoch.order */
+  size_t off; /* within that span */
+} copy_cursor;
+
+/* Copy records from the cursor on into the /events and /payload staging
+ * areas (emptied first), folding leaves as scan() did, until `max` rows
+ * are in or the next record's payload does not fit in the payload area.
+ * The cursors live in locals, not behind the staging pointers, so that
+ * the stores of the copies cannot alias them: this loop is most of the
+ * CPU time of a flush. */
+static int copy_round(weft__writer *w, const epoch *e, copy_cursor *c,
+                      uint64_t max, uint64_t pay_left) {
   weft__bytes *ev = &w->stage[WEFT_D_EVENTS], *pay = &w->stage[WEFT_D_PAYLOAD];
+  ev->len = pay->len = 0;
+  if (!max)
+    return WEFT_OK;
+  /* Room for the payloads of a round of rows like the average one. */
+  uint64_t pay_want = max * (e->npay / (e->nrec ? e->nrec : 1) + 8);
+  if (pay_want > pay_left)
+    pay_want = pay_left;
+  if (!weft__bytes_reserve(ev, max * sizeof(weft_rec)) ||
+      !weft__bytes_reserve(pay, pay_want))
+    return weft__error(WEFT_ENOMEM, "flush staging (%zu bytes)",
+                       (size_t)(max * sizeof(weft_rec) + pay_want));
+  const int64_t skew = w->skew_ns;
+  schema_cache cache = {0, NULL};
+  unsigned char *evp = ev->p, *payp = pay->p;
+  unsigned char *const ev_end = ev->p + max * sizeof(weft_rec);
+  for (; c->at < e->norder && evp < ev_end; c->at++, c->off = 0) {
+    const weft__span *s = &e->p.spans[e->order[c->at]];
+    const unsigned char *data = s->data;
+    size_t off = c->off, len = s->len;
+    unsigned char *pay_end = pay->p + pay->cap;
+    while (off + sizeof(weft_rec) <= len && evp < ev_end) {
+      __builtin_prefetch(data + off + PREFETCH_AHEAD);
+      weft_rec h;
+      memcpy(&h, data + off, sizeof h);
+      size_t padded = WEFT_REC_PAD(h.size);
+      if ((size_t)(pay_end - payp) < padded + 8) {
+        /* A payload area that cannot hold even this one record grows;
+         * otherwise the round ends here. */
+        if (payp != pay->p)
+          break;
+        if (!weft__bytes_reserve(pay, padded + 8))
+          return weft__error(WEFT_ENOMEM, "flush staging (%zu bytes)",
+                             padded + 8);
+        payp = pay->p;
+        pay_end = pay->p + pay->cap;
+      }
+      const unsigned char *payload = data + off + sizeof h;
+      off += sizeof h + padded;
+      int64_t end = 0;
+      /* scan() found every schema. */
+      int leaf = schema_of(&cache, h.schema)->kind == WEFT_REC_START &&
+                 leaf_at(data, off, len, &end);
+      weft_rec out = h;
+      out.t += skew;
+      if (leaf) {
+        off += sizeof(weft_rec);
+        out.schema |= WEFT_REC_LEAF;
+        out.size += 8;
+      }
+      memcpy(evp, &out, sizeof out);
+      evp += sizeof out;
+      copy_payload(payp, payload, padded);
+      payp += padded;
+      if (leaf) {
+        end += skew;
+        memcpy(payp, &end, 8);
+        payp += 8;
+      }
+    }
+    c->off = off;
+    if (off + sizeof(weft_rec) <= len)
+      break; /* the round is full: go on from here next time */
+  }
+  ev->len = (size_t)(evp - ev->p);
+  pay->len = (size_t)(payp - pay->p);
+  return WEFT_OK;
+}
+
+/* Pass 1 over the records of every thread, thread by thread: each
+ * (epoch, rank, thread) is one segment.  Also lists the spans in that
+ * order for the copy pass. */
+static int stage_records(weft__writer *w, epoch *e) {
   weft__bytes *segs = &w->stage[WEFT_D_SEGMENTS];
-  int rc = reserve(ev, e->p.bytes) < 0 || reserve(pay, e->p.bytes) < 0
-               ? WEFT_ENOMEM
-               : WEFT_OK;
-  if (rc < 0)
-    return rc;
+  e->order = e->p.n ? malloc(e->p.n * sizeof *e->order) : NULL;
+  if (e->p.n && !e->order)
+    return weft__error(WEFT_ENOMEM, "flush staging");
   uint32_t nthreads = weft__thread_count();
   for (size_t i = 0; i < e->p.n; i++)
     if (e->p.spans[i].thread >= nthreads)
       nthreads = e->p.spans[i].thread + 1;
-  /* Spans of one thread come in order; visit them thread by thread so that
-   * each (epoch, rank, thread) is one segment. */
   for (uint32_t t = 0; t < nthreads; t++) {
     weft__segment_row seg;
     memset(&seg, 0, sizeof seg);
-    seg.event_start = ev->len / sizeof(weft_rec);
-    seg.payload_start = pay->len;
+    seg.event_start = e->nrec;
+    seg.payload_start = e->npay;
     for (size_t i = 0; i < e->p.n; i++) {
       const weft__span *s = &e->p.spans[i];
       if (s->thread != t || s->len == 0)
         continue;
-      if ((rc = split(w, e, t, s->data, s->len, &seg)) < 0)
+      e->order[e->norder++] = i;
+      int rc = scan(w, e, t, s->data, s->len, &seg);
+      if (rc < 0)
         return rc;
     }
     if (seg.event_count == 0)
@@ -279,8 +352,8 @@ static int stage_flush_row(weft__writer *w, epoch *e) {
       .offset_ns = e->now.offset_ns,
       .error_ns = e->now.error_ns,
       .sample_wall_ns = e->now.wall_ns,
-      .events = w->stage[WEFT_D_EVENTS].len / sizeof(weft_rec),
-      .payload_bytes = w->stage[WEFT_D_PAYLOAD].len,
+      .events = e->nrec,
+      .payload_bytes = e->npay,
       .dropped = st.dropped,
       .epoch = (uint32_t)w->committed.epochs,
       .rank = (uint32_t)w->rank,
@@ -395,8 +468,79 @@ static int write_rank_row(weft__writer *w, const epoch *e) {
   return rc;
 }
 
+/* The records: /payload and /events extended once, then filled in rounds.
+ * In each round every rank copies up to w->round_rows rows and their
+ * payloads (copy_round) and the ranks write them with one collective
+ * H5Dwrite per dataset; rows of a rank stay contiguous, at the offsets
+ * the counts gave.  The staging areas stay small and warm: the flush
+ * does not need memory in proportion to what it writes.  A rank with
+ * nothing left writes nothing but joins every round until all are done;
+ * a round whose payloads are all empty skips /payload (HDF5 1.10.8 fails
+ * an all-empty collective write).  A failure is carried to the next
+ * round's count exchange, where every rank stops. */
+static int write_records(weft__writer *w, epoch *e) {
+  if (e->tot[WEFT_D_EVENTS] == 0)
+    return WEFT_OK; /* then no payload either */
+  hsize_t ev0 = row_base(w, e, WEFT_D_EVENTS);
+  hsize_t pay0 = row_base(w, e, WEFT_D_PAYLOAD);
+  int rc = weft__extend(w, WEFT_D_PAYLOAD,
+                        committed_of(&w->committed, WEFT_D_PAYLOAD) +
+                            e->tot[WEFT_D_PAYLOAD]);
+  if (rc == WEFT_OK)
+    rc = weft__extend(w, WEFT_D_EVENTS,
+                      committed_of(&w->committed, WEFT_D_EVENTS) +
+                          e->tot[WEFT_D_EVENTS]);
+  if (rc < 0)
+    return rc;
+  copy_cursor c = {0, 0};
+  uint64_t rows = 0, bytes = 0;
+  int local = WEFT_OK, independent = 0;
+  for (;;) {
+    weft__bytes *ev = &w->stage[WEFT_D_EVENTS];
+    weft__bytes *pay = &w->stage[WEFT_D_PAYLOAD];
+    uint64_t left = e->nrec - rows, max = (uint64_t)w->round_rows;
+    if (local == WEFT_OK)
+      local = copy_round(w, e, &c, left < max ? left : max, e->npay - bytes);
+    uint64_t k = local == WEFT_OK ? ev->len / sizeof(weft_rec) : 0;
+    uint64_t m = local == WEFT_OK ? pay->len : 0;
+    /* rows, bytes, whether more comes after, whether a rank failed */
+    uint64_t in[4] = {k, m, rows + k < e->nrec, local < 0}, tot[4];
+    if (PMPI_Allreduce(in, tot, 4, MPI_UINT64_T, MPI_SUM, w->comm) !=
+        MPI_SUCCESS)
+      return weft__error(WEFT_EMPI, "exchanging the round counts failed");
+    if (tot[3]) /* every rank is here: the failed one tells what */
+      return weft__agree(w->comm, local);
+    if (tot[0] == 0)
+      break;
+    int r = weft__write_rows(w, WEFT_D_EVENTS, ev0 + rows, k, tot[0], ev->p);
+    if (r == WEFT_OK && tot[1])
+      r = weft__write_rows(w, WEFT_D_PAYLOAD, pay0 + bytes, m, tot[1], pay->p);
+    local = r;
+    independent = weft__transfer_independent(w, WEFT_D_EVENTS, tot[0]);
+    rows += k;
+    bytes += m;
+    if (!tot[2])
+      break;
+  }
+  if (local == WEFT_OK && (rows != e->nrec || bytes != e->npay))
+    local =
+        weft__error(WEFT_EFORMAT,
+                    "copied %llu rows and %llu payload bytes of %llu and "
+                    "%llu",
+                    (unsigned long long)rows, (unsigned long long)bytes,
+                    (unsigned long long)e->nrec, (unsigned long long)e->npay);
+  /* After independent writes the ranks end one by one. */
+  return independent ? weft__agree_quiet(w->comm, local)
+                     : weft__agree(w->comm, local);
+}
+
 static int write_all(weft__writer *w, epoch *e) {
+  int rc = write_records(w, e);
+  if (rc < 0)
+    return rc;
   for (int d = 0; d < WEFT_D_COUNT; d++) {
+    if (d == WEFT_D_EVENTS || d == WEFT_D_PAYLOAD)
+      continue; /* write_records */
     if (e->tot[d] == 0)
       continue; /* every rank knows the total: all skip together */
     int rc = weft__append(w, (weft__dset)d, committed_of(&w->committed, d),
@@ -426,6 +570,8 @@ static int stage_all(weft__writer *w, epoch *e, int final) {
 static int exchange_counts(weft__writer *w, epoch *e) {
   for (int d = 0; d < WEFT_D_COUNT; d++)
     e->n[d] = w->stage[d].len / weft__dset_elem_size((weft__dset)d);
+  e->n[WEFT_D_EVENTS] = e->nrec; /* copied in rounds later */
+  e->n[WEFT_D_PAYLOAD] = e->npay;
   if (PMPI_Exscan(e->n, e->off, WEFT_D_COUNT, MPI_UINT64_T, MPI_SUM, w->comm) !=
           MPI_SUCCESS ||
       PMPI_Allreduce(e->n, e->tot, WEFT_D_COUNT, MPI_UINT64_T, MPI_SUM,
@@ -521,5 +667,6 @@ int weft__flush(weft__writer *w, int final) {
     w->committed.failed_flushes++;
   }
   weft__actions_free(&e.work);
+  free(e.order);
   return rc;
 }

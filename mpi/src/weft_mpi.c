@@ -43,6 +43,12 @@ static int read_env(weft__writer *w) {
     rc = weft__io_mode_from_env(&w->io_mode);
   if (rc == WEFT_OK)
     rc = weft__clock_skew_from_env(w->rank, &w->skew_ns);
+  /* Test-only: rows per round of a flush's record copy (flush.c), small
+   * to make rounds end inside spans and ranks finish at different rounds;
+   * ranks may differ. */
+  if (rc == WEFT_OK)
+    rc = env_int("WEFT_TEST_ROUND_ROWS", WEFT_ROUND_ROWS, 1, 1 << 30,
+                 &w->round_rows);
   return rc;
 }
 

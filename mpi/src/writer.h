@@ -68,6 +68,10 @@ typedef enum weft__io_mode {
  * average at least this many bytes. */
 #define WEFT_IO_INDEPENDENT_MIN ((hsize_t)4 << 20)
 
+/* /events rows each rank copies and writes per round of a flush: 4 MiB
+ * of headers and their payloads (flush.c write_records). */
+#define WEFT_ROUND_ROWS (1 << 18)
+
 /* Parse WEFT_IO into *out (WEFT_IO_AUTO when unset). */
 int weft__io_mode_from_env(int *out);
 
@@ -83,6 +87,7 @@ typedef struct weft__writer {
   int clock_samples;
   int io_mode;     /* WEFT_IO: weft__io_mode */
   int64_t skew_ns; /* WEFT_TEST_CLOCK_SKEW_NS for this rank */
+  int round_rows;  /* /events rows per round of a flush (flush.c) */
 
   hid_t file;
   hid_t dset[WEFT_D_COUNT];
@@ -247,6 +252,19 @@ int weft__file_commit(weft__writer *w, const weft__committed *c, int final);
  * base + offset, after extending it to base + total rows. */
 int weft__append(weft__writer *w, weft__dset d, hsize_t base, hsize_t offset,
                  hsize_t n, hsize_t total, const void *buf);
+/* Collective.  Extend dataset d to `extent` rows (nothing to do when it
+ * has them), then agree. */
+int weft__extend(weft__writer *w, weft__dset d, hsize_t extent);
+/* Collective H5Dwrite.  This rank's n rows of `buf` at row `start` of
+ * dataset d, already extended; `total`: the rows of all ranks in this
+ * call (it picks the transfer).  Returns this rank's outcome: the caller
+ * agrees. */
+int weft__write_rows(weft__writer *w, weft__dset d, hsize_t start, hsize_t n,
+                     hsize_t total, const void *buf);
+/* Whether a collective write of `total` rows of d goes to MPI-IO
+ * independently (WEFT_IO; the same on every rank). */
+int weft__transfer_independent(const weft__writer *w, weft__dset d,
+                               hsize_t total);
 
 /* ---- free space (space_probe.c) ----------------------------------------- */
 
