@@ -53,9 +53,12 @@ typedef struct weft__journal_header {
 
 /* Open a journal in directory dir (created if missing) for `nslots`
  * blocks of `block_size` data bytes; maps it and returns the address of
- * slot 0 in *slots.  Errors: WEFT_EIO with the path in weft_errmsg(). */
+ * slot 0 in *slots.  Slots [0, small_slots) keep small pages, the others
+ * are advised for transparent huge pages (buffer.c says why).  Errors:
+ * WEFT_EIO with the path in weft_errmsg(). */
 int weft__journal_open(const char *dir, size_t block_size, size_t nslots,
-                       unsigned char **slots, size_t *slot_size);
+                       size_t small_slots, unsigned char **slots,
+                       size_t *slot_size);
 /* Unmap and close.  remove: delete both files (nothing is left unwritten). */
 void weft__journal_close(int remove);
 /* 1 while a journal is open. */
