@@ -38,6 +38,7 @@ typedef struct epoch {
   uint64_t tot[WEFT_D_COUNT];
   uint64_t nrec, npay;      /* this rank's /events rows, /payload bytes */
   size_t *order, norder;    /* spans thread by thread (stage_records) */
+  int whole;                /* records staged whole by scan() */
   uint64_t rank_strings_at; /* local offset of rank strings in /strings */
   uint32_t names_upto;      /* names below this id are staged */
   uint32_t schemas_upto;    /* schemas below this id are staged */
@@ -81,17 +82,53 @@ static inline int leaf_at(const unsigned char *data, size_t off, size_t len,
   return 1;
 }
 
+/* Copy a padded payload (a multiple of 8 bytes).  Most are a few words:
+ * a loop the compiler keeps inline beats a call to memcpy for each. */
+static inline void copy_payload(unsigned char *dst, const unsigned char *src,
+                                size_t n) {
+  if (n > 64) {
+    memcpy(dst, src, n);
+    return;
+  }
+  for (size_t k = 0; k < n; k += 8)
+    memcpy(dst + k, src + k, 8);
+}
+
+/* Write one /events row at *evp and its /payload bytes at *payp: header
+ * h (skew applied), the padded payload, and for a leaf the LEAF bit, 8
+ * more bytes of size and the end time (record.h). */
+static inline void put_record(unsigned char **evp, unsigned char **payp,
+                              weft_rec h, const unsigned char *payload,
+                              size_t padded, int leaf, int64_t end) {
+  if (leaf) {
+    h.schema |= WEFT_REC_LEAF;
+    h.size += 8;
+  }
+  memcpy(*evp, &h, sizeof h);
+  *evp += sizeof h;
+  copy_payload(*payp, payload, padded);
+  *payp += padded;
+  if (leaf) {
+    memcpy(*payp, &end, 8);
+    *payp += 8;
+  }
+}
+
 /* Pass 1 over one span of a thread's records: count the /events rows and
  * /payload bytes they become (each START directly followed by a SUCCESS
  * without payload folds into one leaf row), fill the thread's segment row
- * and feed the /actions builder, without copying anything.  The counts
- * give each rank its offsets before any record is copied, so the copy
- * pass can write in rounds from small areas that stay in cache instead
- * of staging the whole flush: that needed ~0.85 of the buffers' bytes
- * again, in memory nobody had touched, whose zeroing cost about as much
- * as this pass does. */
+ * and feed the /actions builder; with `copy`, also copy them into the
+ * staging areas (a flush staged whole).  Otherwise nothing is copied: the
+ * counts give each rank its offsets before any record is, and the copy
+ * pass (copy_round) then writes round by round from small areas that
+ * stay in cache.  The loop is most of the CPU time of a flush: the
+ * cursors live in locals, not behind the staging pointers, so that the
+ * stores of the copies cannot alias them. */
 static int scan(weft__writer *w, epoch *e, uint32_t thread,
-                const unsigned char *data, size_t len, weft__segment_row *seg) {
+                const unsigned char *data, size_t len, weft__segment_row *seg,
+                int copy) {
+  weft__bytes *ev = &w->stage[WEFT_D_EVENTS], *pay = &w->stage[WEFT_D_PAYLOAD];
+  unsigned char *evp = ev->p + ev->len, *payp = pay->p + pay->len;
   weft__bytes *rows = &w->stage[WEFT_D_ACTIONS];
   weft__action_stack *st = NULL;
   int rc = w->actions_on ? weft__actions_stack(&e->work, thread, &st) : WEFT_OK;
@@ -125,6 +162,8 @@ static int scan(weft__writer *w, epoch *e, uint32_t thread,
       t_first = h.t;
     t_last = leaf ? end : h.t;
     bytes += padded + (leaf ? 8 : 0);
+    if (copy)
+      put_record(&evp, &payp, h, payload, padded, leaf, end);
     uint64_t this_row = row++ | LOCAL_ROW;
     if (!st)
       continue;
@@ -144,6 +183,10 @@ static int scan(weft__writer *w, epoch *e, uint32_t thread,
                                 this_row, rows);
     }
   }
+  if (copy) {
+    ev->len = (size_t)(evp - ev->p);
+    pay->len = (size_t)(payp - pay->p);
+  }
   seg->event_count += row - e->nrec;
   seg->payload_bytes += bytes;
   seg->t_first = t_first;
@@ -151,18 +194,6 @@ static int scan(weft__writer *w, epoch *e, uint32_t thread,
   e->nrec = row;
   e->npay += bytes;
   return rc;
-}
-
-/* Copy a padded payload (a multiple of 8 bytes).  Most are a few words:
- * a loop the compiler keeps inline beats a call to memcpy for each. */
-static inline void copy_payload(unsigned char *dst, const unsigned char *src,
-                                size_t n) {
-  if (n > 64) {
-    memcpy(dst, src, n);
-    return;
-  }
-  for (size_t k = 0; k < n; k += 8)
-    memcpy(dst + k, src + k, 8);
 }
 
 /* Pass 2: where the copy is, in the spans taken thread by thread. */
@@ -222,22 +253,12 @@ static int copy_round(weft__writer *w, const epoch *e, copy_cursor *c,
       /* scan() found every schema. */
       int leaf = schema_of(&cache, h.schema)->kind == WEFT_REC_START &&
                  leaf_at(data, off, len, &end);
-      weft_rec out = h;
-      out.t += skew;
+      h.t += skew;
       if (leaf) {
         off += sizeof(weft_rec);
-        out.schema |= WEFT_REC_LEAF;
-        out.size += 8;
-      }
-      memcpy(evp, &out, sizeof out);
-      evp += sizeof out;
-      copy_payload(payp, payload, padded);
-      payp += padded;
-      if (leaf) {
         end += skew;
-        memcpy(payp, &end, 8);
-        payp += 8;
       }
+      put_record(&evp, &payp, h, payload, padded, leaf, end);
     }
     c->off = off;
     if (off + sizeof(weft_rec) <= len)
@@ -253,6 +274,14 @@ static int copy_round(weft__writer *w, const epoch *e, copy_cursor *c,
  * order for the copy pass. */
 static int stage_records(weft__writer *w, epoch *e) {
   weft__bytes *segs = &w->stage[WEFT_D_SEGMENTS];
+  /* Up to w->stage_whole_max buffered bytes (writer.h), the records are
+   * copied in the counting pass itself: one read of them instead of two.
+   * Beyond, in rounds. */
+  e->whole = e->p.bytes <= w->stage_whole_max;
+  if (e->whole && (!weft__bytes_reserve(&w->stage[WEFT_D_EVENTS], e->p.bytes) ||
+                   !weft__bytes_reserve(&w->stage[WEFT_D_PAYLOAD], e->p.bytes)))
+    return weft__error(WEFT_ENOMEM, "flush staging (2 x %zu bytes)",
+                       (size_t)e->p.bytes);
   e->order = e->p.n ? malloc(e->p.n * sizeof *e->order) : NULL;
   if (e->p.n && !e->order)
     return weft__error(WEFT_ENOMEM, "flush staging");
@@ -270,7 +299,7 @@ static int stage_records(weft__writer *w, epoch *e) {
       if (s->thread != t || s->len == 0)
         continue;
       e->order[e->norder++] = i;
-      int rc = scan(w, e, t, s->data, s->len, &seg);
+      int rc = scan(w, e, t, s->data, s->len, &seg, e->whole);
       if (rc < 0)
         return rc;
     }
@@ -499,7 +528,9 @@ static int write_records(weft__writer *w, epoch *e) {
     weft__bytes *ev = &w->stage[WEFT_D_EVENTS];
     weft__bytes *pay = &w->stage[WEFT_D_PAYLOAD];
     uint64_t left = e->nrec - rows, max = (uint64_t)w->round_rows;
-    if (local == WEFT_OK)
+    if (e->whole && rows) /* all staged: the first round wrote it */
+      ev->len = pay->len = 0;
+    else if (!e->whole && local == WEFT_OK)
       local = copy_round(w, e, &c, left < max ? left : max, e->npay - bytes);
     uint64_t k = local == WEFT_OK ? ev->len / sizeof(weft_rec) : 0;
     uint64_t m = local == WEFT_OK ? pay->len : 0;

@@ -44,11 +44,13 @@ static int read_env(weft__writer *w) {
   if (rc == WEFT_OK)
     rc = weft__clock_skew_from_env(w->rank, &w->skew_ns);
   /* Test-only: rows per round of a flush's record copy (flush.c), small
-   * to make rounds end inside spans and ranks finish at different rounds;
-   * ranks may differ. */
+   * to make rounds end inside spans and ranks finish at different rounds,
+   * and then no flush stages its records whole; ranks may differ. */
   if (rc == WEFT_OK)
     rc = env_int("WEFT_TEST_ROUND_ROWS", WEFT_ROUND_ROWS, 1, 1 << 30,
                  &w->round_rows);
+  w->stage_whole_max =
+      getenv("WEFT_TEST_ROUND_ROWS") ? 0 : WEFT_STAGE_WHOLE_MAX;
   return rc;
 }
 

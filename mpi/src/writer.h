@@ -71,6 +71,13 @@ typedef enum weft__io_mode {
 /* /events rows each rank copies and writes per round of a flush: 4 MiB
  * of headers and their payloads (flush.c write_records). */
 #define WEFT_ROUND_ROWS (1 << 18)
+/* A rank whose snapshot holds at most this many bytes (about a round's
+ * worth) stages it whole in the counting pass and writes it in the first
+ * round: the records are read once (flush.c stage_records).  Staging
+ * bigger snapshots whole made the flush slower on disk (bench/flush:
+ * 53-55 ns per record against 39-44 in rounds), faster on tmpfs (9.0-9.3
+ * against 10.7), and needed memory in proportion to the snapshot. */
+#define WEFT_STAGE_WHOLE_MAX ((size_t)4 << 20)
 
 /* Parse WEFT_IO into *out (WEFT_IO_AUTO when unset). */
 int weft__io_mode_from_env(int *out);
@@ -85,9 +92,10 @@ typedef struct weft__writer {
   int holding;
   int64_t actions_min_ns; /* rows for succeeded actions this long or more */
   int clock_samples;
-  int io_mode;     /* WEFT_IO: weft__io_mode */
-  int64_t skew_ns; /* WEFT_TEST_CLOCK_SKEW_NS for this rank */
-  int round_rows;  /* /events rows per round of a flush (flush.c) */
+  int io_mode;            /* WEFT_IO: weft__io_mode */
+  int64_t skew_ns;        /* WEFT_TEST_CLOCK_SKEW_NS for this rank */
+  int round_rows;         /* /events rows per round of a flush (flush.c) */
+  size_t stage_whole_max; /* buffered bytes a flush stages at once */
 
   hid_t file;
   hid_t dset[WEFT_D_COUNT];
