@@ -43,25 +43,30 @@ static int fail(const char *what, const char *path) {
  * it reads ahead into the advised part with small folios, and the advice
  * no longer changes how pages come in.  The header and the small slots
  * get no readahead at all (a fault reads its own page), so that none runs
- * from them into the others. */
-static void advise(unsigned char *map, size_t len, size_t small_end) {
-  const uintptr_t page = (uintptr_t)sysconf(_SC_PAGESIZE);
-  const uintptr_t huge = (uintptr_t)2 << 20;
-  uintptr_t base = (uintptr_t)map, end = base + len;
-  /* Huge pages from the first 2 MiB boundary after the small slots. */
-  uintptr_t from = (base + small_end + huge - 1) & ~(huge - 1);
-  uintptr_t to = end & ~(page - 1);
+ * from them into the others.  Huge pages start at the first 2 MiB file
+ * offset past the small slots (page-cache folios are aligned in the
+ * file); returns how many slots start before it: those that keep small
+ * pages, at least `small_slots`. */
+static size_t advise(unsigned char *map, size_t len, size_t slot, size_t nslots,
+                     size_t small_slots) {
+  const size_t page = (size_t)sysconf(_SC_PAGESIZE);
+  const size_t huge = (size_t)2 << 20;
+  size_t from =
+      (WEFT__JOURNAL_HEADER + small_slots * slot + huge - 1) & ~(huge - 1);
+  size_t to = len & ~(page - 1);
   if (from > to)
     from = to;
-  madvise(map, from - base, MADV_RANDOM);
+  madvise(map, from, MADV_RANDOM);
 #ifdef MADV_HUGEPAGE
   if (to > from)
-    madvise((void *)from, to - from, MADV_HUGEPAGE);
+    madvise(map + from, to - from, MADV_HUGEPAGE);
 #endif
+  size_t small = (from - WEFT__JOURNAL_HEADER + slot - 1) / slot;
+  return small < nslots ? small : nslots;
 }
 
 int weft__journal_open(const char *dir, size_t block_size, size_t nslots,
-                       size_t small_slots, unsigned char **slots,
+                       size_t *small_slots, unsigned char **slots,
                        size_t *slot_size) {
   char host[64] = "localhost";
   gethostname(host, sizeof host - 1);
@@ -111,7 +116,7 @@ int weft__journal_open(const char *dir, size_t block_size, size_t nslots,
       mmap(NULL, len, PROT_READ | PROT_WRITE, MAP_SHARED, fd, 0);
   if (map == MAP_FAILED)
     goto fail_io;
-  advise(map, len, WEFT__JOURNAL_HEADER + small_slots * slot);
+  *small_slots = advise(map, len, slot, nslots, *small_slots);
 
   weft__journal_header *h = (weft__journal_header *)map;
   memcpy(h->magic, WEFT__JOURNAL_MAGIC, 8);

@@ -53,11 +53,12 @@ typedef struct weft__journal_header {
 
 /* Open a journal in directory dir (created if missing) for `nslots`
  * blocks of `block_size` data bytes; maps it and returns the address of
- * slot 0 in *slots.  Slots [0, small_slots) keep small pages, the others
- * are advised for transparent huge pages (buffer.c says why).  Errors:
+ * slot 0 in *slots.  At least the first *small_slots slots keep small
+ * pages, the others are advised for transparent huge pages (buffer.c
+ * says why); *small_slots is set to the number that do.  Errors:
  * WEFT_EIO with the path in weft_errmsg(). */
 int weft__journal_open(const char *dir, size_t block_size, size_t nslots,
-                       size_t small_slots, unsigned char **slots,
+                       size_t *small_slots, unsigned char **slots,
                        size_t *slot_size);
 /* Unmap and close.  remove: delete both files (nothing is left unwritten). */
 void weft__journal_close(int remove);

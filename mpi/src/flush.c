@@ -128,7 +128,9 @@ static int scan(weft__writer *w, epoch *e, uint32_t thread,
                 const unsigned char *data, size_t len, weft__segment_row *seg,
                 int copy) {
   weft__bytes *ev = &w->stage[WEFT_D_EVENTS], *pay = &w->stage[WEFT_D_PAYLOAD];
-  unsigned char *evp = ev->p + ev->len, *payp = pay->p + pay->len;
+  /* (Only when copying: the areas may not exist yet otherwise.) */
+  unsigned char *evp = copy ? ev->p + ev->len : NULL;
+  unsigned char *payp = copy ? pay->p + pay->len : NULL;
   weft__bytes *rows = &w->stage[WEFT_D_ACTIONS];
   weft__action_stack *st = NULL;
   int rc = w->actions_on ? weft__actions_stack(&e->work, thread, &st) : WEFT_OK;
@@ -214,10 +216,13 @@ static int copy_round(weft__writer *w, const epoch *e, copy_cursor *c,
   ev->len = pay->len = 0;
   if (!max)
     return WEFT_OK;
-  /* Room for the payloads of a round of rows like the average one. */
+  /* Room for the payloads of a round of rows like the average one (and
+   * an area at all, even for rows without payload). */
   uint64_t pay_want = max * (e->npay / (e->nrec ? e->nrec : 1) + 8);
   if (pay_want > pay_left)
     pay_want = pay_left;
+  if (pay_want < 64)
+    pay_want = 64;
   if (!weft__bytes_reserve(ev, max * sizeof(weft_rec)) ||
       !weft__bytes_reserve(pay, pay_want))
     return weft__error(WEFT_ENOMEM, "flush staging (%zu bytes)",
@@ -500,8 +505,8 @@ static int write_rank_row(weft__writer *w, const epoch *e) {
 /* The records: /payload and /events extended once, then filled in rounds.
  * In each round every rank copies up to w->round_rows rows and their
  * payloads (copy_round) and the ranks write them with one collective
- * H5Dwrite per dataset; rows of a rank stay contiguous, at the offsets
- * the counts gave.  The staging areas stay small and warm: the flush
+ * H5Dwrite per dataset, /payload first; rows of a rank stay contiguous, at the
+ * offsets the counts gave.  The staging areas stay small and warm: the flush
  * does not need memory in proportion to what it writes.  A rank with
  * nothing left writes nothing but joins every round until all are done;
  * a round whose payloads are all empty skips /payload (HDF5 1.10.8 fails
@@ -543,11 +548,16 @@ static int write_records(weft__writer *w, epoch *e) {
       return weft__agree(w->comm, local);
     if (tot[0] == 0)
       break;
-    int r = weft__write_rows(w, WEFT_D_EVENTS, ev0 + rows, k, tot[0], ev->p);
-    if (r == WEFT_OK && tot[1])
-      r = weft__write_rows(w, WEFT_D_PAYLOAD, pay0 + bytes, m, tot[1], pay->p);
-    local = r;
-    independent = weft__transfer_independent(w, WEFT_D_EVENTS, tot[0]);
+    /* Every rank makes both calls whatever happened to it (they are
+     * collective), the heap before the rows that index it; the first
+     * error is kept. */
+    int r = tot[1] ? weft__write_rows(w, WEFT_D_PAYLOAD, pay0 + bytes, m,
+                                      tot[1], pay->p)
+                   : WEFT_OK;
+    int r2 = weft__write_rows(w, WEFT_D_EVENTS, ev0 + rows, k, tot[0], ev->p);
+    local = r < 0 ? r : r2;
+    independent = weft__transfer_independent(w, WEFT_D_EVENTS, tot[0]) ||
+                  weft__transfer_independent(w, WEFT_D_PAYLOAD, tot[1]);
     rows += k;
     bytes += m;
     if (!tot[2])

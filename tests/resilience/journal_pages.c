@@ -4,12 +4,13 @@
  *
  *   journal_pages DIR
  *
- * A journal of 128 blocks of 64 KiB: its first 16 slots keep small pages
- * and serve threads' first blocks, the others are advised for huge pages.
- * The main thread fills three blocks, a second thread logs one event.
- * Read from the journal file while the process still runs: every block
- * with sequence number 0 (a thread's first) is in the first 16, every later
- * one in slot 16 or above; and the kernel's view of the mapping
+ * A journal of 128 blocks of 64 KiB: its first 16 slots, and the others
+ * that start before the next 2 MiB of the file (32 in all), keep small
+ * pages and serve threads' first blocks; the rest are advised for huge
+ * pages.  The main thread fills three blocks, a second thread logs one
+ * event.  Read from the journal file while the process still runs: every
+ * block with sequence number 0 (a thread's first) is in the first 32
+ * slots, every later one after them; and the kernel's view of the mapping
  * (/proc/self/smaps) has the header and first slots advised random access
  * (VmFlags "rr") and the slots after the next 2 MiB boundary advised huge
  * pages ("hg").
@@ -27,7 +28,13 @@
 
 #define BLOCK (64u << 10)
 #define NSLOTS 128
-#define FIRST_SLOTS (NSLOTS / 8)
+#define SLOT (BLOCK + 64)
+/* Slots starting before the first 2 MiB offset after NSLOTS / 8 slots. */
+#define FIRST_SLOTS                                                            \
+  ((((WEFT__JOURNAL_HEADER + NSLOTS / 8 * SLOT + (2u << 20) - 1) &             \
+     ~((2u << 20) - 1)) -                                                      \
+    WEFT__JOURNAL_HEADER + SLOT - 1) /                                         \
+   SLOT)
 
 static int failures;
 
@@ -73,7 +80,7 @@ static void check_slots(const char *path) {
   int later = 0;
   for (unsigned i = 0; i < NSLOTS; i++) {
     weft__block_hdr h;
-    long at = WEFT__JOURNAL_HEADER + (long)i * (long)(sizeof h + BLOCK);
+    long at = WEFT__JOURNAL_HEADER + (long)i * (long)SLOT;
     if (fseek(f, at, SEEK_SET) != 0 || fread(&h, sizeof h, 1, f) != 1) {
       CHECK(0, "slot %u: cannot read its header", i);
       break;
@@ -116,6 +123,8 @@ static void check_advice(const char *path) {
   CHECK(rr, "no part of the journal mapping is advised MADV_RANDOM");
   CHECK(hg, "no part of the journal mapping is advised MADV_HUGEPAGE");
 }
+
+_Static_assert(FIRST_SLOTS == 32, "the layout this test describes");
 
 int main(int argc, char **argv) {
   if (argc != 2) {
