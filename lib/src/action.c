@@ -133,11 +133,12 @@ static void finish_top(weft__thread *t, uint32_t schema, int64_t code,
     return;
   }
   if (schema == WEFT_SCHEMA_SUCCESS) {
-    unsigned char *p = weft__buf_reserve_end(t, sizeof(weft_rec));
+    unsigned char *p = weft__buf_reserve_end(t, WEFT_REC_SHORT_SIZE);
     if (p) {
-      weft__rec_put(p, weft__now(), WEFT_SCHEMA_SUCCESS, 0);
+      uint64_t v = (uint64_t)weft__now() | WEFT_REC_SHORT; /* record.h */
+      memcpy(p, &v, sizeof v);
       t->events++;
-      weft__buf_commit(t, p + sizeof(weft_rec));
+      weft__buf_commit(t, p + WEFT_REC_SHORT_SIZE);
     }
     pop(t);
     return;

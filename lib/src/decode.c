@@ -819,17 +819,17 @@ int weft__decoder_feed(weft__decoder *d, uint64_t key,
   while (off < len) {
     weft_rec h;
     rec r = {.off = off};
-    if (len - off < sizeof h)
+    size_t hl = weft__rec_get(data + off, len - off, &h);
+    if (hl == 0)
       return weft__error(WEFT_EFORMAT,
                          "record at byte %zu: truncated header (%zu of %zu "
                          "bytes)",
                          off, len - off, sizeof h);
-    memcpy(&h, data + off, sizeof h);
     r.t = h.t;
     r.schema = h.schema;
     r.size = h.size;
-    r.payload = data + off + sizeof h;
-    size_t avail = len - off - sizeof h;
+    r.payload = data + off + hl;
+    size_t avail = len - off - hl;
     if (WEFT_REC_PAD((size_t)h.size) > avail)
       return rec_fail(&r,
                       "payload of %" PRIu32 " bytes (padded to 8) but %zu "
@@ -842,7 +842,7 @@ int weft__decoder_feed(weft__decoder *d, uint64_t key,
       rc = on_record(&f, &r);
     if (rc != 0)
       return rc;
-    off += sizeof h + WEFT_REC_PAD((size_t)h.size);
+    off += hl + WEFT_REC_PAD((size_t)h.size);
   }
   return WEFT_OK;
 }

@@ -18,7 +18,7 @@
 #include <stdint.h>
 
 #define WEFT__JOURNAL_MAGIC "WEFTJNL1"
-#define WEFT__JOURNAL_VERSION 1
+#define WEFT__JOURNAL_VERSION 2 /* 2: short SUCCESS records (record.h) */
 #define WEFT__JOURNAL_HEADER 4096
 #define WEFT__BLOCK_MAGIC 0x4b4c4257u /* "WBLK" */
 #define WEFT__DICT_NAME 1

@@ -93,7 +93,8 @@ static int read_header(weft__journal_read *j, const unsigned char *wj,
   if (weft__journal_checksum(h, offsetof(weft__journal_header, checksum)) !=
       h->checksum)
     return weft__error(WEFT_EFORMAT, "journal header checksum mismatch");
-  if (h->version != WEFT__JOURNAL_VERSION)
+  /* Version 1 journals have no short SUCCESS records: read alike. */
+  if (h->version != WEFT__JOURNAL_VERSION && h->version != 1)
     return weft__error(WEFT_EFORMAT, "journal version %u is not supported",
                        h->version);
   if (h->header_size != WEFT__JOURNAL_HEADER || h->block_size < 64 ||
@@ -396,12 +397,12 @@ static uint64_t walk(thread_state *ts, const blk *b, uint64_t from,
   *err = 0;
   while (off < end) {
     weft_rec r;
-    if (end - off < sizeof r) {
+    size_t hl = weft__rec_get(b->data + off, (size_t)(end - off), &r);
+    if (hl == 0) {
       snprintf(why, cap, "torn record header");
       return off;
     }
-    memcpy(&r, b->data + off, sizeof r);
-    uint64_t need = sizeof r + WEFT_REC_PAD((uint64_t)r.size);
+    uint64_t need = hl + WEFT_REC_PAD((uint64_t)r.size);
     if (need > end - off) {
       snprintf(why, cap, "record of %u payload bytes runs past the end",
                r.size);
@@ -411,7 +412,7 @@ static uint64_t walk(thread_state *ts, const blk *b, uint64_t from,
       snprintf(why, cap, "record with unknown schema %u", r.schema);
       return off;
     }
-    for (uint64_t k = sizeof r + r.size; k < need; k++)
+    for (uint64_t k = hl + r.size; k < need; k++)
       if (b->data[off + k]) {
         snprintf(why, cap, "record padding is not zero");
         return off;

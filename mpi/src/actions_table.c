@@ -183,12 +183,14 @@ int weft__actions_feed(weft__writer *w, weft__action_state *s,
   weft__action_stack *st;
   int rc = weft__actions_stack(s, thread, &st);
   uint64_t row = first_event;
-  for (size_t off = 0; rc == WEFT_OK && off + sizeof(weft_rec) <= len; row++) {
+  for (size_t off = 0; rc == WEFT_OK && off < len; row++) {
     weft_rec h;
-    memcpy(&h, data + off, sizeof h);
+    size_t hl = weft__rec_get(data + off, len - off, &h);
+    if (hl == 0)
+      return weft__error(WEFT_EFORMAT, "thread %u: truncated record", thread);
     h.t += w->skew_ns; /* as written to /events */
-    const unsigned char *payload = data + off + sizeof h;
-    off += sizeof h + WEFT_REC_PAD(h.size);
+    const unsigned char *payload = data + off + hl;
+    off += hl + WEFT_REC_PAD(h.size);
     const weft__schema *sc = w->dict.schema
                                  ? w->dict.schema(w->dict.arg, h.schema)
                                  : weft__schema_get(h.schema);

@@ -68,18 +68,17 @@ static const weft__schema *schema_of(schema_cache *c, uint32_t id) {
 
 /* Whether the record at data[off] (a START) and the next one fold into a
  * leaf (record.h, WEFT_REC_LEAF): that next one, in the same span, is a
- * SUCCESS without payload.  Both passes decide with this alone, so they
- * fold alike. */
-static inline int leaf_at(const unsigned char *data, size_t off, size_t len,
-                          int64_t *end) {
-  if (len - off < sizeof(weft_rec))
-    return 0;
+ * SUCCESS without payload (short or not).  Returns the bytes of that
+ * SUCCESS, or 0.  Both passes decide with this alone, so they fold
+ * alike. */
+static inline size_t leaf_at(const unsigned char *data, size_t off, size_t len,
+                             int64_t *end) {
   weft_rec next;
-  memcpy(&next, data + off, sizeof next);
-  if (next.schema != WEFT_SCHEMA_SUCCESS || next.size != 0)
+  size_t hl = weft__rec_get(data + off, len - off, &next);
+  if (hl == 0 || next.schema != WEFT_SCHEMA_SUCCESS || next.size != 0)
     return 0;
   *end = next.t;
-  return 1;
+  return hl;
 }
 
 /* Copy a padded payload (a multiple of 8 bytes).  Most are a few words:
@@ -140,13 +139,17 @@ static int scan(weft__writer *w, epoch *e, uint32_t thread,
   int64_t t_first = seg->t_first, t_last = seg->t_last;
   uint64_t count0 = seg->event_count;
   size_t off = 0;
-  while (rc == WEFT_OK && off + sizeof(weft_rec) <= len) {
+  while (rc == WEFT_OK && off < len) {
     __builtin_prefetch(data + off + PREFETCH_AHEAD);
     weft_rec h;
-    memcpy(&h, data + off, sizeof h);
-    const unsigned char *payload = data + off + sizeof h;
+    size_t hl = weft__rec_get(data + off, len - off, &h);
     size_t padded = WEFT_REC_PAD(h.size);
-    off += sizeof h + padded;
+    if (hl == 0 || padded > len - off - hl) {
+      rc = weft__error(WEFT_EFORMAT, "thread %u: truncated record", thread);
+      break;
+    }
+    const unsigned char *payload = data + off + hl;
+    off += hl + padded;
     h.t += skew;
     const weft__schema *sc = schema_of(&cache, h.schema);
     if (!sc) {
@@ -155,9 +158,10 @@ static int scan(weft__writer *w, epoch *e, uint32_t thread,
       break;
     }
     int64_t end = 0;
-    int leaf = sc->kind == WEFT_REC_START && leaf_at(data, off, len, &end);
+    size_t leaf =
+        sc->kind == WEFT_REC_START ? leaf_at(data, off, len, &end) : 0;
     if (leaf) {
-      off += sizeof(weft_rec);
+      off += leaf;
       end += skew;
     }
     if (row == e->nrec && count0 == 0)
@@ -165,7 +169,7 @@ static int scan(weft__writer *w, epoch *e, uint32_t thread,
     t_last = leaf ? end : h.t;
     bytes += padded + (leaf ? 8 : 0);
     if (copy)
-      put_record(&evp, &payp, h, payload, padded, leaf, end);
+      put_record(&evp, &payp, h, payload, padded, leaf != 0, end);
     uint64_t this_row = row++ | LOCAL_ROW;
     if (!st)
       continue;
@@ -236,10 +240,12 @@ static int copy_round(weft__writer *w, const epoch *e, copy_cursor *c,
     const unsigned char *data = s->data;
     size_t off = c->off, len = s->len;
     unsigned char *pay_end = pay->p + pay->cap;
-    while (off + sizeof(weft_rec) <= len && evp < ev_end) {
+    while (off < len && evp < ev_end) {
       __builtin_prefetch(data + off + PREFETCH_AHEAD);
       weft_rec h;
-      memcpy(&h, data + off, sizeof h);
+      size_t hl = weft__rec_get(data + off, len - off, &h);
+      if (hl == 0) /* scan() checked every record: never */
+        return weft__error(WEFT_EFORMAT, "truncated record");
       size_t padded = WEFT_REC_PAD(h.size);
       if ((size_t)(pay_end - payp) < padded + 8) {
         /* A payload area that cannot hold even this one record grows;
@@ -252,21 +258,22 @@ static int copy_round(weft__writer *w, const epoch *e, copy_cursor *c,
         payp = pay->p;
         pay_end = pay->p + pay->cap;
       }
-      const unsigned char *payload = data + off + sizeof h;
-      off += sizeof h + padded;
+      const unsigned char *payload = data + off + hl;
+      off += hl + padded;
       int64_t end = 0;
       /* scan() found every schema. */
-      int leaf = schema_of(&cache, h.schema)->kind == WEFT_REC_START &&
-                 leaf_at(data, off, len, &end);
+      size_t leaf = schema_of(&cache, h.schema)->kind == WEFT_REC_START
+                        ? leaf_at(data, off, len, &end)
+                        : 0;
       h.t += skew;
       if (leaf) {
-        off += sizeof(weft_rec);
+        off += leaf;
         end += skew;
       }
-      put_record(&evp, &payp, h, payload, padded, leaf, end);
+      put_record(&evp, &payp, h, payload, padded, leaf != 0, end);
     }
     c->off = off;
-    if (off + sizeof(weft_rec) <= len)
+    if (off < len)
       break; /* the round is full: go on from here next time */
   }
   ev->len = (size_t)(evp - ev->p);
@@ -283,10 +290,14 @@ static int stage_records(weft__writer *w, epoch *e) {
    * copied in the counting pass itself: one read of them instead of two.
    * Beyond, in rounds. */
   e->whole = e->p.bytes <= w->stage_whole_max;
-  if (e->whole && (!weft__bytes_reserve(&w->stage[WEFT_D_EVENTS], e->p.bytes) ||
+  /* Rows take at most 4/3 of the records' bytes (a short SUCCESS, 8 bytes
+   * after a START of 16 or more, becomes a 16-byte row), payloads at most
+   * their bytes. */
+  size_t rows_max = e->p.bytes / 3 * 4 + sizeof(weft_rec);
+  if (e->whole && (!weft__bytes_reserve(&w->stage[WEFT_D_EVENTS], rows_max) ||
                    !weft__bytes_reserve(&w->stage[WEFT_D_PAYLOAD], e->p.bytes)))
-    return weft__error(WEFT_ENOMEM, "flush staging (2 x %zu bytes)",
-                       (size_t)e->p.bytes);
+    return weft__error(WEFT_ENOMEM, "flush staging (%zu bytes)",
+                       rows_max + (size_t)e->p.bytes);
   e->order = e->p.n ? malloc(e->p.n * sizeof *e->order) : NULL;
   if (e->p.n && !e->order)
     return weft__error(WEFT_ENOMEM, "flush staging");

@@ -271,21 +271,21 @@ static int stage_stream(weft__writer *w, uint32_t rank,
   memset(&seg, 0, sizeof seg);
   seg.event_start = ev->len / sizeof(weft_rec);
   seg.payload_start = pay->len;
-  for (size_t off = 0; off + sizeof(weft_rec) <= s->len;) {
-    weft_rec h;
-    memcpy(&h, s->data + off, sizeof h);
+  for (size_t off = 0; off < s->len;) {
+    weft_rec h; /* a short SUCCESS becomes a 16-byte row (record.h) */
+    size_t hl = weft__rec_get(s->data + off, s->len - off, &h);
     size_t padded = WEFT_REC_PAD((size_t)h.size);
-    if (padded > s->len - off - sizeof h)
+    if (hl == 0 || padded > s->len - off - hl)
       return weft__error(WEFT_EFORMAT, "rank %u thread %u: record past the end",
                          rank, s->thread);
-    if (push(ev, &h, sizeof h) || push(pay, s->data + off + sizeof h, padded))
+    if (push(ev, &h, sizeof h) || push(pay, s->data + off + hl, padded))
       return WEFT_ENOMEM;
     if (seg.event_count == 0)
       seg.t_first = h.t;
     seg.t_last = h.t;
     seg.event_count++;
     seg.payload_bytes += padded;
-    off += sizeof h + padded;
+    off += hl + padded;
   }
   if (seg.event_count == 0)
     return WEFT_OK;
@@ -381,10 +381,12 @@ static int stage_actions(weft__writer *w, weft__writer *sh,
     const weft__recover_stream *s = &r->streams[i];
     rc = weft__actions_feed(sh, &st, now, s->thread, s->data, s->len,
                             row | WEFT__LOCAL_ROW, &w->stage[WEFT_D_ACTIONS]);
-    for (size_t off = 0; off + sizeof(weft_rec) <= s->len; row++) {
+    for (size_t off = 0; off < s->len; row++) {
       weft_rec h;
-      memcpy(&h, s->data + off, sizeof h);
-      off += sizeof h + WEFT_REC_PAD((size_t)h.size);
+      size_t hl = weft__rec_get(s->data + off, s->len - off, &h);
+      if (hl == 0)
+        break; /* stage_stream rejected it */
+      off += hl + WEFT_REC_PAD((size_t)h.size);
     }
   }
   if (rc == WEFT_OK)

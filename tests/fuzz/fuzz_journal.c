@@ -43,12 +43,12 @@ static void check(const weft__journal_read *j) {
     uint64_t n = 0;
     while (off < s->len) {
       weft_rec r;
-      if (s->len - off < sizeof r)
+      size_t hl = weft__rec_get(s->data + off, s->len - off, &r);
+      if (hl == 0)
         abort();
-      memcpy(&r, s->data + off, sizeof r);
       if (r.schema >= j->nschemas || !j->schemas[r.schema])
         abort();
-      off += sizeof r + WEFT_REC_PAD((size_t)r.size);
+      off += hl + WEFT_REC_PAD((size_t)r.size);
       n++;
     }
     if (off != s->len || n != s->records)

@@ -1148,6 +1148,52 @@ static void test_leaf_records(void **state) {
   free(leaves.b);
 }
 
+/* A short SUCCESS (record.h WEFT_REC_SHORT: 8 bytes, the end time with
+ * bit 63 set), as libweft writes it, reads as the 16-byte record; a
+ * stream cut inside it is a truncated header. */
+static void r_short_success(buf *w, int64_t t) {
+  put_u64(w, (uint64_t)t | WEFT_REC_SHORT);
+}
+
+static void test_short_success(void **state) {
+  (void)state;
+  buf full = {0}, short_ = {0};
+  r_task(&full, 60, 1, 2);
+  r_start(&full, 60, S_PARENT);
+  r_start(&full, 70, S_CHILD);
+  r_success(&full, 75);
+  r_info(&full, 80, 3);
+  r_success(&full, 90);
+  r_task(&short_, 60, 1, 2);
+  r_start(&short_, 60, S_PARENT);
+  r_start(&short_, 70, S_CHILD);
+  r_short_success(&short_, 75);
+  r_info(&short_, 80, 3);
+  r_short_success(&short_, 90);
+  assert_int_equal(short_.n, full.n - 16);
+
+  sink a = {0}, b = {0};
+  assert_int_equal(decode_all(&full, &a), WEFT_OK);
+  assert_int_equal(decode_all(&short_, &b), WEFT_OK);
+  assert_int_equal(a.n, 5);
+  assert_int_equal(b.n, a.n);
+  for (size_t i = 0; i < a.n; i++) {
+    assert_int_equal(b.ev[i].kind, a.ev[i].kind);
+    assert_string_equal(b.ev[i].level, a.ev[i].level);
+    assert_int_equal(b.ev[i].t, a.ev[i].t);
+    assert_int_equal(b.ev[i].elapsed, a.ev[i].elapsed);
+  }
+  check(&b.ev[2], WEFT_KIND_SUCCESS, "child", "/2/2");
+  assert_int_equal(b.ev[2].elapsed, 5);
+  sink_free(&a);
+  sink_free(&b);
+
+  short_.n -= 4; /* the last one cut in half */
+  expect_eformat(&short_, "truncated header", "");
+  free(full.b);
+  free(short_.b);
+}
+
 static void test_bad_structure(void **state) {
   (void)state;
   buf w = {0};
@@ -1342,6 +1388,7 @@ int main(void) {
       cmocka_unit_test(test_bad_schemas),
       cmocka_unit_test(test_bad_structure),
       cmocka_unit_test(test_leaf_records),
+      cmocka_unit_test(test_short_success),
       cmocka_unit_test(test_mutations_never_crash),
       cmocka_unit_test(test_fields_decode_direct),
       cmocka_unit_test(test_arena),
