@@ -133,6 +133,7 @@ int weft__trace_load(weft__model *m, weft__trace *traces, size_t n,
         snprintf(err, errcap, "%s", weft_errmsg());
         return -1;
       }
+      weft__decoder_set_rows(c.dec, 1); /* rebuilt from /events rows */
       c.rank = rank;
       c.hint.valid = 0;
       for (; i < t->nsegments && t->segments[i].rank == rank; i++) {

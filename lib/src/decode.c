@@ -65,6 +65,7 @@ struct weft__decoder {
   weft__wall_fn wall;
   void *wall_arg;
   int lenient;
+  int rows;         /* weft__decoder_set_rows */
   stream **streams; /* open addressing on key; NULL = empty */
   size_t nstreams, streams_cap;
   weft__arena scratch; /* values of the current record; reset per record */
@@ -174,6 +175,8 @@ void weft__decoder_set_wall(weft__decoder *d, weft__wall_fn fn, void *arg) {
   d->wall = fn;
   d->wall_arg = arg;
 }
+
+void weft__decoder_set_rows(weft__decoder *d, int on) { d->rows = on != 0; }
 
 void weft__decoder_set_lenient(weft__decoder *d, int on) {
   d->lenient = on != 0;
@@ -819,12 +822,19 @@ int weft__decoder_feed(weft__decoder *d, uint64_t key,
   while (off < len) {
     weft_rec h;
     rec r = {.off = off};
-    size_t hl = weft__rec_get(data + off, len - off, &h);
+    size_t hl;
+    if (!d->rows) {
+      hl = weft__rec_get(data + off, len - off, &h);
+    } else {
+      hl = len - off >= sizeof h ? sizeof h : 0;
+      if (hl)
+        memcpy(&h, data + off, sizeof h);
+    }
     if (hl == 0)
       return weft__error(WEFT_EFORMAT,
-                         "record at byte %zu: truncated header (%zu of %zu "
-                         "bytes)",
-                         off, len - off, sizeof h);
+                         "record at byte %zu: truncated header (%zu bytes "
+                         "left)",
+                         off, len - off);
     r.t = h.t;
     r.schema = h.schema;
     r.size = h.size;

@@ -402,6 +402,10 @@ static uint64_t walk(thread_state *ts, const blk *b, uint64_t from,
       snprintf(why, cap, "torn record header");
       return off;
     }
+    if (hl == WEFT_REC_SHORT_SIZE && j->h.version == 1) {
+      snprintf(why, cap, "short record in a version 1 journal");
+      return off;
+    }
     uint64_t need = hl + WEFT_REC_PAD((uint64_t)r.size);
     if (need > end - off) {
       snprintf(why, cap, "record of %u payload bytes runs past the end",

@@ -188,6 +188,11 @@ WEFT_INTERNAL int weft__decoder_feed(weft__decoder *d, uint64_t stream,
                                      weft__event_fn on_event,
                                      weft__globals_fn on_globals, void *arg);
 WEFT_INTERNAL void weft__decoder_free(weft__decoder *d);
+/* Rows mode, for records rebuilt from the HDF5 log's /events rows, which
+ * never hold a short SUCCESS (record.h): every record has a 16-byte
+ * header, whatever bit 63 of its t (a negative time reads as one).  Off
+ * by default (buffers, sinks, journals). */
+WEFT_INTERNAL void weft__decoder_set_rows(weft__decoder *d, int on);
 
 /* ---- task ids (task_id.c) ------------------------------------------------ */
 

@@ -290,10 +290,10 @@ static int stage_records(weft__writer *w, epoch *e) {
    * copied in the counting pass itself: one read of them instead of two.
    * Beyond, in rounds. */
   e->whole = e->p.bytes <= w->stage_whole_max;
-  /* Rows take at most 4/3 of the records' bytes (a short SUCCESS, 8 bytes
-   * after a START of 16 or more, becomes a 16-byte row), payloads at most
-   * their bytes. */
-  size_t rows_max = e->p.bytes / 3 * 4 + sizeof(weft_rec);
+  /* Rows take at most twice the records' bytes (a short SUCCESS whose
+   * START went out in an earlier flush is 8 bytes here and a 16-byte
+   * row), payloads at most their bytes. */
+  size_t rows_max = 2 * (size_t)e->p.bytes;
   if (e->whole && (!weft__bytes_reserve(&w->stage[WEFT_D_EVENTS], rows_max) ||
                    !weft__bytes_reserve(&w->stage[WEFT_D_PAYLOAD], e->p.bytes)))
     return weft__error(WEFT_ENOMEM, "flush staging (%zu bytes)",

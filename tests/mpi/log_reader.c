@@ -234,6 +234,7 @@ int lr_decode_rank(lr_log *log, uint32_t rank, weft__event_fn fn, void *arg) {
   int rc = weft__decoder_new(&d, dict);
   if (rc < 0)
     return rc;
+  weft__decoder_set_rows(d, 1); /* records rebuilt from /events rows */
   unsigned char *buf = NULL;
   size_t cap = 0;
   /* Segments are in epoch order in the file, so feeding them in file

@@ -820,7 +820,7 @@ static void test_bad_headers(void **state) {
   buf w = {0};
   worked_example(&w);
   put(&w, "0123456789", 10); /* 10 bytes: a truncated header */
-  expect_eformat(&w, "byte 168", "truncated header (10 of 16");
+  expect_eformat(&w, "byte 168", "truncated header (10 bytes left)");
 
   w.n = 0;
   r_task(&w, 1, 0, 1);
