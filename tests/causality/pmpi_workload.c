@@ -137,6 +137,18 @@ static void wildcard(void) {
   }
 }
 
+/* A call made under MPI_ERRORS_RETURN must have failed with a truncation;
+ * errors are fatal again afterwards. */
+static void expect_truncated(int rc, const char *call) {
+  MPI_Comm_set_errhandler(MPI_COMM_WORLD, MPI_ERRORS_ARE_FATAL);
+  int cls = 0;
+  MPI_Error_class(rc, &cls);
+  if (cls != MPI_ERR_TRUNCATE) {
+    fprintf(stderr, "pmpi_workload: no truncation in %s (rc %d)\n", call, rc);
+    MPI_Abort(MPI_COMM_WORLD, 2);
+  }
+}
+
 /* Rank 0 sends rank 1 a 16-byte message, then an 8-byte one, with tag 50;
  * rank 1 takes the first into an 8-byte buffer from MPI_ANY_SOURCE: the
  * receive fails with MPI_ERR_TRUNCATE but consumed the message (its first
@@ -153,13 +165,7 @@ static void truncated(void) {
     MPI_Comm_set_errhandler(MPI_COMM_WORLD, MPI_ERRORS_RETURN);
     int rc =
         MPI_Recv(b, 1, MPI_LONG_LONG, MPI_ANY_SOURCE, 50, MPI_COMM_WORLD, &st);
-    MPI_Comm_set_errhandler(MPI_COMM_WORLD, MPI_ERRORS_ARE_FATAL);
-    int cls = 0;
-    MPI_Error_class(rc, &cls);
-    if (cls != MPI_ERR_TRUNCATE) {
-      fprintf(stderr, "pmpi_workload: no truncation (rc %d)\n", rc);
-      MPI_Abort(MPI_COMM_WORLD, 2);
-    }
+    expect_truncated(rc, "MPI_Recv");
     say("MPI_Recv peer=-1 tag=50 bytes=8 failed");
     recv_note(b, 0, 50, 16);
     MPI_Recv(b, 1, MPI_LONG_LONG, 0, 50, MPI_COMM_WORLD, MPI_STATUS_IGNORE);
@@ -169,12 +175,7 @@ static void truncated(void) {
     say("MPI_Irecv peer=0 tag=51 bytes=8");
     MPI_Comm_set_errhandler(MPI_COMM_WORLD, MPI_ERRORS_RETURN);
     rc = MPI_Wait(&rq, &st);
-    MPI_Comm_set_errhandler(MPI_COMM_WORLD, MPI_ERRORS_ARE_FATAL);
-    MPI_Error_class(rc, &cls);
-    if (cls != MPI_ERR_TRUNCATE) {
-      fprintf(stderr, "pmpi_workload: no truncation in MPI_Wait (rc %d)\n", rc);
-      MPI_Abort(MPI_COMM_WORLD, 2);
-    }
+    expect_truncated(rc, "MPI_Wait");
     say("MPI_Wait requests=1 failed");
     recv_note(b, 0, 51, 16);
   }

@@ -17,9 +17,9 @@
  */
 #include "buffer.h"
 #include "journal.h"
+#include "weft_int.h"
 #include "weft.h"
 
-#include <dirent.h>
 #include <pthread.h>
 #include <stdio.h>
 #include <stdlib.h>
@@ -51,25 +51,6 @@ static void *one_event(void *arg) {
   (void)arg;
   WEFT_LOG("helper", WEFT_I64("x", 1));
   return NULL;
-}
-
-/* This process's journal file (<host>.<pid>.wj) in dir. */
-static int find_journal(const char *dir, char *path, size_t n) {
-  DIR *d = opendir(dir);
-  struct dirent *e;
-  char tail[32];
-  snprintf(tail, sizeof tail, ".%ld.wj", (long)getpid());
-  int found = 0;
-  while (d && (e = readdir(d))) {
-    size_t len = strlen(e->d_name), tl = strlen(tail);
-    if (len > tl && !strcmp(e->d_name + len - tl, tail)) {
-      snprintf(path, n, "%s/%s", dir, e->d_name);
-      found = 1;
-    }
-  }
-  if (d)
-    closedir(d);
-  return found;
 }
 
 static void check_slots(const char *path) {
@@ -151,7 +132,9 @@ int main(int argc, char **argv) {
   pthread_join(th, NULL);
 
   char path[4096] = "";
-  CHECK(find_journal(argv[1], path, sizeof path), "no journal in %s", argv[1]);
+  const char *jp = weft__journal_path();
+  CHECK(jp && *jp, "no journal in %s", argv[1]);
+  snprintf(path, sizeof path, "%s", jp ? jp : "");
   if (!failures) {
     check_slots(path);
     check_advice(path);
