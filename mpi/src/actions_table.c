@@ -83,9 +83,12 @@ int weft__actions_copy(weft__action_state *dst, const weft__action_state *src) {
   return rc;
 }
 
-static int emit(weft__writer *w, const weft__clock_sample *now, uint32_t thread,
-                const weft__open_action *a, int64_t end, uint8_t status,
-                weft__bytes *out) {
+/* A row's start and end are on this rank's clock until
+ * weft__actions_timeline: the rows of a flush are built before its clock
+ * sample is taken (flush.c counts its records while waiting for the other
+ * ranks). */
+static int emit(weft__writer *w, uint32_t thread, const weft__open_action *a,
+                int64_t end, uint8_t status, weft__bytes *out) {
   /* Short successes are left to the streams: a row for every 20 ns
    * action would double the file (48 bytes of events, 48 of row), and
    * the table is there to find the slow and the failed ones. */
@@ -95,9 +98,8 @@ static int emit(weft__writer *w, const weft__clock_sample *now, uint32_t thread,
   weft__action_row *r = weft__bytes_push(out, NULL, sizeof *r);
   if (!r)
     return weft__error(WEFT_ENOMEM, "actions table");
-  int64_t wall = w->timeline_wall_ns - w->timeline_mono_ns;
-  r->start_ns = weft__clock_map(w, now, a->t) + wall;
-  r->end_ns = weft__clock_map(w, now, end) + wall;
+  r->start_ns = a->t;
+  r->end_ns = end;
   r->elapsed_ns = end - a->t;
   r->start_event = a->start_event;
   r->rank = (uint32_t)w->rank;
@@ -106,6 +108,17 @@ static int emit(weft__writer *w, const weft__clock_sample *now, uint32_t thread,
   r->depth = a->depth;
   r->status = status;
   return WEFT_OK;
+}
+
+void weft__actions_timeline(const weft__writer *w,
+                            const weft__clock_sample *now, weft__bytes *rows,
+                            size_t from) {
+  int64_t wall = w->timeline_wall_ns - w->timeline_mono_ns;
+  weft__action_row *r = (void *)rows->p;
+  for (size_t i = from; i < rows->len / sizeof *r; i++) {
+    r[i].start_ns = weft__clock_map(w, now, r[i].start_ns) + wall;
+    r[i].end_ns = weft__clock_map(w, now, r[i].end_ns) + wall;
+  }
 }
 
 int weft__actions_stack(weft__action_state *s, uint32_t thread,
@@ -120,10 +133,9 @@ int weft__actions_stack(weft__action_state *s, uint32_t thread,
 }
 
 int weft__actions_record(weft__writer *w, weft__action_stack *st,
-                         const weft__clock_sample *now, uint32_t thread,
-                         const weft_rec *h, const weft__schema *sc,
-                         const unsigned char *payload, uint64_t row,
-                         weft__bytes *out) {
+                         uint32_t thread, const weft_rec *h,
+                         const weft__schema *sc, const unsigned char *payload,
+                         uint64_t row, weft__bytes *out) {
   int rc;
   switch (sc->kind) {
   case WEFT_REC_TASK:
@@ -164,7 +176,7 @@ int weft__actions_record(weft__writer *w, weft__action_stack *st,
                          thread);
     st->n--;
     if (w->actions_on &&
-        (rc = emit(w, now, thread, &st->a[st->n], h->t,
+        (rc = emit(w, thread, &st->a[st->n], h->t,
                    sc->kind == WEFT_REC_SUCCESS ? WEFT_STATUS_SUCCEEDED
                                                 : WEFT_STATUS_FAILED,
                    out)) < 0)
@@ -176,8 +188,7 @@ int weft__actions_record(weft__writer *w, weft__action_stack *st,
   return WEFT_OK;
 }
 
-int weft__actions_feed(weft__writer *w, weft__action_state *s,
-                       const weft__clock_sample *now, uint32_t thread,
+int weft__actions_feed(weft__writer *w, weft__action_state *s, uint32_t thread,
                        const unsigned char *data, size_t len,
                        uint64_t first_event, weft__bytes *out) {
   weft__action_stack *st;
@@ -197,19 +208,18 @@ int weft__actions_feed(weft__writer *w, weft__action_state *s,
     if (!sc)
       return weft__error(WEFT_EFORMAT, "thread %u: unknown schema %u", thread,
                          h.schema);
-    rc = weft__actions_record(w, st, now, thread, &h, sc, payload, row, out);
+    rc = weft__actions_record(w, st, thread, &h, sc, payload, row, out);
   }
   return rc;
 }
 
 int weft__actions_unfinished(weft__writer *w, weft__action_state *s,
-                             const weft__clock_sample *now, weft__bytes *out) {
+                             int64_t end, weft__bytes *out) {
   for (uint32_t t = 0; t < s->nthreads; t++) {
     weft__action_stack *st = &s->threads[t];
     while (st->n) {
       st->n--;
-      int rc = emit(w, now, t, &st->a[st->n], now->mono_ns,
-                    WEFT_STATUS_UNFINISHED, out);
+      int rc = emit(w, t, &st->a[st->n], end, WEFT_STATUS_UNFINISHED, out);
       if (rc < 0)
         return rc;
     }

@@ -2,9 +2,11 @@
  * flush.c - one epoch of the collective writer (parallel-hdf5.md section 8,
  * docs/format.md section 8).
  *
- *   1. snapshot the buffers (weft__pending_collect) and sample the clock;
+ *   1. snapshot the buffers (weft__pending_collect);
  *   2. count the /events rows and /payload bytes the records become, build
  *      the segment, name, schema and action rows (all staged locally);
+ *      then sample the clock (after a quiet barrier in the final flush of
+ *      weft_mpi_finalize), which puts the action rows on the timeline;
  *   3. MPI_Exscan / MPI_Allreduce of the row counts: each rank's offsets
  *      and the totals; no event data ever leaves its rank except through
  *      the collective MPI-IO write;
@@ -180,11 +182,10 @@ static int scan(weft__writer *w, epoch *e, uint32_t thread,
       st->pending = 0;
       continue;
     }
-    rc = weft__actions_record(w, st, &e->now, thread, &h, sc, payload, this_row,
-                              rows);
+    rc = weft__actions_record(w, st, thread, &h, sc, payload, this_row, rows);
     if (rc == WEFT_OK && leaf) {
       weft_rec done = {.t = end, .schema = WEFT_SCHEMA_SUCCESS, .size = 0};
-      rc = weft__actions_record(w, st, &e->now, thread, &done,
+      rc = weft__actions_record(w, st, thread, &done,
                                 weft__schema_get(WEFT_SCHEMA_SUCCESS), NULL,
                                 this_row, rows);
     }
@@ -603,7 +604,9 @@ static int write_all(weft__writer *w, epoch *e) {
   return write_rank_row(w, e);
 }
 
-static int stage_all(weft__writer *w, epoch *e, int final) {
+/* What a rank stages from its own records and dictionary, before the
+ * clock sample (the /actions rows on its own clock until then). */
+static int stage_local(weft__writer *w, epoch *e) {
   int rc = WEFT_OK;
   if (w->actions_on)
     rc = weft__actions_copy(&e->work, &w->actions);
@@ -611,11 +614,19 @@ static int stage_all(weft__writer *w, epoch *e, int final) {
     rc = stage_dictionary(w, e);
   if (rc == WEFT_OK && e->collected)
     rc = stage_records(w, e);
-  if (rc == WEFT_OK && final && w->actions_on)
-    rc = weft__actions_unfinished(w, &e->work, &e->now,
+  return rc;
+}
+
+/* What needs the epoch's clock sample. */
+static int stage_sampled(weft__writer *w, epoch *e, int final) {
+  int rc = WEFT_OK;
+  if (final && w->actions_on)
+    rc = weft__actions_unfinished(w, &e->work, e->now.mono_ns,
                                   &w->stage[WEFT_D_ACTIONS]);
-  if (rc == WEFT_OK)
+  if (rc == WEFT_OK) {
+    weft__actions_timeline(w, &e->now, &w->stage[WEFT_D_ACTIONS], 0);
     rc = stage_flush_row(w, e);
+  }
   return rc;
 }
 
@@ -657,7 +668,7 @@ void weft__flush_settle(weft__writer *w, int closed) {
   w->holding = 0;
 }
 
-int weft__flush(weft__writer *w, int final) {
+int weft__flush(weft__writer *w, int final, int staggered) {
   epoch e;
   memset(&e, 0, sizeof e);
   for (int d = 0; d < WEFT_D_COUNT; d++)
@@ -668,6 +679,17 @@ int weft__flush(weft__writer *w, int final) {
   e.collected = local == WEFT_OK;
   if (local == WEFT_ECAPTURE)
     local = WEFT_OK; /* a capture takes the events: nothing to write */
+  /* The counting pass is the rank's own work: done before the clock
+   * sample, it fills the time a rank that came early waits for the
+   * others (weft_mpi_finalize: ranks come when they are done logging),
+   * asleep, so that the last ones have the cores. */
+  if (local == WEFT_OK)
+    local = stage_local(w, &e);
+  if (staggered) {
+    int b = weft__quiet_barrier(w->comm);
+    if (local == WEFT_OK)
+      local = b;
+  }
   int rc = weft__clock_sync(w, &e.now);
   if (local == WEFT_OK)
     local = rc;
@@ -675,7 +697,7 @@ int weft__flush(weft__writer *w, int final) {
   if (local == WEFT_OK && (local = keep_sample(w, &e.now)) == WEFT_OK)
     w->nsamples--;
   if (local == WEFT_OK)
-    local = stage_all(w, &e, final);
+    local = stage_sampled(w, &e, final);
   rc = weft__agree(w->comm, local);
   if (rc == WEFT_OK)
     rc = weft__agree(w->comm, exchange_counts(w, &e));

@@ -328,7 +328,7 @@ static int committed_segment(weft__writer *w, weft__writer *sh,
       if (sc->kind == WEFT_REC_CONTINUE && h[i].size >= sizeof cont)
         rc = read_range(w, WEFT_D_PAYLOAD, at, sizeof cont, cont);
       if (rc == WEFT_OK)
-        rc = weft__actions_record(sh, stack, NULL, seg->thread, &h[i], sc, cont,
+        rc = weft__actions_record(sh, stack, seg->thread, &h[i], sc, cont,
                                   seg->event_start + done + i, NULL);
     }
     done += n;
@@ -377,9 +377,10 @@ static int stage_actions(weft__writer *w, weft__writer *sh,
   if (rc == WEFT_OK)
     rc = committed_stacks(w, sh, l, r->rank, &st);
   uint64_t row = first_event;
+  size_t from = w->stage[WEFT_D_ACTIONS].len / sizeof(weft__action_row);
   for (size_t i = 0; rc == WEFT_OK && i < r->nstreams; i++) {
     const weft__recover_stream *s = &r->streams[i];
-    rc = weft__actions_feed(sh, &st, now, s->thread, s->data, s->len,
+    rc = weft__actions_feed(sh, &st, s->thread, s->data, s->len,
                             row | WEFT__LOCAL_ROW, &w->stage[WEFT_D_ACTIONS]);
     for (size_t off = 0; off < s->len; row++) {
       weft_rec h;
@@ -390,7 +391,10 @@ static int stage_actions(weft__writer *w, weft__writer *sh,
     }
   }
   if (rc == WEFT_OK)
-    rc = weft__actions_unfinished(sh, &st, now, &w->stage[WEFT_D_ACTIONS]);
+    rc = weft__actions_unfinished(sh, &st, now->mono_ns,
+                                  &w->stage[WEFT_D_ACTIONS]);
+  if (rc == WEFT_OK)
+    weft__actions_timeline(sh, now, &w->stage[WEFT_D_ACTIONS], from);
   weft__actions_free(&st);
   return rc;
 }

@@ -117,7 +117,7 @@ static int start(weft__writer *w, const char *path) {
   if (rc == WEFT_OK)
     rc = weft__file_create(w);
   if (rc == WEFT_OK)
-    rc = weft__flush(w, 0); /* epoch 0: metadata, first clock sample */
+    rc = weft__flush(w, 0, 0); /* epoch 0: metadata, first clock sample */
   if (rc < 0) {
     char why[512];
     strncpy(why, weft__errmsg_detail(), sizeof why - 1);
@@ -171,9 +171,9 @@ int weft_mpi_init(MPI_Comm comm, const char *path) {
 }
 
 /* The last flush of w: record open actions as unfinished, close the
- * file.  Guarded by the caller. */
-static int final_flush(weft__writer *w) {
-  int rc = weft__flush(w, 1);
+ * file.  Guarded by the caller.  staggered: see weft__flush. */
+static int final_flush(weft__writer *w, int staggered) {
+  int rc = weft__flush(w, 1, staggered);
   char why[512] = "";
   if (rc < 0)
     strncpy(why, weft__errmsg_detail(), sizeof why - 1);
@@ -198,7 +198,7 @@ int weft_mpi_flush(void) {
   int rc = weft__signals_agree(writer->comm, &stop);
   if (rc == WEFT_OK && stop) {
     weft__writer *w = writer;
-    rc = final_flush(w);
+    rc = final_flush(w, 0); /* the stop-flag agreement brought the ranks */
     closed_early = 1;
     owned_early = w->owns_weft;
     if (rc == WEFT_OK && owned_early && weft__signals_term_pending()) {
@@ -211,7 +211,7 @@ int weft_mpi_flush(void) {
     writer = NULL;
     writer_free(w);
   } else if (rc == WEFT_OK) {
-    rc = weft__flush(writer, 0);
+    rc = weft__flush(writer, 0, 0);
   }
   weft__h5_quiet_end(&q);
   weft__mpi_guard_leave();
@@ -244,11 +244,10 @@ int weft_mpi_finalize(void) {
   weft__mpi_guard_enter();
   weft__h5_quiet_begin(&q);
   /* Ranks come to the end when they are done logging, not together: the
-   * first ones wait for the last ones asleep (quiet_wait.c), which
-   * weft_mpi_flush does in its stop-flag agreement.  A failure shows
-   * again in the flush's first collective step. */
-  weft__quiet_barrier(w->comm);
-  int rc = final_flush(w);
+   * first ones count their records and then wait for the last ones asleep
+   * (weft__flush, quiet_wait.c), which weft_mpi_flush does in its
+   * stop-flag agreement. */
+  int rc = final_flush(w, 1);
   weft__h5_quiet_end(&q);
   weft__mpi_guard_leave();
   /* Shut libweft down only if we started it and everything was written:

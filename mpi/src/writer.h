@@ -226,21 +226,27 @@ int weft__actions_stack(weft__action_state *s, uint32_t thread,
                         weft__action_stack **out);
 /* One record (header h, with the skew applied; schema sc) of the thread
  * whose stack is st, at file row `row`; a finished action is appended as
- * a row to out. */
+ * a row to out, its start and end on this rank's clock (raw ns) until
+ * weft__actions_timeline. */
 int weft__actions_record(weft__writer *w, weft__action_stack *st,
-                         const weft__clock_sample *now, uint32_t thread,
-                         const weft_rec *h, const weft__schema *sc,
-                         const unsigned char *payload, uint64_t row,
-                         weft__bytes *out);
+                         uint32_t thread, const weft_rec *h,
+                         const weft__schema *sc, const unsigned char *payload,
+                         uint64_t row, weft__bytes *out);
 /* Feed the records of one thread; finished actions are appended as rows
  * to out.  first_event is the file row of the first record. */
-int weft__actions_feed(weft__writer *w, weft__action_state *s,
-                       const weft__clock_sample *now, uint32_t thread,
+int weft__actions_feed(weft__writer *w, weft__action_state *s, uint32_t thread,
                        const unsigned char *data, size_t len,
                        uint64_t first_event, weft__bytes *out);
-/* Append rows with status unfinished for every action still open. */
+/* Append rows with status unfinished for every action still open, ending
+ * at `end` (this rank's clock). */
 int weft__actions_unfinished(weft__writer *w, weft__action_state *s,
-                             const weft__clock_sample *now, weft__bytes *out);
+                             int64_t end, weft__bytes *out);
+/* Put the rows of `rows` from index `from` on the job's timeline: their
+ * raw start and end through weft__clock_map with the epoch's sample
+ * `now`, plus the timeline's wall-clock origin. */
+void weft__actions_timeline(const weft__writer *w,
+                            const weft__clock_sample *now, weft__bytes *rows,
+                            size_t from);
 
 /* ---- file (file_create.c) -------------------------------------------------
  */
@@ -308,8 +314,10 @@ void weft__signals_finish(void);
 
 /* Collective.  One epoch: write everything buffered.  final: also record
  * the actions still open as unfinished, and hold the snapshot until
- * weft__flush_settle. */
-int weft__flush(weft__writer *w, int final);
+ * weft__flush_settle.  staggered: the ranks come at different times (as
+ * to weft_mpi_finalize); each counts its records first, then waits for
+ * the others asleep (weft__quiet_barrier). */
+int weft__flush(weft__writer *w, int final, int staggered);
 /* After the final flush's weft__file_close: release its snapshot when the
  * file closed, else give it back to libweft (journal and buffers keep it). */
 void weft__flush_settle(weft__writer *w, int closed);

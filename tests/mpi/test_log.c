@@ -330,6 +330,17 @@ static void verify(const config *c, int size) {
       const lr_record *ev = &log.events[a->start_event];
       CHECK(a->start_event < log.c.events && ev->size > 0,
             "action row %llu start_event", (unsigned long long)i);
+      /* On the job's timeline: the start event's time through the rank's
+       * clock samples (the writer builds the row before it takes the
+       * flush's sample, and maps it after). */
+      int64_t wall = log.timeline_wall_ns - log.timeline_mono_ns;
+      int64_t start = lr_timeline(&log, a->rank, ev->t) + wall;
+      int64_t end = lr_timeline(&log, a->rank, ev->t + a->elapsed_ns) + wall;
+      CHECK(llabs(a->start_ns - start) <= 1 && llabs(a->end_ns - end) <= 1,
+            "action row %llu: %lld..%lld on the timeline, its events say "
+            "%lld..%lld",
+            (unsigned long long)i, (long long)a->start_ns, (long long)a->end_ns,
+            (long long)start, (long long)end);
     }
     uint64_t want = want_rows, want_failed = 0, every = 0;
     for (int r = 0; r < size; r++) {

@@ -48,6 +48,15 @@ def main(argv):
                 errors.append("rank %d: run is %s, expected %s" % (
                     r, {v: k for k, v in status.items()}[rows[0]["status"]],
                     want))
+            else:
+                # On the job's timeline (wall-clock ns), not a raw clock:
+                # within a minute of the rank's start in /ranks.
+                began = int(ranks[ranks["rank"] == r][0]["start_wall_ns"])
+                s, e = int(rows[0]["start_ns"]), int(rows[0]["end_ns"])
+                if not (abs(s - began) < 60 * 10**9 and s <= e
+                        and e - s < 3600 * 10**9):
+                    errors.append("rank %d: run from %d to %d, the rank "
+                                  "began at %d" % (r, s, e, began))
     for e in errors:
         print("check_actions: " + e, file=sys.stderr)
     return 1 if errors else 0
