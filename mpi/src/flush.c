@@ -668,7 +668,7 @@ void weft__flush_settle(weft__writer *w, int closed) {
   w->holding = 0;
 }
 
-int weft__flush(weft__writer *w, int final, int staggered) {
+int weft__flush(weft__writer *w, int final, weft__meet meet, int *stop) {
   epoch e;
   memset(&e, 0, sizeof e);
   for (int d = 0; d < WEFT_D_COUNT; d++)
@@ -679,17 +679,21 @@ int weft__flush(weft__writer *w, int final, int staggered) {
   e.collected = local == WEFT_OK;
   if (local == WEFT_ECAPTURE)
     local = WEFT_OK; /* a capture takes the events: nothing to write */
-  /* The counting pass is the rank's own work: done before the clock
-   * sample, it fills the time a rank that came early waits for the
-   * others (weft_mpi_finalize: ranks come when they are done logging),
-   * asleep, so that the last ones have the cores. */
+  /* The counting pass is the rank's own work: done before the ranks meet
+   * (writer.h), it fills the time a rank that came early would wait for
+   * the others, asleep, so that the last ones have the cores. */
   if (local == WEFT_OK)
     local = stage_local(w, &e);
-  if (staggered) {
-    int b = weft__quiet_barrier(w->comm);
-    if (local == WEFT_OK)
-      local = b;
+  int met = WEFT_OK;
+  if (meet == WEFT__MEET_BARRIER) {
+    met = weft__quiet_barrier(w->comm);
+  } else if (meet == WEFT__MEET_STOP) {
+    met = weft__signals_agree(w->comm, stop);
+    if (met == WEFT_OK && *stop)
+      final = 1;
   }
+  if (local == WEFT_OK)
+    local = met;
   int rc = weft__clock_sync(w, &e.now);
   if (local == WEFT_OK)
     local = rc;

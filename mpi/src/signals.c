@@ -140,8 +140,9 @@ static int local_reason(void) {
   return 0;
 }
 
-/* The first collective of weft_mpi_flush, so where ranks that reached the
- * flush early wait for the late ones: asleep (quiet_wait.c). */
+/* The first collective of weft_mpi_flush (after each rank's counting
+ * pass, flush.c), so where ranks that reached the flush early wait for
+ * the late ones: asleep (quiet_wait.c). */
 int weft__signals_agree(MPI_Comm comm, int *reason) {
   int mine = local_reason(), all = 0;
   if (weft__quiet_allreduce(&mine, &all, 1, MPI_INT, MPI_MAX, comm) !=

@@ -117,7 +117,8 @@ static int start(weft__writer *w, const char *path) {
   if (rc == WEFT_OK)
     rc = weft__file_create(w);
   if (rc == WEFT_OK)
-    rc = weft__flush(w, 0, 0); /* epoch 0: metadata, first clock sample */
+    /* epoch 0: metadata, the first clock sample */
+    rc = weft__flush(w, 0, WEFT__MEET_NONE, NULL);
   if (rc < 0) {
     char why[512];
     strncpy(why, weft__errmsg_detail(), sizeof why - 1);
@@ -170,10 +171,10 @@ int weft_mpi_init(MPI_Comm comm, const char *path) {
   return WEFT_OK;
 }
 
-/* The last flush of w: record open actions as unfinished, close the
- * file.  Guarded by the caller.  staggered: see weft__flush. */
-static int final_flush(weft__writer *w, int staggered) {
-  int rc = weft__flush(w, 1, staggered);
+/* After the final flush of w, whose result is rc: close the file, then
+ * release the snapshot or give it back (weft__flush_settle).  Guarded by
+ * the caller. */
+static int close_after(weft__writer *w, int rc) {
   char why[512] = "";
   if (rc < 0)
     strncpy(why, weft__errmsg_detail(), sizeof why - 1);
@@ -193,12 +194,13 @@ int weft_mpi_flush(void) {
   weft__h5_quiet q;
   weft__mpi_guard_enter();
   weft__h5_quiet_begin(&q);
-  /* A safe point: do the ranks have to stop (signals.c)? */
+  /* A safe point: do the ranks have to stop (signals.c)?  They agree in
+   * the flush, which is then the last one. */
   int stop = 0;
-  int rc = weft__signals_agree(writer->comm, &stop);
-  if (rc == WEFT_OK && stop) {
+  int rc = weft__flush(writer, 0, WEFT__MEET_STOP, &stop);
+  if (stop) {
     weft__writer *w = writer;
-    rc = final_flush(w, 0); /* the stop-flag agreement brought the ranks */
+    rc = close_after(w, rc);
     closed_early = 1;
     owned_early = w->owns_weft;
     if (rc == WEFT_OK && owned_early && weft__signals_term_pending()) {
@@ -210,8 +212,6 @@ int weft_mpi_flush(void) {
     }
     writer = NULL;
     writer_free(w);
-  } else if (rc == WEFT_OK) {
-    rc = weft__flush(writer, 0, 0);
   }
   weft__h5_quiet_end(&q);
   weft__mpi_guard_leave();
@@ -243,11 +243,9 @@ int weft_mpi_finalize(void) {
   weft__h5_quiet q;
   weft__mpi_guard_enter();
   weft__h5_quiet_begin(&q);
-  /* Ranks come to the end when they are done logging, not together: the
-   * first ones count their records and then wait for the last ones asleep
-   * (weft__flush, quiet_wait.c), which weft_mpi_flush does in its
-   * stop-flag agreement. */
-  int rc = final_flush(w, 1);
+  /* Ranks come to the end when they are done logging, not together
+   * (weft__meet in writer.h). */
+  int rc = close_after(w, weft__flush(w, 1, WEFT__MEET_BARRIER, NULL));
   weft__h5_quiet_end(&q);
   weft__mpi_guard_leave();
   /* Shut libweft down only if we started it and everything was written:

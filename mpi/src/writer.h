@@ -312,12 +312,23 @@ void weft__signals_finish(void);
 /* ---- the flush (flush.c) ----------------------------------------------------
  */
 
+/* Where the ranks meet in a flush.  Ranks come to weft_mpi_flush and
+ * weft_mpi_finalize at different times (when they are done with a phase
+ * or with logging): each first counts its records, then waits for the
+ * others asleep (quiet_wait.c), so the wait of the early ones covers
+ * their counting. */
+typedef enum weft__meet {
+  WEFT__MEET_NONE,    /* the ranks are together already (weft_mpi_init) */
+  WEFT__MEET_BARRIER, /* a quiet barrier (weft_mpi_finalize) */
+  WEFT__MEET_STOP     /* the stop-flag agreement (weft_mpi_flush): a stop
+                         makes the flush final */
+} weft__meet;
+
 /* Collective.  One epoch: write everything buffered.  final: also record
  * the actions still open as unfinished, and hold the snapshot until
- * weft__flush_settle.  staggered: the ranks come at different times (as
- * to weft_mpi_finalize); each counts its records first, then waits for
- * the others asleep (weft__quiet_barrier). */
-int weft__flush(weft__writer *w, int final, int staggered);
+ * weft__flush_settle.  *stop (WEFT__MEET_STOP only, else may be NULL):
+ * the reason of weft__signals_agree; when not 0 the flush was final. */
+int weft__flush(weft__writer *w, int final, weft__meet meet, int *stop);
 /* After the final flush's weft__file_close: release its snapshot when the
  * file closed, else give it back to libweft (journal and buffers keep it). */
 void weft__flush_settle(weft__writer *w, int closed);
