@@ -5,8 +5,9 @@
  *   1. snapshot the buffers (weft__pending_collect);
  *   2. count the /events rows and /payload bytes the records become, build
  *      the segment, name, schema and action rows (all staged locally);
- *      then sample the clock (after a quiet barrier in the final flush of
- *      weft_mpi_finalize), which puts the action rows on the timeline;
+ *      then meet the other ranks (weft__meet: the stop-flag agreement of
+ *      weft_mpi_flush, a quiet barrier in weft_mpi_finalize) and sample
+ *      the clock, which puts the action rows on the timeline;
  *   3. MPI_Exscan / MPI_Allreduce of the row counts: each rank's offsets
  *      and the totals; no event data ever leaves its rank except through
  *      the collective MPI-IO write;
