@@ -85,8 +85,7 @@ int weft__actions_copy(weft__action_state *dst, const weft__action_state *src) {
 
 /* A row's start and end are on this rank's clock until
  * weft__actions_timeline: the rows of a flush are built before its clock
- * sample is taken (flush.c counts its records while waiting for the other
- * ranks). */
+ * sample is taken (flush.c counts its records before the ranks meet). */
 static int emit(weft__writer *w, uint32_t thread, const weft__open_action *a,
                 int64_t end, uint8_t status, weft__bytes *out) {
   /* Short successes are left to the streams: a row for every 20 ns

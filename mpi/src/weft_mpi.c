@@ -204,8 +204,9 @@ int weft_mpi_flush(void) {
     closed_early = 1;
     owned_early = w->owns_weft;
     if (rc == WEFT_OK && owned_early && weft__signals_term_pending()) {
-      /* The process ends now: everything is in the log, so the journal
-       * has served (nothing can be logged between here and the end). */
+      /* The process ends now: the journal has served, unless other
+       * threads logged after this flush's snapshot; weft_shutdown keeps
+       * it then, for weft recover. */
       weft_shutdown();
       weft__journal_dir_cleanup();
       owned_early = 0;

@@ -299,3 +299,11 @@ int64_t lr_timeline(const lr_log *log, uint32_t rank, int64_t t) {
   return t - (prev->offset_ns +
               (int64_t)(x * (double)(next->offset_ns - prev->offset_ns)));
 }
+
+void lr_action_times(const lr_log *log, const lr_action *a, int64_t *start,
+                     int64_t *end) {
+  int64_t wall = log->timeline_wall_ns - log->timeline_mono_ns;
+  int64_t t = log->events[a->start_event].t;
+  *start = lr_timeline(log, a->rank, t) + wall;
+  *end = lr_timeline(log, a->rank, t + a->elapsed_ns) + wall;
+}

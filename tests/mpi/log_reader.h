@@ -110,4 +110,11 @@ int lr_decode_rank(lr_log *log, uint32_t rank, weft__event_fn fn, void *arg);
 /* docs/format.md section 6: time stamp t of `rank` on rank 0's clock. */
 int64_t lr_timeline(const lr_log *log, uint32_t rank, int64_t t);
 
+/* Where /actions row a belongs on the job's timeline (wall-clock ns), from
+ * its events: its start event's time, and that time plus its elapsed time,
+ * each through the rank's clock samples (lr_timeline), plus the
+ * timeline's wall-clock origin. */
+void lr_action_times(const lr_log *log, const lr_action *a, int64_t *start,
+                     int64_t *end);
+
 #endif /* WEFT_TEST_LOG_READER_H */

@@ -330,12 +330,10 @@ static void verify(const config *c, int size) {
       const lr_record *ev = &log.events[a->start_event];
       CHECK(a->start_event < log.c.events && ev->size > 0,
             "action row %llu start_event", (unsigned long long)i);
-      /* On the job's timeline: the start event's time through the rank's
-       * clock samples (the writer builds the row before it takes the
-       * flush's sample, and maps it after). */
-      int64_t wall = log.timeline_wall_ns - log.timeline_mono_ns;
-      int64_t start = lr_timeline(&log, a->rank, ev->t) + wall;
-      int64_t end = lr_timeline(&log, a->rank, ev->t + a->elapsed_ns) + wall;
+      /* On the job's timeline, as its events say (the writer builds the
+       * row before it takes the flush's clock sample, and maps it after). */
+      int64_t start, end;
+      lr_action_times(&log, a, &start, &end);
       CHECK(llabs(a->start_ns - start) <= 1 && llabs(a->end_ns - end) <= 1,
             "action row %llu: %lld..%lld on the timeline, its events say "
             "%lld..%lld",

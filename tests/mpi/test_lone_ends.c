@@ -10,6 +10,13 @@
  * rows take twice the records' bytes, which the flush's staging must hold
  * (a review found it reserved 4/3 and overran).  The log read back has
  * every start and every success, in nesting order per thread.
+ *
+ * The /actions rows of those actions span clock samples, and each rank's
+ * main thread keeps one action open to the end (an unfinished row, ended
+ * at the last sample); the last rank comes to weft_mpi_finalize late, so
+ * the others count their records and wait.  Every row must sit on the
+ * timeline where its events say (the writer builds rows before it takes
+ * a flush's clock sample and maps them after).
  */
 #include "log_reader.h"
 #include "weft_mpi.h"
@@ -18,6 +25,7 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <time.h>
 
 #define NT 6
 #define DEPTH 120
@@ -78,6 +86,9 @@ int main(int argc, char **argv) {
     fprintf(stderr, "test_lone_ends: init: %s\n", weft_errmsg());
     return 1;
   }
+  weft_action open;
+  CHECK(weft_action_start(&open, "open", NULL, 0) == 0, "start: %s",
+        weft_errmsg());
   pthread_barrier_init(&opened, NULL, NT + 1);
   pthread_barrier_init(&flushed, NULL, NT + 1);
   pthread_barrier_init(&closed, NULL, NT + 1);
@@ -93,6 +104,10 @@ int main(int argc, char **argv) {
   CHECK(weft_mpi_flush() == 0, "last flush: %s", weft_errmsg());
   for (long k = 0; k < NT; k++)
     pthread_join(th[k], NULL);
+  int size;
+  MPI_Comm_size(MPI_COMM_WORLD, &size);
+  if (rank == size - 1)
+    nanosleep(&(struct timespec){0, 50 * 1000 * 1000}, NULL);
   CHECK(weft_mpi_finalize() == 0, "finalize: %s", weft_errmsg());
   MPI_Barrier(MPI_COMM_WORLD);
 
@@ -100,8 +115,6 @@ int main(int argc, char **argv) {
     lr_log log;
     CHECK(lr_open(&log, argv[1]) == 0, "reading %s: %s", argv[1],
           weft_errmsg());
-    int size;
-    MPI_Comm_size(MPI_COMM_WORLD, &size);
     for (int r = 0; r < size && !failures; r++) {
       tally t = {0, 0, 0};
       CHECK(lr_decode_rank(&log, (uint32_t)r, count, &t) == 0,
@@ -110,6 +123,25 @@ int main(int argc, char **argv) {
             "rank %d: %ld starts, %ld successes, expected %d of each", r,
             t.started, t.succeeded, NT * DEPTH);
     }
+    uint64_t succeeded = 0, unfinished = 0;
+    for (uint64_t i = 0; i < log.c.actions && !failures; i++) {
+      const lr_action *a = &log.actions[i];
+      succeeded += a->status == 1;
+      unfinished += a->status == 3;
+      int64_t start, end;
+      lr_action_times(&log, a, &start, &end);
+      CHECK(llabs(a->start_ns - start) <= 1 && llabs(a->end_ns - end) <= 1,
+            "rank %u: action row %llu: %lld..%lld on the timeline, its "
+            "events say %lld..%lld",
+            a->rank, (unsigned long long)i, (long long)a->start_ns,
+            (long long)a->end_ns, (long long)start, (long long)end);
+    }
+    CHECK(succeeded == (uint64_t)size * NT * DEPTH &&
+              unfinished == (uint64_t)size,
+          "%llu succeeded and %llu unfinished /actions rows, expected %llu "
+          "and %d",
+          (unsigned long long)succeeded, (unsigned long long)unfinished,
+          (unsigned long long)size * NT * DEPTH, size);
     if (!failures)
       lr_close(&log);
   }
