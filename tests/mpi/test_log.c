@@ -18,6 +18,7 @@
  * file is rank 0's, whatever the other ranks' environment says).  --json writes
  * what was logged, for check_h5py.py. Exit status 0 when everything matches.
  */
+#include "../check.h"
 #include "log_reader.h"
 #include "weft_mpi.h"
 
@@ -34,19 +35,6 @@ typedef struct config {
   int zero_rank, array, threads, every_row;
   const char *json;
 } config;
-
-static int failures;
-
-#define CHECK(cond, ...)                                                       \
-  do {                                                                         \
-    if (!(cond)) {                                                             \
-      if (failures++ < 20) {                                                   \
-        fprintf(stderr, "FAIL %s:%d: ", __FILE__, __LINE__);                   \
-        fprintf(stderr, __VA_ARGS__);                                          \
-        fputc('\n', stderr);                                                   \
-      }                                                                        \
-    }                                                                          \
-  } while (0)
 
 /* Actions rank r logs in step s. */
 static long actions_in_step(const config *c, int r, long s) {

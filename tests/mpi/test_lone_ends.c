@@ -18,6 +18,7 @@
  * timeline where its events say (the writer builds rows before it takes
  * a flush's clock sample and maps them after).
  */
+#include "../check.h"
 #include "log_reader.h"
 #include "weft_mpi.h"
 
@@ -31,16 +32,6 @@
 #define DEPTH 120
 
 static pthread_barrier_t opened, flushed, closed;
-static int failures;
-
-#define CHECK(cond, ...)                                                       \
-  do {                                                                         \
-    if (!(cond)) {                                                             \
-      fprintf(stderr, "test_lone_ends: " __VA_ARGS__);                         \
-      fputc('\n', stderr);                                                     \
-      failures++;                                                              \
-    }                                                                          \
-  } while (0)
 
 static void *worker(void *arg) {
   long k = (long)arg;

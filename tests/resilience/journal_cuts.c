@@ -22,6 +22,7 @@
  * cannot be detected (no checksum covers them): docs/resilience.md lists
  * that limit.
  */
+#include "../check.h"
 #include "journal_read.h"
 #include "weft.h"
 
@@ -34,18 +35,6 @@
 #include <unistd.h>
 
 #define NSTEPS 1800
-
-static int failures;
-
-#define CHECK(cond, ...)                                                       \
-  do {                                                                         \
-    if (!(cond)) {                                                             \
-      fprintf(stderr, "journal_cuts: " __VA_ARGS__);                           \
-      fputc('\n', stderr);                                                     \
-      if (++failures > 20)                                                     \
-        exit(1);                                                               \
-    }                                                                          \
-  } while (0)
 
 static unsigned char *slurp(const char *path, size_t *len) {
   int fd = open(path, O_RDONLY);

@@ -15,6 +15,7 @@
  * (VmFlags "rr") and the slots after the next 2 MiB boundary advised huge
  * pages ("hg").
  */
+#include "../check.h"
 #include "buffer.h"
 #include "journal.h"
 #include "weft_int.h"
@@ -35,17 +36,6 @@
      ~((2u << 20) - 1)) -                                                      \
     WEFT__JOURNAL_HEADER + SLOT - 1) /                                         \
    SLOT)
-
-static int failures;
-
-#define CHECK(cond, ...)                                                       \
-  do {                                                                         \
-    if (!(cond)) {                                                             \
-      fprintf(stderr, "journal_pages: " __VA_ARGS__);                          \
-      fputc('\n', stderr);                                                     \
-      failures++;                                                              \
-    }                                                                          \
-  } while (0)
 
 static void *one_event(void *arg) {
   (void)arg;
