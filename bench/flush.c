@@ -19,9 +19,16 @@
  * pays it; only the TSC calibration, a 20 ms sleep once per process, is taken
  * before.  N runs (default 5; --small: 1), each with a fresh libweft: a new
  * journal, buffers never touched.  The median run is reported, with the fastest
- * and the slowest: on a shared machine single runs vary by tens of percent. The
- * baseline, timed just before each run, is two clock_gettime calls per action
- * (the floor for timing anything).
+ * and the slowest: on a shared machine single runs vary by tens of percent.
+ * Two baselines are timed just before each run: two clock_gettime calls per
+ * action (the floor for timing anything), and the I/O floor: the same ranks
+ * filling as many bytes of fresh memory as the buffers take (40 per action,
+ * mapped as the journal is) and writing 40 per action of them into one
+ * shared file with MPI_File_write_at_all, no tracing.  That floor moves by
+ * up to 6x between runs on a VM (the hypervisor's first touch of memory and
+ * the serialized page-cache copy), so each run's cost above its floor is
+ * reported too.  The first I/O floor is the process's first use of that
+ * much memory; the first traced run comes after it.
  * 2. Flush bandwidth: rounds of logging, each followed by
  *    weft_mpi_flush; after each flush the same ranks write as many bytes
  *    as that flush added to the log (its file size grew by them) with one
@@ -43,8 +50,19 @@
  *                                   same cost without the time a rank
  *                                   waited (for others, for the file's
  *                                   lock) or was not scheduled
+ *     first_run_end_to_end_ns_per_action, first_run_io_floor_ns_per_action
+ *                                   the first run and its I/O floor (the
+ *                                   process's first large allocation)
  *     end_to_end_vs_clock_gettime   the same over two clock_gettime calls
  *     file_bytes_per_action         file size / actions
+ *     io_floor_ns_per_action        the I/O floor of the run whose cost
+ *                                   above it is the median, as core time
+ *                                   per action like end_to_end
+ *     above_io_floor_ns_per_action  end_to_end minus the I/O floor timed
+ *                                   just before it: what tracing adds to
+ *                                   writing the same bytes (median run;
+ *                                   _min, _max; a run whose floor was slow
+ *                                   and trace fast comes out negative)
  *   flush_bandwidth          bytes the flushes added to the file / flush time
  *   mpiio_bandwidth          the same bytes with MPI_File_write_at_all + sync
  *   flush_vs_mpiio           ratio of the two (target >= 0.8)
@@ -60,9 +78,11 @@
  */
 #include "weft_mpi.h"
 
+#include <fcntl.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <sys/mman.h>
 #include <sys/resource.h>
 #include <sys/stat.h>
 #include <time.h>
@@ -146,17 +166,82 @@ static double clock_floor_s(long n) {
   return now_s() - t0;
 }
 
+/* The memory and file traffic of phase 1 without tracing: each rank fills
+ * `buf` bytes of fresh memory, mapped as the buffers are (a file in `dir`,
+ * where the journal is by default, when there is one; else anonymous
+ * memory), then writes `file` bytes of it into one shared file with one
+ * MPI_File_write_at_all, and lets both go as weft_shutdown does.  On a VM
+ * both steps depend on the hypervisor (first touch of guest memory, the
+ * page-cache copy): the same four ranks doing only this vary by up to 6x
+ * from run to run here, so phase 1 reports each run's end-to-end cost
+ * above this floor, measured just before it. */
+static double io_floor_s(size_t buf, size_t file, const char *dir,
+                         int journal) {
+  int rank, size;
+  MPI_Comm_rank(MPI_COMM_WORLD, &rank);
+  MPI_Comm_size(MPI_COMM_WORLD, &size);
+  char mem[4096], out[4096];
+  snprintf(mem, sizeof mem, "%s/bench-floor.%d", dir, rank);
+  snprintf(out, sizeof out, "%s/bench-floor.out", dir);
+  if (file > buf || file > (size_t)1 << 30)
+    MPI_Abort(MPI_COMM_WORLD, 1);
+  MPI_Barrier(MPI_COMM_WORLD);
+  double t0 = now_s();
+  int fd = -1;
+  if (journal && ((fd = open(mem, O_RDWR | O_CREAT | O_TRUNC, 0600)) < 0 ||
+                  posix_fallocate(fd, 0, (off_t)buf) != 0))
+    MPI_Abort(MPI_COMM_WORLD, 1);
+  unsigned char *p =
+      mmap(NULL, buf, PROT_READ | PROT_WRITE,
+           journal ? MAP_SHARED : MAP_PRIVATE | MAP_ANONYMOUS, fd, 0);
+  if (p == MAP_FAILED)
+    MPI_Abort(MPI_COMM_WORLD, 1);
+  memset(p, 0x5a, buf);
+  unsigned long long mine = file, off = 0;
+  MPI_Exscan(&mine, &off, 1, MPI_UNSIGNED_LONG_LONG, MPI_SUM, MPI_COMM_WORLD);
+  if (rank == 0)
+    off = 0;
+  MPI_File fh;
+  if (MPI_File_open(MPI_COMM_WORLD, out, MPI_MODE_CREATE | MPI_MODE_WRONLY,
+                    MPI_INFO_NULL, &fh) != MPI_SUCCESS ||
+      MPI_File_write_at_all(fh, (MPI_Offset)off, p, (int)file, MPI_BYTE,
+                            MPI_STATUS_IGNORE) != MPI_SUCCESS ||
+      MPI_File_close(&fh) != MPI_SUCCESS)
+    MPI_Abort(MPI_COMM_WORLD, 1);
+  munmap(p, buf);
+  if (fd >= 0) {
+    close(fd);
+    unlink(mem);
+  }
+  double t1 = now_s();
+  quiet_barrier();
+  if (rank == 0)
+    remove(out);
+  return max_over_ranks(t1 - t0);
+}
+
 /* One run of phase 1: a fresh libweft (a new journal, buffers never
  * touched, as when a job starts), `n` actions logged on every rank, one
  * write at finalize.  The clock baseline is timed just before. */
 typedef struct final_run {
-  double e2e_ns, cpu_ns, vs_floor, init_s, logging_s, write_s, file_bytes;
+  double e2e_ns, io_floor_ns, over_ns, cpu_ns, vs_floor, init_s, logging_s,
+      write_s, file_bytes;
 } final_run;
 
+/* The bytes phase 1 puts in memory and in the file per action, for the
+ * I/O floor: 40 in the buffers, 40.1 in the file (docs/format.md §8). */
+enum { FLOOR_BUF_BYTES = 40, FLOOR_FILE_BYTES = 40 };
+
 static final_run final_once(int rank, int size, int cores, long n,
-                            const char *path, const weft_options *o) {
+                            const char *path, const char *dir,
+                            const weft_options *o) {
+  double share = size < cores ? size : cores;
+  double per_action = share * 1e9 / ((double)n * size);
   if (rank == 0)
     remove(path);
+  double io_s =
+      io_floor_s((size_t)n * FLOOR_BUF_BYTES, (size_t)n * FLOOR_FILE_BYTES, dir,
+                 o->journal_dir != NULL);
   MPI_Barrier(MPI_COMM_WORLD);
   double floor_s = max_over_ranks(clock_floor_s(n));
   MPI_Barrier(MPI_COMM_WORLD);
@@ -180,9 +265,10 @@ static final_run final_once(int rank, int size, int cores, long n,
   double t2 = now_s(), c2 = cpu_s();
   quiet_barrier();
   double wall = max_over_ranks(t2 - t0);
-  double share = size < cores ? size : cores;
   final_run r = {
-      .e2e_ns = wall * share * 1e9 / ((double)n * size),
+      .e2e_ns = wall * per_action,
+      .io_floor_ns = io_s * per_action,
+      .over_ns = (wall - io_s) * per_action,
       .cpu_ns = sum_over_ranks(c2 - c0) * 1e9 / ((double)n * size),
       .vs_floor = wall / floor_s,
       .init_s = max_over_ranks(t_init - t0),
@@ -200,17 +286,27 @@ static int by_e2e(const void *a, const void *b) {
   return (x > y) - (x < y);
 }
 
+static int by_over(const void *a, const void *b) {
+  double x = ((const final_run *)a)->over_ns,
+         y = ((const final_run *)b)->over_ns;
+  return (x > y) - (x < y);
+}
+
 /* Phase 1, `reps` runs; the median run is reported (the machine is shared:
- * single runs vary by tens of percent), with the fastest and slowest. */
+ * single runs vary by tens of percent), with the fastest and slowest, and
+ * the first run on its own: a job pays it once, in a process whose memory
+ * is fresh. */
 static void phase_final(int rank, int size, int cores, long n, int reps,
-                        const char *path, const weft_options *o) {
+                        const char *path, const char *dir,
+                        const weft_options *o) {
   final_run runs[FINAL_REPS_MAX];
   /* The TSC calibration sleeps 20 ms in a process's first weft_init: a
    * one-off wait, not work per action; take it before the timed runs. */
   if (weft_init(o) != 0 || weft_shutdown() != 0)
     die("weft_init");
   for (int k = 0; k < reps; k++)
-    runs[k] = final_once(rank, size, cores, n, path, o);
+    runs[k] = final_once(rank, size, cores, n, path, dir, o);
+  const final_run first = runs[0];
   qsort(runs, (size_t)reps, sizeof runs[0], by_e2e);
   const final_run *m = &runs[reps / 2];
   double all = (double)n * size;
@@ -222,9 +318,19 @@ static void phase_final(int rank, int size, int cores, long n, int reps,
   line(rank, "final_end_to_end_ns_per_action", m->e2e_ns, "ns");
   line(rank, "final_end_to_end_ns_per_action_min", runs[0].e2e_ns, "ns");
   line(rank, "final_end_to_end_ns_per_action_max", runs[reps - 1].e2e_ns, "ns");
+  line(rank, "final_first_run_end_to_end_ns_per_action", first.e2e_ns, "ns");
+  line(rank, "final_first_run_io_floor_ns_per_action", first.io_floor_ns, "ns");
   line(rank, "final_cpu_ns_per_action", m->cpu_ns, "ns");
   line(rank, "final_end_to_end_vs_clock_gettime", m->vs_floor, "ratio");
   line(rank, "final_file_bytes_per_action", m->file_bytes / all, "bytes");
+  /* The same runs by their cost above the floor measured just before. */
+  qsort(runs, (size_t)reps, sizeof runs[0], by_over);
+  m = &runs[reps / 2];
+  line(rank, "final_io_floor_ns_per_action", m->io_floor_ns, "ns");
+  line(rank, "final_above_io_floor_ns_per_action", m->over_ns, "ns");
+  line(rank, "final_above_io_floor_ns_per_action_min", runs[0].over_ns, "ns");
+  line(rank, "final_above_io_floor_ns_per_action_max", runs[reps - 1].over_ns,
+       "ns");
 }
 
 int main(int argc, char **argv) {
@@ -291,7 +397,7 @@ int main(int argc, char **argv) {
               reps    ? reps
               : small ? 1
                       : 5,
-              once, &o1);
+              once, dir, &o1);
   if (final_only) {
     MPI_Barrier(MPI_COMM_WORLD);
     if (journal && rank == 0)
