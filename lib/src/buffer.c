@@ -212,6 +212,45 @@ static void point_at(weft__thread *t, weft__block *b) {
   t->usedp = &b->h->used;
 }
 
+/* Start thread t's current block over, empty, as its only block, under a
+ * new sequence number (its records are all written out or handed off; a
+ * journal's recovery then finds nothing in it).  Lock held. */
+static void renew(weft__thread *t) {
+  weft__block *cur = t->block;
+  uint32_t thread = cur->h->thread;
+  memset(cur->h, 0, sizeof *cur->h);
+  cur->h->thread = thread;
+  cur->h->seq = t->block_seq++;
+  cur->h->ident = weft__block_ident(thread, cur->h->seq);
+  __atomic_store_n(&cur->h->magic, WEFT__BLOCK_MAGIC, __ATOMIC_RELEASE);
+  cur->next = NULL;
+  t->head = cur;
+  point_at(t, cur);
+}
+
+/* Whether thread t's current block may start over when the pool has no
+ * other: everything in it, and so in the thread's earlier blocks, has
+ * been written to the log, and no snapshot or capture may be reading it.
+ * Without this a thread that filled its block when no other was free
+ * would drop everything for good, however empty flushes left the
+ * buffers.  Lock held. */
+static int spent(const weft__thread *t) {
+  const weft__block *b = t->block;
+  return b && !pool.snapshot && !pool.capture &&
+         b->h->consumed == __atomic_load_n(&b->h->used, __ATOMIC_ACQUIRE);
+}
+
+/* Give back thread t's blocks before its current one (all written out:
+ * spent() held) and start the current one over.  Lock held. */
+static void recycle(weft__thread *t) {
+  for (weft__block *b = t->head; b && b != t->block;) {
+    weft__block *n = b->next;
+    block_put(b);
+    b = n;
+  }
+  renew(t);
+}
+
 /* Hand everything unreleased of thread t to the sink and recycle its
  * blocks, keeping the current one (emptied) for the caller.  Lock held;
  * no snapshot outstanding. */
@@ -233,15 +272,7 @@ static int hand_off(weft__thread *t) {
       block_put(b);
     b = n;
   }
-  uint32_t thread = cur->h->thread;
-  memset(cur->h, 0, sizeof *cur->h);
-  cur->h->thread = thread;
-  cur->h->seq = t->block_seq++;
-  cur->h->ident = weft__block_ident(thread, cur->h->seq);
-  cur->h->magic = WEFT__BLOCK_MAGIC;
-  cur->next = NULL;
-  t->head = cur;
-  point_at(t, cur);
+  renew(t);
   return 0;
 }
 
@@ -291,8 +322,10 @@ static int next_block(weft__thread *t) {
   weft__block *b = block_get(t);
   int rc = 0;
   if (!b) {
-    if (pool.policy != WEFT_FULL_HANDOFF || !pool.sink || !t->block ||
-        pool.snapshot || pool.capture)
+    if (spent(t))
+      recycle(t);
+    else if (pool.policy != WEFT_FULL_HANDOFF || !pool.sink || !t->block ||
+             pool.snapshot || pool.capture)
       rc = -1;
     else
       rc = hand_off(t);

@@ -452,8 +452,51 @@ static void test_budget_handoff_without_sink_drops(void **state) {
   assert_int_equal(st.handed_off, 0);
 }
 
+static int setup_one_block(void **state) {
+  (void)state;
+  weft_options o;
+  weft_options_init(&o);
+  o.buffer_budget = BLOCK; /* the thread's block is the only one */
+  o.block_size = BLOCK;
+  o.policy = WEFT_FULL_DROP;
+  return weft_init(&o) == WEFT_OK ? 0 : -1;
+}
+
+/* A thread whose block is full when no other block is free drops; once a
+ * flush has written the block out, the block starts over and the thread
+ * logs again, reporting the drops first (it used to drop for good). */
+static void test_budget_full_only_block_starts_over(void **state) {
+  (void)state;
+  weft__decoder *d;
+  assert_int_equal(weft__decoder_new(&d, weft__dict_live()), WEFT_OK);
+  seen s = {0};
+  for (int round = 0; round < 3; round++) {
+    int64_t kept = fill(); /* one dropped */
+    assert_true(kept > 100);
+    assert_int_equal(weft_message_log("fill", NULL, 0), WEFT_EFULL);
+    size_t before = s.n;
+    drain(d, &s);
+    /* the report of the previous round's drops, then this round's fills */
+    size_t report = round > 0;
+    assert_int_equal(s.n - before, (size_t)kept + report);
+    if (report) {
+      check_seen(&s.ev[before], WEFT_KIND_MESSAGE, "weft:dropped", "/1");
+      assert_int_equal(s.ev[before].count, 2);
+    }
+    for (int64_t i = 0; i < kept; i++)
+      assert_int_equal(s.ev[before + report + (size_t)i].i, i);
+  }
+  weft_stats st;
+  assert_int_equal(weft_stats_get(&st), WEFT_OK);
+  assert_int_equal(st.dropped, 6);
+  free(s.ev);
+  weft__decoder_free(d);
+}
+
 int main(void) {
   const struct CMUnitTest tests[] = {
+      cmocka_unit_test_setup_teardown(test_budget_full_only_block_starts_over,
+                                      setup_one_block, teardown_shutdown),
       cmocka_unit_test_setup_teardown(
           test_budget_drop_inside_action_reported_in_place, setup_small_drop,
           teardown_shutdown),
