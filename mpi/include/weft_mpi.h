@@ -31,9 +31,11 @@
  *                      collective write reaches MPI-IO (auto:
  *                      independent when the ranks' pieces of a dataset
  *                      average 4 MiB or more; docs/format.md section 8)
- *   WEFT_TEST_CLOCK_SKEW_NS  tests only: "rank:ns,rank:ns" shifts the
+ *   WEFT_TEST_CLOCK_SKEW_NS  tests only: "rank:ns[:ppm],..." shifts the
  *                      clock of those ranks (time stamps and clock
- *                      samples), to check the alignment (tests/mpi)
+ *                      samples) by ns, plus a drift of ppm parts per
+ *                      million since the clock's origin (|ppm| <=
+ *                      100000), to check the alignment (tests/mpi)
  *   WEFT_JOURNAL=0     no crash journal (docs/resilience.md)
  *   WEFT_JOURNAL_DIR   journal directory (default: <log>.journal/)
  *   WEFT_SIGNAL        the warning signal that makes the next flush the

@@ -1,6 +1,7 @@
 /*
- * actions_table.c - the /actions analysis table: one row per action, built
- * at flush time from the record streams.
+ * actions_table.c - the /actions analysis table: a row per action that
+ * failed, was unfinished or took actions_min_ns, built at flush time from
+ * the record streams.
  *
  * Only the record headers and the schemas' kinds are needed (a stack per
  * thread: START pushes, SUCCESS/FAILURE pop), so this pass does not decode
@@ -198,7 +199,7 @@ int weft__actions_feed(weft__writer *w, weft__action_state *s, uint32_t thread,
     size_t hl = weft__rec_get(data + off, len - off, &h);
     if (hl == 0)
       return weft__error(WEFT_EFORMAT, "thread %u: truncated record", thread);
-    h.t += w->skew_ns; /* as written to /events */
+    h.t = weft__skewed(&w->skew, h.t); /* as written to /events */
     const unsigned char *payload = data + off + hl;
     off += hl + WEFT_REC_PAD(h.size);
     const weft__schema *sc = w->dict.schema

@@ -19,11 +19,16 @@
 #define TAG_OFFSET 0x5748
 
 int64_t weft__writer_clock(const weft__writer *w) {
-  return weft_clock_now() + w->skew_ns;
+  return weft__skewed(&w->skew, weft_clock_now());
 }
 
-int weft__clock_skew_from_env(int rank, int64_t *skew) {
-  *skew = 0;
+/* Drifts beyond 10% would make no clock a test could want; the bound also
+ * keeps the skewed clock increasing (rate > -1). */
+#define SKEW_PPM_MAX 100000
+
+int weft__clock_skew_from_env(int rank, weft__skew *skew) {
+  skew->ns = 0;
+  skew->ppm = 0;
   const char *v = getenv("WEFT_TEST_CLOCK_SKEW_NS");
   if (!v || !*v)
     return WEFT_OK;
@@ -34,17 +39,30 @@ int weft__clock_skew_from_env(int rank, int64_t *skew) {
     if (end == p || *end != ':')
       return weft__error(WEFT_EINVAL,
                          "WEFT_TEST_CLOCK_SKEW_NS: expected "
-                         "rank:ns[,rank:ns...] in \"%s\"",
+                         "rank:ns[:ppm][,rank:ns[:ppm]...] in \"%s\"",
                          v);
     p = end + 1;
     long long ns = strtoll(p, &end, 10);
-    if (end == p || (*end && *end != ','))
+    if (end == p || (*end && *end != ',' && *end != ':'))
       return weft__error(WEFT_EINVAL,
                          "WEFT_TEST_CLOCK_SKEW_NS: bad ns in "
                          "\"%s\"",
                          v);
-    if (r == rank)
-      *skew = ns;
+    long long ppm = 0;
+    if (*end == ':') {
+      p = end + 1;
+      ppm = strtoll(p, &end, 10);
+      if (end == p || (*end && *end != ',') || ppm < -SKEW_PPM_MAX ||
+          ppm > SKEW_PPM_MAX)
+        return weft__error(WEFT_EINVAL,
+                           "WEFT_TEST_CLOCK_SKEW_NS: bad ppm (an integer "
+                           "in [%d, %d]) in \"%s\"",
+                           -SKEW_PPM_MAX, SKEW_PPM_MAX, v);
+    }
+    if (r == rank) {
+      skew->ns = ns;
+      skew->ppm = ppm;
+    }
     p = *end ? end + 1 : end;
   }
   return WEFT_OK;
@@ -126,7 +144,7 @@ int weft__clock_sync(weft__writer *w, weft__clock_sample *out) {
       first = rc;
   }
   weft__clock_anchor a = weft__clock_anchor_now();
-  out->mono_ns = a.mono_ns + w->skew_ns;
+  out->mono_ns = weft__skewed(&w->skew, a.mono_ns);
   out->wall_ns = a.wall_ns;
   out->offset_ns = mine[0];
   out->error_ns = mine[1];

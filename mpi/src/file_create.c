@@ -38,8 +38,9 @@ static const char *const dset_descriptions[WEFT_D_COUNT] = {
     [WEFT_D_NAMES] = "interned names per rank",
     [WEFT_D_SCHEMA_FIELDS] = "fields of the schemas",
     [WEFT_D_SCHEMAS] = "record schemas per rank (ids >= 16)",
-    [WEFT_D_ACTIONS] = "one row per action: timeline start/end, elapsed, "
-                       "status",
+    [WEFT_D_ACTIONS] = "one row per action that failed, was unfinished or "
+                       "took actions_min_ns or more: timeline start/end, "
+                       "elapsed, status",
     [WEFT_D_FLUSHES] = "one row per (epoch, rank): clock offset to rank 0",
 };
 
@@ -145,7 +146,7 @@ static int root_attributes(weft__writer *w) {
   memset(&t0, 0, sizeof t0);
   if (w->rank == 0) {
     weft__clock_anchor a = weft__clock_anchor_now();
-    t0.mono = a.mono_ns + w->skew_ns;
+    t0.mono = weft__skewed(&w->skew, a.mono_ns);
     t0.wall = a.wall_ns;
     strncpy(t0.clock, weft_clock_name(), sizeof t0.clock - 1);
   }

@@ -137,7 +137,8 @@ static int scan(weft__writer *w, epoch *e, uint32_t thread,
   weft__action_stack *st = NULL;
   int rc = w->actions_on ? weft__actions_stack(&e->work, thread, &st) : WEFT_OK;
   schema_cache cache = {0, NULL};
-  const int64_t skew = w->skew_ns, min_ns = w->actions_min_ns;
+  const weft__skew skew = w->skew; /* a local: see weft__skewed */
+  const int64_t min_ns = w->actions_min_ns;
   uint64_t row = e->nrec, bytes = 0;
   int64_t t_first = seg->t_first, t_last = seg->t_last;
   uint64_t count0 = seg->event_count;
@@ -153,7 +154,7 @@ static int scan(weft__writer *w, epoch *e, uint32_t thread,
     }
     const unsigned char *payload = data + off + hl;
     off += hl + padded;
-    h.t += skew;
+    h.t = weft__skewed(&skew, h.t);
     const weft__schema *sc = schema_of(&cache, h.schema);
     if (!sc) {
       rc = weft__error(WEFT_EFORMAT, "thread %u: unknown schema %u", thread,
@@ -165,7 +166,7 @@ static int scan(weft__writer *w, epoch *e, uint32_t thread,
         sc->kind == WEFT_REC_START ? leaf_at(data, off, len, &end) : 0;
     if (leaf) {
       off += leaf;
-      end += skew;
+      end = weft__skewed(&skew, end);
     }
     if (row == e->nrec && count0 == 0)
       t_first = h.t;
@@ -233,7 +234,7 @@ static int copy_round(weft__writer *w, const epoch *e, copy_cursor *c,
       !weft__bytes_reserve(pay, pay_want))
     return weft__error(WEFT_ENOMEM, "flush staging (%zu bytes)",
                        (size_t)(max * sizeof(weft_rec) + pay_want));
-  const int64_t skew = w->skew_ns;
+  const weft__skew skew = w->skew; /* a local: see weft__skewed */
   schema_cache cache = {0, NULL};
   unsigned char *evp = ev->p, *payp = pay->p;
   unsigned char *const ev_end = ev->p + max * sizeof(weft_rec);
@@ -267,10 +268,10 @@ static int copy_round(weft__writer *w, const epoch *e, copy_cursor *c,
       size_t leaf = schema_of(&cache, h.schema)->kind == WEFT_REC_START
                         ? leaf_at(data, off, len, &end)
                         : 0;
-      h.t += skew;
+      h.t = weft__skewed(&skew, h.t);
       if (leaf) {
         off += leaf;
-        end += skew;
+        end = weft__skewed(&skew, end);
       }
       put_record(&evp, &payp, h, payload, padded, leaf != 0, end);
     }

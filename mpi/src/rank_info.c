@@ -54,7 +54,7 @@ int weft__rank_info(weft__writer *w) {
   memset(r, 0, sizeof *r);
   w->rank_strings.len = 0;
   weft__clock_anchor a = weft__clock_anchor_now();
-  r->start_mono_ns = a.mono_ns + w->skew_ns;
+  r->start_mono_ns = weft__skewed(&w->skew, a.mono_ns);
   r->start_wall_ns = a.wall_ns;
   r->rank = (uint32_t)w->rank;
   r->pid = (uint32_t)getpid();

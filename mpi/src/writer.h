@@ -35,6 +35,26 @@ typedef struct weft__clock_sample {
   int64_t wall_ns;
 } weft__clock_sample;
 
+/* The test-only clock skew of this rank (WEFT_TEST_CLOCK_SKEW_NS): the
+ * writer shows a time stamp t of this rank's clock as
+ * t + ns + ppm * 1e-6 * t, a constant offset plus a drift since the
+ * clock's origin.  The origin is the same on every rank of a node, so a
+ * test knows the injected offset at any time without knowing when
+ * weft_mpi_init ran. */
+typedef struct weft__skew {
+  int64_t ns;
+  int64_t ppm; /* 0: no drift */
+} weft__skew;
+
+/* t as the writer shows it: the one place the skew is applied.  Without
+ * drift, one predictable test of an integer and the add: a hot loop keeps
+ * a local copy of the skew so that the test is loop-invariant. */
+static inline int64_t weft__skewed(const weft__skew *s, int64_t t) {
+  if (!s->ppm)
+    return t + s->ns;
+  return t + s->ns + (int64_t)((double)s->ppm * (double)t / 1e6);
+}
+
 /* An open action being tracked for /actions. */
 typedef struct weft__open_action {
   int64_t t;
@@ -93,7 +113,7 @@ typedef struct weft__writer {
   int64_t actions_min_ns; /* rows for succeeded actions this long or more */
   int clock_samples;
   int io_mode;            /* WEFT_IO: weft__io_mode */
-  int64_t skew_ns;        /* WEFT_TEST_CLOCK_SKEW_NS for this rank */
+  weft__skew skew;        /* WEFT_TEST_CLOCK_SKEW_NS for this rank */
   int round_rows;         /* /events rows per round of a flush (flush.c) */
   size_t stage_whole_max; /* buffered bytes a flush stages at once */
 
@@ -202,8 +222,9 @@ int weft__clock_sync(weft__writer *w, weft__clock_sample *out);
  * known so far plus `extra` (may be NULL), as a reader would. */
 int64_t weft__clock_map(const weft__writer *w, const weft__clock_sample *extra,
                         int64_t t);
-/* Parse WEFT_TEST_CLOCK_SKEW_NS ("rank:ns,rank:ns") for this rank. */
-int weft__clock_skew_from_env(int rank, int64_t *skew);
+/* Parse WEFT_TEST_CLOCK_SKEW_NS ("rank:ns[:ppm][,rank:ns[:ppm]...]") for
+ * this rank; ranks not listed get no skew. */
+int weft__clock_skew_from_env(int rank, weft__skew *skew);
 
 /* ---- the actions table (actions_table.c) --------------------------------- */
 

@@ -8,8 +8,11 @@ Checks: format attributes; committed counts and extents; per rank, the
 "work" start records found through /segments, /schemas and /names, and
 their two int64 fields decoded from /payload with numpy (i = 0..n-1 in
 order, rank = the rank); /actions rows per rank, type and status (enum
-names through h5py.check_enum_dtype); the 10^6-element array summary;
-/flushes rows; /ranks metadata.  Exit status 0 when all hold.
+names through h5py.check_enum_dtype), against the row rule of the file's
+actions_min_ns (0: a row for every action; else rows only for the
+actions that failed, were unfinished or took that long, checked leaf by
+leaf); the 10^6-element array summary decoded from /payload; /flushes
+rows; /ranks metadata.  Exit status 0 when all hold.
 """
 import json
 import sys
@@ -33,13 +36,23 @@ def pad8(n):
     return (n + 7) & ~7
 
 
+def seg_rank_of(seg, row):
+    """The rank whose segment holds /events row `row`."""
+    s = seg[(seg["event_start"] <= row) &
+            (row < seg["event_start"] + seg["event_count"])]
+    return int(s["rank"][0]) if len(s) else -1
+
+
 def main():
     expect = json.load(open(sys.argv[1]))
     with h5py.File(expect["path"], "r") as f:
         check(f.attrs["format"] == b"weft-h5", "format attribute")
         check(list(f.attrs["format_version"]) == [1, 1], "format_version")
-        # log_np4 runs with WEFT_ACTIONS_MIN_NS=0: a row for every action.
-        check(int(f.attrs["actions_min_ns"]) == 0, "actions_min_ns")
+        # test_log --every-row sets WEFT_ACTIONS_MIN_NS=0: a row for every
+        # action; otherwise the default threshold applies.
+        min_ns = int(f.attrs["actions_min_ns"])
+        check(min_ns == (0 if expect.get("every_row") else 1000),
+              "actions_min_ns %d" % min_ns)
         check(int(f.attrs["mpi_size"]) == expect["ranks"], "mpi_size")
         c = f.attrs["committed"]
         for name in ("events", "payload", "segments", "strings", "names",
@@ -82,10 +95,12 @@ def main():
             starts[s["event_start"]:s["event_start"] + s["event_count"]] = \
                 s["payload_start"] + np.concatenate(
                     ([0], np.cumsum(pad8(rows["size"].astype(np.int64)))[:-1]))
+        leaf_elapsed = {}
         for i in leaf:
             at = starts[i] + pad8(int(ev["size"][i]) - 8)
             end = payload[at:at + 8].view("<i8")[0]
             check(end >= ev["t"][i], "leaf %d ends before it starts" % i)
+            leaf_elapsed[int(i)] = int(end - ev["t"][i])
 
         for exp in expect["per_rank"]:
             r = exp["rank"]
@@ -119,24 +134,78 @@ def main():
         check(np.all(acts["end_ns"] >= acts["start_ns"] - 10000),
               "action start <= end")
         check(np.all(acts["elapsed_ns"] >= 0), "elapsed >= 0")
+        # The row rule, leaf by leaf: a leaf (an action that succeeded with
+        # nothing inside) has a row exactly when it took min_ns or more,
+        # and that row's elapsed time is the leaf's.
+        by_start = {int(a["start_event"]): a for a in acts}
+        check(len(by_start) == len(acts), "one row per start_event")
+        wrong = [i for i, e in leaf_elapsed.items()
+                 if (i in by_start) != (e >= min_ns) or
+                 (i in by_start and int(by_start[i]["elapsed_ns"]) != e)]
+        check(not wrong, "%d leaves break the row rule, e.g. row %s" %
+              (len(wrong), wrong[:3]))
+        slow = acts[acts["status"] == status["succeeded"]]
+        check(np.all(slow["elapsed_ns"] >= min_ns),
+              "succeeded rows shorter than actions_min_ns")
         for exp in expect["per_rank"]:
             r = exp["rank"]
             mine = acts[acts["rank"] == r]
             work = name_id(r, "work")
             w = mine[mine["type"] == work] if work else mine[:0]
-            check(len(w) == exp["work"], "rank %d: work rows" % r)
+            # Failed actions always have a row.
             check(np.sum(w["status"] == status["failed"]) == exp["failed"],
                   "rank %d: failed rows" % r)
-            big = name_id(r, "big")
-            nbig = np.sum(mine["type"] == big) if big else 0
-            check(nbig == (1 if r == expect["array_rank"] else 0),
-                  "rank %d: big action row" % r)
-            tw = name_id(r, "tw")
-            ntw = np.sum(mine["type"] == tw) if tw else 0
-            check(ntw == expect["helper_actions"], "rank %d: helper rows" % r)
+            if min_ns == 0:
+                check(len(w) == exp["work"], "rank %d: work rows" % r)
+                big = name_id(r, "big")
+                nbig = np.sum(mine["type"] == big) if big else 0
+                check(nbig == (1 if r == expect["array_rank"] else 0),
+                      "rank %d: big action row" % r)
+                tw = name_id(r, "tw")
+                ntw = np.sum(mine["type"] == tw) if tw else 0
+                check(ntw == expect["helper_actions"],
+                      "rank %d: helper rows" % r)
+            else:
+                check(exp["failed"] <= len(w) <= exp["work"],
+                      "rank %d: work rows" % r)
             check(np.all(w["depth"] == 0), "rank %d: depth" % r)
             check(np.all(ev["schema"][w["start_event"]] >= 16),
                   "rank %d: start_event points at a start record" % r)
+
+        # The 10^6-element array: its summary, the start's only field,
+        # decoded from the payload (docs/encoding.md section 4).
+        for exp in expect["per_rank"]:
+            r = exp["rank"]
+            big = name_id(r, "big")
+            if r != expect["array_rank"]:
+                check(big is None, "rank %d: no big action" % r)
+                continue
+            sch = schemas[(schemas["rank"] == r) & (schemas["type_name"] == big)]
+            check(len(sch) == 1, "rank %d: one big schema" % r)
+            if len(sch) != 1:
+                continue
+            rows = np.nonzero((ev["schema"] & ~LEAF) == sch[0]["id"])[0]
+            rows = [i for i in rows
+                    if seg_rank_of(seg, i) == r]
+            check(len(rows) == 1, "rank %d: one big start record" % r)
+            if len(rows) != 1:
+                continue
+            p = payload[starts[rows[0]]:]
+            ndim, kept = p[0:8].view("<u4")
+            shape = p[8:8 + 8 * ndim].view("<u8")
+            at = 8 + 8 * ndim
+            count, nans = p[at:at + 16].view("<u8")
+            mean, lo, hi = p[at + 16:at + 40].view("<f8")
+            vals = p[at + 40:at + 40 + 8 * kept].view("<f8")
+            n = 1000 * 1000
+            check(ndim == 2 and list(shape) == [1000, 1000] and count == n,
+                  "big: shape %s count %d" % (list(shape), count))
+            check(nans == 0 and lo == 0.0 and hi == (n - 1) * 0.5,
+                  "big: nan %d min %g max %g" % (nans, lo, hi))
+            check(abs(mean - (n - 1) * 0.25) < 1e-6 * n, "big: mean %g" % mean)
+            check(1 <= kept <= 16 and
+                  np.array_equal(vals, np.arange(kept) * 0.5),
+                  "big: first %d values %s" % (kept, vals[:4]))
 
         ranks = f["ranks"][:]
         check(list(ranks["rank"]) == list(range(expect["ranks"])), "ranks")

@@ -97,6 +97,10 @@ int lr_open(lr_log *log, const char *path) {
   log->actions_min_ns = 0; /* format 1.0: a row for every action */
   if (rc == 0 && H5Aexists(f, "actions_min_ns") > 0)
     rc = read_attr(f, "actions_min_ns", H5T_NATIVE_INT64, &log->actions_min_ns);
+  uint8_t table = 0;
+  if (rc == 0)
+    rc = read_attr(f, "actions_table", H5T_NATIVE_UINT8, &table);
+  log->actions_table = table;
 #define ROWS(field, name, n)                                                   \
   if (rc == 0 && !(log->field = read_rows(f, name, n, sizeof *log->field)))    \
   rc = -1

@@ -74,6 +74,7 @@ typedef struct lr_log {
   uint32_t version[2];
   int closed;             /* state attribute */
   int64_t actions_min_ns; /* attribute; 0 when absent (format 1.0) */
+  int actions_table;      /* attribute: 0 when WEFT_ACTIONS=0 */
   int64_t timeline_mono_ns, timeline_wall_ns;
   lr_record *events;
   unsigned char *payload;

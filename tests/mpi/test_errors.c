@@ -27,6 +27,7 @@
 #include <string.h>
 #include <sys/resource.h>
 #include <sys/stat.h>
+#include <time.h>
 #include <unistd.h>
 
 #define N_EARLY 100
@@ -162,7 +163,8 @@ int main(int argc, char **argv) {
     MPI_Barrier(MPI_COMM_WORLD);
     strcat(path, "/job.h5");
   }
-  expect(weft_mpi_init(MPI_COMM_WORLD, path), WEFT_EIO, "cannot create",
+  /* The refusal itself, not the missing-directory message above. */
+  expect(weft_mpi_init(MPI_COMM_WORLD, path), WEFT_EIO, strerror(EACCES),
          "read-only directory");
 
   snprintf(path, sizeof path, "%s/job.h5", dir);
@@ -225,6 +227,36 @@ int main(int argc, char **argv) {
         "default path %s", weft_mpi_path() ? weft_mpi_path() : "(null)");
   expect(weft_mpi_finalize(), WEFT_OK, NULL, "finalize");
   CHECK(access("weft-777.h5", R_OK) == 0, "weft-777.h5 written");
+
+  /* Outside Slurm: weft-<YYYYmmdd-HHMMSS>-<rank 0's pid>.h5, local time. */
+  unsetenv("SLURM_JOB_ID");
+  int pid0 = (int)getpid();
+  MPI_Bcast(&pid0, 1, MPI_INT, 0, MPI_COMM_WORLD);
+  time_t before = time(NULL);
+  expect(weft_mpi_init(MPI_COMM_WORLD, NULL), WEFT_OK, NULL,
+         "default name outside Slurm");
+  const char *p = weft_mpi_path() ? weft_mpi_path() : "";
+  char stamp[16] = "";
+  int got_pid = -1, n = 0;
+  CHECK(sscanf(p, "weft-%15[0-9-]-%d.h5%n", stamp, &got_pid, &n) == 2 &&
+            p[n] == '\0' && strlen(stamp) == 15 && stamp[8] == '-' &&
+            got_pid == pid0,
+        "default path outside Slurm: \"%s\"", p);
+  /* The stamp is when rank 0 chose the name: between before and now. */
+  struct tm tm;
+  memset(&tm, 0, sizeof tm);
+  char *end = strptime(stamp, "%Y%m%d-%H%M%S", &tm);
+  tm.tm_isdst = -1;
+  time_t when = end && !*end ? mktime(&tm) : (time_t)-1;
+  CHECK(when != (time_t)-1 && when >= before - 1 && when <= time(NULL) + 1,
+        "default path time stamp %s", stamp);
+  char mine[64];
+  snprintf(mine, sizeof mine, "%s", p);
+  expect(weft_mpi_finalize(), WEFT_OK, NULL, "finalize");
+  CHECK(access(mine, R_OK) == 0, "%s written", mine);
+  MPI_Barrier(MPI_COMM_WORLD);
+  if (rank == 0)
+    remove(mine);
   CHECK(chdir(cwd) == 0, "chdir back");
   weft_shutdown();
   int all = 0;
