@@ -36,6 +36,8 @@
  *                      samples) by ns, plus a drift of ppm parts per
  *                      million since the clock's origin (|ppm| <=
  *                      100000), to check the alignment (tests/mpi)
+ *   WEFT_TEST_CHECK_COLLECTIVE=1  tests only: fail a flush whose writes
+ *                      HDF5 did not carry out collectively (tests/mpi)
  *   WEFT_JOURNAL=0     no crash journal (docs/resilience.md)
  *   WEFT_JOURNAL_DIR   journal directory (default: <log>.journal/)
  *   WEFT_SIGNAL        the warning signal that makes the next flush the

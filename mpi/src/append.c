@@ -58,6 +58,27 @@ int weft__transfer_independent(const weft__writer *w, weft__dset d,
          (hsize_t)nprocs * WEFT_IO_INDEPENDENT_MIN;
 }
 
+int weft__check_collective(const weft__writer *w, hid_t dxpl,
+                           const char *what) {
+  if (!w->check_collective)
+    return WEFT_OK;
+  H5D_mpio_actual_io_mode_t mode = H5D_MPIO_NO_COLLECTIVE;
+  uint32_t local = 0, global = 0;
+  if (H5Pget_mpio_actual_io_mode(dxpl, &mode) < 0 ||
+      H5Pget_mpio_no_collective_cause(dxpl, &local, &global) < 0)
+    return weft__h5_error("reading the transfer's I/O mode");
+  /* Chunked datasets report chunk collective, /ranks contiguous
+   * collective; INDIVIDUAL_IO (WEFT_IO) is still a collective transfer. */
+  if ((mode != H5D_MPIO_CHUNK_COLLECTIVE &&
+       mode != H5D_MPIO_CONTIGUOUS_COLLECTIVE) ||
+      global != H5D_MPIO_COLLECTIVE)
+    return weft__error(WEFT_EFORMAT,
+                       "%s: HDF5 did not write collectively (mode %d, "
+                       "cause 0x%x here, 0x%x on some rank)",
+                       what, (int)mode, local, global);
+  return WEFT_OK;
+}
+
 /* No dataset has this many rows: forces the next H5Dset_extent. */
 #define WEFT_EXTENT_UNKNOWN ((hsize_t)-1)
 
@@ -97,14 +118,17 @@ int weft__write_rows(weft__writer *w, weft__dset d, hsize_t start, hsize_t n,
     H5Sselect_none(fspace);
     H5Sselect_none(mspace);
   }
-  if (fspace >= 0 && mspace >= 0 &&
-      H5Dwrite(ds, w->types.row[d], mspace, fspace,
-               weft__transfer_independent(w, d, total) ? w->dxpl_ind : w->dxpl,
-               n && local == WEFT_OK ? buf : NULL) < 0 &&
-      local == WEFT_OK) {
-    char what[64];
-    snprintf(what, sizeof what, "writing /%s", weft__dset_name(d));
-    local = weft__h5_io_error(what);
+  hid_t dxpl = weft__transfer_independent(w, d, total) ? w->dxpl_ind : w->dxpl;
+  char what[64];
+  snprintf(what, sizeof what, "writing /%s", weft__dset_name(d));
+  if (fspace >= 0 && mspace >= 0) {
+    if (H5Dwrite(ds, w->types.row[d], mspace, fspace, dxpl,
+                 n && local == WEFT_OK ? buf : NULL) < 0) {
+      if (local == WEFT_OK)
+        local = weft__h5_io_error(what);
+    } else if (local == WEFT_OK) {
+      local = weft__check_collective(w, dxpl, what);
+    }
   }
   if (mspace >= 0)
     H5Sclose(mspace);

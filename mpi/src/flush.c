@@ -498,10 +498,15 @@ static int write_rank_row(weft__writer *w, const epoch *e) {
     H5Sselect_none(fspace);
     H5Sselect_none(mspace);
   }
-  if (fspace >= 0 && mspace >= 0 &&
-      H5Dwrite(w->ranks, w->types.rank_row, mspace, fspace, w->dxpl, &r) < 0 &&
-      local == WEFT_OK)
-    local = weft__error(WEFT_EIO, "writing /ranks failed");
+  if (fspace >= 0 && mspace >= 0) {
+    if (H5Dwrite(w->ranks, w->types.rank_row, mspace, fspace, w->dxpl, &r) <
+        0) {
+      if (local == WEFT_OK)
+        local = weft__error(WEFT_EIO, "writing /ranks failed");
+    } else if (local == WEFT_OK) {
+      local = weft__check_collective(w, w->dxpl, "writing /ranks");
+    }
+  }
   if (mspace >= 0)
     H5Sclose(mspace);
   if (fspace >= 0)

@@ -43,6 +43,8 @@ static int read_env(weft__writer *w) {
     rc = weft__io_mode_from_env(&w->io_mode);
   if (rc == WEFT_OK)
     rc = weft__clock_skew_from_env(w->rank, &w->skew);
+  if (rc == WEFT_OK)
+    rc = env_int("WEFT_TEST_CHECK_COLLECTIVE", 0, 0, 1, &w->check_collective);
   /* Test-only: rows per round of a flush's record copy (flush.c), small
    * to make rounds end inside spans and ranks finish at different rounds,
    * and then no flush stages its records whole; ranks may differ. */

@@ -113,6 +113,7 @@ typedef struct weft__writer {
   int64_t actions_min_ns; /* rows for succeeded actions this long or more */
   int clock_samples;
   int io_mode;            /* WEFT_IO: weft__io_mode */
+  int check_collective;   /* WEFT_TEST_CHECK_COLLECTIVE (append.c) */
   weft__skew skew;        /* WEFT_TEST_CLOCK_SKEW_NS for this rank */
   int round_rows;         /* /events rows per round of a flush (flush.c) */
   size_t stage_whole_max; /* buffered bytes a flush stages at once */
@@ -296,6 +297,11 @@ int weft__extend(weft__writer *w, weft__dset d, hsize_t extent);
  * agrees. */
 int weft__write_rows(weft__writer *w, weft__dset d, hsize_t start, hsize_t n,
                      hsize_t total, const void *buf);
+/* Test-only (WEFT_TEST_CHECK_COLLECTIVE=1): WEFT_EFORMAT naming `what`
+ * when the last H5Dwrite with dxpl was not carried out collectively by
+ * HDF5 (a type conversion or a selection it cannot handle makes it fall
+ * back to independent I/O without a word).  WEFT_OK otherwise. */
+int weft__check_collective(const weft__writer *w, hid_t dxpl, const char *what);
 /* Whether a collective write of `total` rows of d goes to MPI-IO
  * independently (WEFT_IO; the same on every rank). */
 int weft__transfer_independent(const weft__writer *w, weft__dset d,
