@@ -30,7 +30,9 @@
  *   WEFT_IO            auto, collective or independent: how each
  *                      collective write reaches MPI-IO (auto:
  *                      independent when the ranks' pieces of a dataset
- *                      average 4 MiB or more; docs/format.md section 8)
+ *                      average 4 MiB or more, or when the file system
+ *                      could not reserve the flush's space; docs/format.md
+ *                      section 8)
  *   WEFT_TEST_CLOCK_SKEW_NS  tests only: "rank:ns[:ppm],..." shifts the
  *                      clock of those ranks (time stamps and clock
  *                      samples) by ns, plus a drift of ppm parts per

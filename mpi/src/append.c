@@ -52,6 +52,12 @@ int weft__transfer_independent(const weft__writer *w, weft__dset d,
                                hsize_t total) {
   if (w->io_mode != WEFT_IO_AUTO)
     return w->io_mode == WEFT_IO_INDEPENDENT;
+  /* No space reserved (a file system without fallocate): a write may fail
+   * for want of space, and under two-phase I/O Open MPI 4.1's OMPIO does
+   * not report an aggregator's failed write (format.md section 8), so
+   * every rank writes its own piece and hears of its own failure. */
+  if (w->unreserved)
+    return 1;
   int nprocs = 1;
   PMPI_Comm_size(w->comm, &nprocs);
   return total * weft__dset_elem_size(d) >=

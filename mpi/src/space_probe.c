@@ -46,7 +46,9 @@ static int free_space(int fd, uint64_t len) {
   return (uint64_t)v.f_bavail >= len / v.f_frsize + 1 ? 0 : ENOSPC;
 }
 
-static int probe(const weft__writer *w, uint64_t bytes) {
+/* Rank 0's probe; *reserved: whether fallocate reserved the bytes (else
+ * only statvfs was asked). */
+static int probe(const weft__writer *w, uint64_t bytes, int *reserved) {
   int fd = open(w->path, O_WRONLY | O_CLOEXEC);
   if (fd < 0)
     return weft__error(WEFT_EIO, "cannot open %s: %s", w->path,
@@ -60,6 +62,7 @@ static int probe(const weft__writer *w, uint64_t bytes) {
     int e = fallocate(fd, FALLOC_FL_KEEP_SIZE, st.st_size, (off_t)len) == 0
                 ? 0
                 : errno;
+    *reserved = e == 0;
     if (e == EOPNOTSUPP || e == ENOSYS || e == EINVAL)
       e = free_space(fd, len);
     /* A reservation that keeps the size is not held to the file size
@@ -89,6 +92,16 @@ void weft__space_trim(const char *path) {
 }
 
 int weft__space_probe(weft__writer *w, uint64_t bytes) {
-  int local = w->rank == 0 ? probe(w, bytes) : WEFT_OK;
-  return weft__agree(w->comm, local);
+  int reserved = 1;
+  int local = w->rank == 0 ? probe(w, bytes, &reserved) : WEFT_OK;
+  int rc = weft__agree(w->comm, local);
+  /* Without a reservation a write may still find the disk full, and only
+   * a rank that writes its own piece is told (append.c): every rank must
+   * know, to choose the same transfer. */
+  if (rc == WEFT_OK &&
+      PMPI_Bcast(&reserved, 1, MPI_INT, 0, w->comm) != MPI_SUCCESS)
+    rc = weft__error(WEFT_EMPI, "broadcasting the space probe failed");
+  if (rc == WEFT_OK)
+    w->unreserved = !reserved;
+  return rc;
 }

@@ -112,10 +112,11 @@ typedef struct weft__writer {
   int holding;
   int64_t actions_min_ns; /* rows for succeeded actions this long or more */
   int clock_samples;
-  int io_mode;            /* WEFT_IO: weft__io_mode */
-  int check_collective;   /* WEFT_TEST_CHECK_COLLECTIVE (append.c) */
-  weft__skew skew;        /* WEFT_TEST_CLOCK_SKEW_NS for this rank */
-  int round_rows;         /* /events rows per round of a flush (flush.c) */
+  int io_mode;          /* WEFT_IO: weft__io_mode */
+  int check_collective; /* WEFT_TEST_CHECK_COLLECTIVE (append.c) */
+  int unreserved;  /* the last space probe could not reserve (space_probe.c) */
+  weft__skew skew; /* WEFT_TEST_CLOCK_SKEW_NS for this rank */
+  int round_rows;  /* /events rows per round of a flush (flush.c) */
   size_t stage_whole_max; /* buffered bytes a flush stages at once */
 
   hid_t file;

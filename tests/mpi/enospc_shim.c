@@ -26,6 +26,10 @@
  *                   mode was set fail, later ones do not (a disk full for
  *                   a moment, until another job freed space)
  *
+ * With WEFT_TEST_ENOSPC_NO_FALLOCATE=1, fallocate on the file fails with
+ * EOPNOTSUPP whatever the mode, as on a file system without it (NFS,
+ * some FUSE ones), where the probe can only ask statvfs.
+ *
  * Linked into a test program it comes before libc in the symbol lookup
  * order (the program's libraries are searched in link order, libc last);
  * any other program can have it with LD_PRELOAD.  The real functions are
@@ -77,6 +81,12 @@ static int my_rank_is(const char *k) {
  * call with another mode, or none, starts the count again). */
 static char counted_mode[64];
 static unsigned long counted;
+
+/* Whether fallocate on fd is to fail as unsupported. */
+static int unsupported(int fd) {
+  const char *v = getenv("WEFT_TEST_ENOSPC_NO_FALLOCATE");
+  return v && !strcmp(v, "1") && is_target(fd);
+}
 
 /* Whether calls of this kind (a fallocate: probe, else a write) on fd
  * fail now. */
@@ -145,6 +155,10 @@ static int fallocate_common(const char *name, int fd, int mode, off_t off,
   int k = name[9] != '\0'; /* "fallocate64" */
   if (!f[k])
     real(name, &f[k], sizeof f[k]);
+  if (unsupported(fd)) {
+    errno = EOPNOTSUPP;
+    return -1;
+  }
   if (fails(fd, 1)) {
     injected[ENOSPC_SHIM_FALLOCATE]++;
     errno = ENOSPC;

@@ -292,6 +292,12 @@ static int journal_present(const char *dir) {
 /* ---- the two parts -------------------------------------------------- */
 
 static void part_flushes(const char *dir) {
+  /* A file system without fallocate (the shim's
+   * WEFT_TEST_ENOSPC_NO_FALLOCATE): the probe only asks statvfs, which
+   * finds room, so there is no probe step, and the writer must write
+   * independently to hear of the failures that follow. */
+  const char *nf = getenv("WEFT_TEST_ENOSPC_NO_FALLOCATE");
+  int no_fallocate = nf && !strcmp(nf, "1");
   char path[4096];
   snprintf(path, sizeof path, "%s/full.h5", dir);
   if (rank == 0)
@@ -312,12 +318,14 @@ static void part_flushes(const char *dir) {
 
   step s;
   log_batch(PROBE);
-  step_begin(&s, "probe fails (twice)", "probe");
-  expect(weft_mpi_flush(), WEFT_EIO, "flush, probe finds no space",
-         "No space left on device", path);
-  expect(weft_mpi_flush(), WEFT_EIO, "flush again, still no space",
-         "No space left on device", path);
-  step_end(&s, 2, 0, 0);
+  if (!no_fallocate) {
+    step_begin(&s, "probe fails (twice)", "probe");
+    expect(weft_mpi_flush(), WEFT_EIO, "flush, probe finds no space",
+           "No space left on device", path);
+    expect(weft_mpi_flush(), WEFT_EIO, "flush again, still no space",
+           "No space left on device", path);
+    step_end(&s, 2, 0, 0);
+  }
 
   char mode[64];
   snprintf(mode, sizeof mode, "write_rank:%d", fail_rank);
@@ -350,8 +358,9 @@ static void part_flushes(const char *dir) {
            1u << BEFORE | 1u << PROBE | 1u << ONE_RANK | 1u << ONE_WRITE |
                1u << ALL_RANKS | 1u << AFTER,
            1, 1, &c);
-    CHECK(c.failed_flushes == 5, "failed_flushes %llu, want 5",
-          (unsigned long long)c.failed_flushes);
+    unsigned long long want = no_fallocate ? 3 : 5;
+    CHECK(c.failed_flushes == want, "failed_flushes %llu, want %llu",
+          (unsigned long long)c.failed_flushes, want);
   }
 }
 
