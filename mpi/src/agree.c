@@ -6,6 +6,8 @@
  */
 #include "writer.h"
 
+#include <errno.h>
+
 #include <stdio.h>
 #include <string.h>
 
@@ -85,9 +87,15 @@ int weft__h5_error(const char *what) {
 }
 
 int weft__h5_io_error(const char *what) {
+  /* HDF5's stack says only "file write failed": the system's reason, when
+   * the failed write left one, is what a user can act on.  errno is read
+   * first, before any call here can change it. */
+  int e = errno;
   char why[256];
   weft__h5_error(what);
   snprintf(why, sizeof why, "%s", weft__errmsg_detail());
+  if (e == ENOSPC || e == EDQUOT || e == EFBIG || e == EIO || e == EROFS)
+    return weft__error(WEFT_EIO, "%s: %s", why, strerror(e));
   return weft__error(WEFT_EIO, "%s", why);
 }
 

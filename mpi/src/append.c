@@ -125,8 +125,8 @@ int weft__write_rows(weft__writer *w, weft__dset d, hsize_t start, hsize_t n,
     H5Sselect_none(mspace);
   }
   hid_t dxpl = weft__transfer_independent(w, d, total) ? w->dxpl_ind : w->dxpl;
-  char what[64];
-  snprintf(what, sizeof what, "writing /%s", weft__dset_name(d));
+  char what[4200];
+  snprintf(what, sizeof what, "writing /%s of %s", weft__dset_name(d), w->path);
   if (fspace >= 0 && mspace >= 0) {
     if (H5Dwrite(ds, w->types.row[d], mspace, fspace, dxpl,
                  n && local == WEFT_OK ? buf : NULL) < 0) {

@@ -573,8 +573,11 @@ static int write_records(weft__writer *w, epoch *e) {
     int r = tot[1] ? weft__write_rows(w, WEFT_D_PAYLOAD, pay0 + bytes, m,
                                       tot[1], pay->p)
                    : WEFT_OK;
+    char why[512] = "";
+    if (r < 0) /* the second write would overwrite the message */
+      snprintf(why, sizeof why, "%s", weft__errmsg_detail());
     int r2 = weft__write_rows(w, WEFT_D_EVENTS, ev0 + rows, k, tot[0], ev->p);
-    local = r < 0 ? r : r2;
+    local = r < 0 ? weft__error(r, "%s", why) : r2;
     independent = weft__transfer_independent(w, WEFT_D_EVENTS, tot[0]) ||
                   weft__transfer_independent(w, WEFT_D_PAYLOAD, tot[1]);
     rows += k;

@@ -338,20 +338,22 @@ static void part_flushes(const char *dir) {
   snprintf(mode, sizeof mode, "write_rank:%d", fail_rank);
   log_batch(ONE_RANK);
   step_begin(&s, mode, mode);
-  expect(weft_mpi_flush(), WEFT_EIO, "flush, one rank's writes fail", NULL,
-         NULL);
+  expect(weft_mpi_flush(), WEFT_EIO, "flush, one rank's writes fail",
+         "No space left on device", path);
   step_end(&s, 0, 1, rank == fail_rank, 0);
 
   /* A disk full for a moment: one write fails, the next ones do not. */
   snprintf(mode, sizeof mode, "write_first:%d:1", fail_rank);
   log_batch(ONE_WRITE);
   step_begin(&s, mode, mode);
-  expect(weft_mpi_flush(), WEFT_EIO, "flush, one write fails", NULL, NULL);
+  expect(weft_mpi_flush(), WEFT_EIO, "flush, one write fails",
+         "No space left on device", path);
   step_end(&s, 0, 1, rank == fail_rank, 0);
 
   log_batch(ALL_RANKS);
   step_begin(&s, "write", "write");
-  expect(weft_mpi_flush(), WEFT_EIO, "flush, every write fails", NULL, NULL);
+  expect(weft_mpi_flush(), WEFT_EIO, "flush, every write fails",
+         "No space left on device", path);
   step_end(&s, 0, 2, 1, 0);
 
   log_batch(AFTER);
