@@ -186,6 +186,7 @@ static int root_attributes(weft__writer *w) {
 
 int weft__file_create(weft__writer *w) {
   w->file = -1;
+  w->lost_probe = MPI_FILE_NULL;
   w->ranks = -1;
   w->dxpl = w->dxpl_ind = -1;
   w->types = (weft__h5types){.kind = -1,
@@ -216,6 +217,7 @@ int weft__file_create(weft__writer *w) {
   if (rc < 0)
     return rc;
 
+  weft__lost_write_open(w);
   if (weft__h5_dxpls(w) < 0)
     local = weft__h5_error("setting up collective transfers");
   if (local == WEFT_OK && weft__h5types_create(&w->types, w->file) < 0)
@@ -231,13 +233,18 @@ int weft__file_create(weft__writer *w) {
 }
 
 int weft__file_commit(weft__writer *w, const weft__committed *c, int final) {
-  int local = WEFT_OK;
+  /* Before anything that syncs or closes: a rank whose MPI-IO lost a
+   * write would leave the others in that sync's barrier. */
+  int local = weft__lost_write_check(w);
+  int rc = weft__agree(w->comm, local);
+  if (rc < 0)
+    return rc;
   hid_t a = H5Aopen(w->file, "committed", H5P_DEFAULT);
   if (a < 0 || H5Awrite(a, w->types.committed, c) < 0)
     local = weft__h5_error("writing the committed counters");
   if (a >= 0)
     H5Aclose(a);
-  int rc = weft__agree(w->comm, local);
+  rc = weft__agree(w->comm, local);
   if (rc < 0)
     return rc;
   /* The durability point: metadata, truncate and MPI_File_sync, so that
@@ -281,6 +288,7 @@ int weft__file_close(weft__writer *w, int closed) {
     H5Pclose(w->dxpl_ind);
     w->dxpl_ind = -1;
   }
+  weft__lost_write_close(w);
   if (w->file >= 0) {
     if (H5Fclose(w->file) < 0 && local == WEFT_OK)
       local = weft__h5_error("H5Fclose");

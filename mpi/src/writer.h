@@ -120,6 +120,7 @@ typedef struct weft__writer {
   size_t stage_whole_max; /* buffered bytes a flush stages at once */
 
   hid_t file;
+  MPI_File lost_probe; /* the log read-only on MPI_COMM_SELF (lost_write.c) */
   hid_t dset[WEFT_D_COUNT];
   hid_t ranks;
   hid_t dxpl;     /* collective transfers, collective MPI-IO */
@@ -307,6 +308,18 @@ int weft__check_collective(const weft__writer *w, hid_t dxpl, const char *what);
  * independently (WEFT_IO; the same on every rank). */
 int weft__transfer_independent(const weft__writer *w, weft__dset d,
                                hsize_t total);
+
+/* ---- writes MPI-IO lost (lost_write.c) ------------------------------------
+ */
+
+/* Open the handle the check asks (after the file exists; no handle, no
+ * check).  Local; always WEFT_OK. */
+int weft__lost_write_open(weft__writer *w);
+/* Local.  WEFT_EIO when this process's MPI-IO lost a write earlier (so
+ * that its next sync would hang the others); WEFT_OK otherwise. */
+int weft__lost_write_check(const weft__writer *w);
+/* Close that handle (local). */
+void weft__lost_write_close(weft__writer *w);
 
 /* ---- free space (space_probe.c) ----------------------------------------- */
 
