@@ -240,8 +240,9 @@ static int spent(const weft__thread *t) {
          b->h->consumed == __atomic_load_n(&b->h->used, __ATOMIC_ACQUIRE);
 }
 
-/* Give back thread t's blocks before its current one (all written out:
- * spent() held) and start the current one over.  Lock held. */
+/* Give back thread t's blocks before its current one, the newest (all
+ * written out: spent() held, or hand_off passed them to the sink), and
+ * start the current one over.  Lock held. */
 static void recycle(weft__thread *t) {
   for (weft__block *b = t->head; b && b != t->block;) {
     weft__block *n = b->next;
@@ -265,14 +266,7 @@ static int hand_off(weft__thread *t) {
     }
     b->h->consumed = used;
   }
-  weft__block *cur = t->block;
-  for (weft__block *b = t->head; b;) {
-    weft__block *n = b->next;
-    if (b != cur)
-      block_put(b);
-    b = n;
-  }
-  renew(t);
+  recycle(t); /* all written out now: the current block is the last */
   return 0;
 }
 

@@ -7,7 +7,6 @@
 #include "writer.h"
 
 #include <errno.h>
-
 #include <stdio.h>
 #include <string.h>
 

@@ -125,15 +125,15 @@ int weft__write_rows(weft__writer *w, weft__dset d, hsize_t start, hsize_t n,
     H5Sselect_none(mspace);
   }
   hid_t dxpl = weft__transfer_independent(w, d, total) ? w->dxpl_ind : w->dxpl;
-  char what[4200];
-  snprintf(what, sizeof what, "writing /%s of %s", weft__dset_name(d), w->path);
   if (fspace >= 0 && mspace >= 0) {
-    if (H5Dwrite(ds, w->types.row[d], mspace, fspace, dxpl,
-                 n && local == WEFT_OK ? buf : NULL) < 0) {
-      if (local == WEFT_OK)
-        local = weft__h5_io_error(what);
-    } else if (local == WEFT_OK) {
-      local = weft__check_collective(w, dxpl, what);
+    int failed = H5Dwrite(ds, w->types.row[d], mspace, fspace, dxpl,
+                          n && local == WEFT_OK ? buf : NULL) < 0;
+    if (local == WEFT_OK && (failed || w->check_collective)) {
+      char what[4200];
+      snprintf(what, sizeof what, "writing /%s of %s", weft__dset_name(d),
+               w->path);
+      local = failed ? weft__h5_io_error(what)
+                     : weft__check_collective(w, dxpl, what);
     }
   }
   if (mspace >= 0)

@@ -313,8 +313,8 @@ int weft__transfer_independent(const weft__writer *w, weft__dset d,
  */
 
 /* Open the handle the check asks (after the file exists; no handle, no
- * check).  Local; always WEFT_OK. */
-int weft__lost_write_open(weft__writer *w);
+ * check).  Local. */
+void weft__lost_write_open(weft__writer *w);
 /* Local.  WEFT_EIO when this process's MPI-IO lost a write earlier (so
  * that its next sync would hang the others); WEFT_OK otherwise. */
 int weft__lost_write_check(const weft__writer *w);

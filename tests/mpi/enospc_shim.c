@@ -177,24 +177,26 @@ int fallocate64(int fd, int mode, off_t off, off_t len) {
 }
 
 /* posix_fallocate returns the error instead of setting errno. */
-int posix_fallocate(int fd, off_t off, off_t len) {
-  REAL(f, "posix_fallocate", posix_fallocate_fn);
+static int posix_fallocate_common(const char *name, int fd, off_t off,
+                                  off_t len) {
+  static posix_fallocate_fn f[2];
+  int k = name[15] != '\0'; /* "posix_fallocate64" */
+  if (!f[k])
+    real(name, &f[k], sizeof f[k]);
   if (fails(fd, 1)) {
     injected[ENOSPC_SHIM_FALLOCATE]++;
     return ENOSPC;
   }
   pass(fd, ENOSPC_SHIM_FALLOCATE);
-  return f(fd, off, len);
+  return f[k](fd, off, len);
+}
+
+int posix_fallocate(int fd, off_t off, off_t len) {
+  return posix_fallocate_common("posix_fallocate", fd, off, len);
 }
 
 int posix_fallocate64(int fd, off_t off, off_t len) {
-  REAL(f, "posix_fallocate64", posix_fallocate_fn);
-  if (fails(fd, 1)) {
-    injected[ENOSPC_SHIM_FALLOCATE]++;
-    return ENOSPC;
-  }
-  pass(fd, ENOSPC_SHIM_FALLOCATE);
-  return f(fd, off, len);
+  return posix_fallocate_common("posix_fallocate64", fd, off, len);
 }
 
 /* The write functions: -1 with ENOSPC, as write(2) on a full disk when

@@ -49,6 +49,7 @@
  * Exit status 0 when everything matches.
  */
 #include "../check.h"
+#include "all_ranks.h"
 #include "log_reader.h"
 #include "weft_mpi.h"
 
@@ -888,11 +889,10 @@ int main(int argc, char **argv) {
   }
   MPI_Gatherv(buf, (int)mine, MPI_BYTE, all, counts, displs, MPI_BYTE, 0,
               MPI_COMM_WORLD);
-  int local = failures, sum = 0;
-  MPI_Allreduce(&local, &sum, 1, MPI_INT, MPI_SUM, MPI_COMM_WORLD);
+  int sum = all_ranks_failures(failures);
   if (rank == 0 && sum == 0)
     verify(path, size, hdr, (const item *)all);
-  MPI_Allreduce(&failures, &sum, 1, MPI_INT, MPI_SUM, MPI_COMM_WORLD);
+  sum = all_ranks_failures(failures);
   if (rank == 0)
     printf("%s: %d ranks%s%s, %s\n", path, size, own_init ? " (own init)" : "",
            tight ? " (tight)" : "", sum ? "FAILED" : "ok");

@@ -47,6 +47,7 @@
  * (otherwise the step tested nothing and the test fails), and no write to
  * the file went around them (aio_write is only counted).
  */
+#include "all_ranks.h"
 #include "check.h"
 #include "enospc_shim.h"
 #include "log_reader.h"
@@ -297,7 +298,25 @@ static int journal_present(const char *dir) {
   return found;
 }
 
-/* ---- the two parts -------------------------------------------------- */
+/* ---- the parts ------------------------------------------------------- */
+
+/* Begin a part: remove `path` (and `also`, when not NULL) from an earlier
+ * run, aim the shim at path with nothing failing, and weft_mpi_init(path),
+ * which starts libweft (not running between parts).  Returns its rc. */
+static int part_begin(const char *path, const char *also, const char *what) {
+  if (rank == 0) {
+    remove(path);
+    if (also)
+      remove(also);
+  }
+  MPI_Barrier(MPI_COMM_WORLD);
+  setenv("WEFT_TEST_ENOSPC_FILE", path, 1);
+  setenv("WEFT_TEST_ENOSPC", "off", 1);
+  CHECK(!weft_is_initialized(), "%s: libweft still initialised", what);
+  int rc = weft_mpi_init(MPI_COMM_WORLD, path);
+  expect(rc, WEFT_OK, what, NULL, NULL);
+  return rc;
+}
 
 static void part_flushes(const char *dir) {
   /* A file system without fallocate (the shim's
@@ -308,14 +327,7 @@ static void part_flushes(const char *dir) {
   int no_fallocate = nf && !strcmp(nf, "1");
   char path[4096];
   snprintf(path, sizeof path, "%s/full.h5", dir);
-  if (rank == 0)
-    remove(path);
-  MPI_Barrier(MPI_COMM_WORLD);
-  setenv("WEFT_TEST_ENOSPC_FILE", path, 1);
-  setenv("WEFT_TEST_ENOSPC", "off", 1);
-  int rc = weft_mpi_init(MPI_COMM_WORLD, path);
-  expect(rc, WEFT_OK, "init", NULL, NULL);
-  if (rc != WEFT_OK)
+  if (part_begin(path, NULL, "init") != WEFT_OK)
     return;
   weft_action span;
   weft_field sf[1] = {WEFT_I64("rank", rank)};
@@ -382,18 +394,8 @@ static void part_final(const char *dir, const char *mode) {
   snprintf(path, sizeof path, "%s/final_%s.h5", dir, mode);
   snprintf(rescue, sizeof rescue, "%s/rescue_%s.h5", dir, mode);
   snprintf(journal, sizeof journal, "%s.journal", path);
-  if (rank == 0) {
-    remove(path);
-    remove(rescue);
-  }
-  MPI_Barrier(MPI_COMM_WORLD);
-  setenv("WEFT_TEST_ENOSPC_FILE", path, 1);
-  setenv("WEFT_TEST_ENOSPC", "off", 1);
   /* weft_mpi_init starts libweft here, with a journal beside the log. */
-  CHECK(!weft_is_initialized(), "libweft still initialised after part 1");
-  int rc = weft_mpi_init(MPI_COMM_WORLD, path);
-  expect(rc, WEFT_OK, "init (final)", NULL, NULL);
-  if (rc != WEFT_OK)
+  if (part_begin(path, rescue, "init (final)") != WEFT_OK)
     return;
   CHECK(journal_present(journal), "no journal of pid %ld in %s", (long)getpid(),
         journal);
@@ -444,15 +446,7 @@ static void part_lost(const char *dir) {
   char path[4096], journal[4096 + 16];
   snprintf(path, sizeof path, "%s/lost.h5", dir);
   snprintf(journal, sizeof journal, "%s.journal", path);
-  if (rank == 0)
-    remove(path);
-  MPI_Barrier(MPI_COMM_WORLD);
-  setenv("WEFT_TEST_ENOSPC_FILE", path, 1);
-  setenv("WEFT_TEST_ENOSPC", "off", 1);
-  CHECK(!weft_is_initialized(), "libweft initialised before part lost");
-  int rc = weft_mpi_init(MPI_COMM_WORLD, path);
-  expect(rc, WEFT_OK, "init (lost)", NULL, NULL);
-  if (rc != WEFT_OK)
+  if (part_begin(path, NULL, "init (lost)") != WEFT_OK)
     return;
   log_batch(BEFORE);
   expect(weft_mpi_flush(), WEFT_OK, "flush (lost)", NULL, NULL);
@@ -462,7 +456,7 @@ static void part_lost(const char *dir) {
   log_batch(ONE_RANK);
   step s;
   step_begin(&s, mode, mode);
-  rc = weft_mpi_flush();
+  int rc = weft_mpi_flush();
   int lost = rc == WEFT_EIO && strstr(weft_errmsg(), "lost a write");
   expect(rc, WEFT_EIO, "flush, one rank's writes fail (lost)",
          lost ? "lost a write" : "No space left on device", path);
@@ -521,10 +515,5 @@ int main(int argc, char **argv) {
   if (!strcmp(part, "lost"))
     part_lost(argv[1]);
 
-  int all = 0;
-  MPI_Allreduce(&failures, &all, 1, MPI_INT, MPI_SUM, MPI_COMM_WORLD);
-  if (rank == 0)
-    printf("%s\n", all ? "FAILED" : "ok");
-  MPI_Finalize();
-  return all ? 1 : 0;
+  return all_ranks_finish(failures);
 }

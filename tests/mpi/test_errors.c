@@ -17,6 +17,7 @@
  * Finally rank 0 reads the log: every action logged before, between and
  * after the failures is there exactly once.
  */
+#include "all_ranks.h"
 #include "log_reader.h"
 #include "weft_mpi.h"
 
@@ -259,10 +260,5 @@ int main(int argc, char **argv) {
     remove(mine);
   CHECK(chdir(cwd) == 0, "chdir back");
   weft_shutdown();
-  int all = 0;
-  MPI_Allreduce(&failures, &all, 1, MPI_INT, MPI_SUM, MPI_COMM_WORLD);
-  if (rank == 0)
-    printf("%s\n", all ? "FAILED" : "ok");
-  MPI_Finalize();
-  return all ? 1 : 0;
+  return all_ranks_finish(failures);
 }

@@ -21,6 +21,7 @@
  * everything matches.
  */
 #include "../check.h"
+#include "all_ranks.h"
 #include "log_reader.h"
 #include "weft_mpi.h"
 
@@ -479,14 +480,13 @@ int main(int argc, char **argv) {
   rc = weft_mpi_finalize();
   CHECK(rc == 0, "weft_mpi_finalize: %s", weft_errmsg());
 
-  int local = failures, all = 0;
-  MPI_Allreduce(&local, &all, 1, MPI_INT, MPI_SUM, MPI_COMM_WORLD);
+  int all = all_ranks_failures(failures);
   if (rank == 0 && all == 0) {
     verify(&c, size);
     if (c.json)
       write_json(&c, size);
   }
-  MPI_Allreduce(&failures, &all, 1, MPI_INT, MPI_SUM, MPI_COMM_WORLD);
+  all = all_ranks_failures(failures);
   if (rank == 0)
     printf("%s: %d ranks, %s\n", c.path, size, all ? "FAILED" : "ok");
   MPI_Finalize();
