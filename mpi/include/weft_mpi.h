@@ -99,8 +99,10 @@ WEFT_API int weft_mpi_flush(void);
 
 /* Collective.  Flush (actions still open are recorded as unfinished), mark
  * the file closed and close it.  Must be called before MPI_Finalize.  The
- * file is closed even when the last flush fails; the error is returned and
- * the unwritten events stay in libweft's buffers. */
+ * file is closed even when the last flush fails; the error is returned,
+ * the unwritten events stay in libweft's buffers, and the file keeps what
+ * its last successful flush wrote (it is closed without another write to
+ * it: HDF5's last metadata goes to a scratch file in TMPDIR). */
 WEFT_API int weft_mpi_finalize(void);
 
 /* Path of the file being written (valid between init and finalize), or

@@ -262,6 +262,10 @@ int weft__file_commit(weft__writer *w, const weft__committed *c, int final) {
 
 int weft__file_close(weft__writer *w, int closed) {
   int local = WEFT_OK;
+  /* What the failed flush left for H5Fclose to write goes nowhere: the
+   * disk that failed it may fail those writes too. */
+  if (w->flush_failed && w->file >= 0)
+    weft__metadata_discard(w); /* if not, H5Fclose writes it to the log */
   if (closed && w->file >= 0) {
     uint8_t state = 1;
     hid_t a = H5Aopen(w->file, "state", H5P_DEFAULT);

@@ -742,6 +742,7 @@ int weft__flush(weft__writer *w, int final, weft__meet meet, int *stop) {
       weft__pending_release(&e.p);
     }
     w->committed = next;
+    w->flush_failed = 0;
     w->names_done = e.names_upto;
     w->schemas_done = e.schemas_upto;
     w->samples[w->nsamples++] = e.now;
@@ -753,6 +754,7 @@ int weft__flush(weft__writer *w, int final, weft__meet meet, int *stop) {
     if (e.collected)
       weft__pending_abandon(&e.p);
     w->committed.failed_flushes++;
+    w->flush_failed = 1;
   }
   weft__actions_free(&e.work);
   free(e.order);

@@ -121,6 +121,7 @@ typedef struct weft__writer {
 
   hid_t file;
   MPI_File lost_probe; /* the log read-only on MPI_COMM_SELF (lost_write.c) */
+  int flush_failed;    /* the last flush failed (metadata_discard.c) */
   hid_t dset[WEFT_D_COUNT];
   hid_t ranks;
   hid_t dxpl;     /* collective transfers, collective MPI-IO */
@@ -308,6 +309,14 @@ int weft__check_collective(const weft__writer *w, hid_t dxpl, const char *what);
  * independently (WEFT_IO; the same on every rank). */
 int weft__transfer_independent(const weft__writer *w, weft__dset d,
                                hsize_t total);
+
+/* ---- closing after a failed flush (metadata_discard.c) --------------------
+ */
+
+/* Collective.  Point HDF5's MPI-IO handle of the log at a scratch file on
+ * every rank, so that H5Fclose writes nothing more to the log; WEFT_EIO
+ * (nothing changed) when a rank has no scratch file. */
+int weft__metadata_discard(weft__writer *w);
 
 /* ---- writes MPI-IO lost (lost_write.c) ------------------------------------
  */
