@@ -13,14 +13,17 @@
  * MPI_Finalize (1 rank).  tests/mpi/test_disk_full.c, part final, found
  * both.  HDF5 has no call that drops a file's dirty metadata.
  *
- * So when the last flush failed, each rank first points HDF5's MPI-IO
+ * So when the last flush failed (or the epoch weft recover writes: it
+ * crashed the tool the same way), each rank first points HDF5's MPI-IO
  * handle of the log (H5Fget_vfd_handle: a pointer to the driver's
  * MPI_File) at a scratch file of its own: opened on MPI_COMM_SELF in
  * TMPDIR and unlinked at once, so no rank waits for another in it and
  * nothing is left behind.  H5Fclose then writes the metadata there, which
  * succeeds, and closes the scratch handle; the writer closes the log's own
- * handle.  The log keeps exactly what its last commit wrote: the state
- * readers trust anyway (format.md section 1), and a better one than
+ * handle.  (H5Fclose reads nothing it has not cached: what it flushes is
+ * dirty, so in the cache.  A read would find zeros in the scratch file and
+ * fail the close.)  The log keeps exactly what its last commit wrote: the
+ * state readers trust anyway (format.md section 1), and a better one than
  * metadata written half way.  The events of the failed flush stay in the
  * buffers and the journal, as after any failed flush.
  *

@@ -913,6 +913,10 @@ int weft__recover_write(MPI_Comm comm, const char *path, int create,
       w->timeline_wall_ns = l.anchor0_wall;
       rc = weft__agree(comm, local);
     }
+    /* An empty log on disk, as weft_mpi_init leaves one: what a failed
+     * write below leaves too (metadata_discard.c). */
+    if (rc == WEFT_OK)
+      rc = weft__file_commit(w, &w->committed, 0);
   } else {
     rc = open_log(w);
     l.size = (uint32_t)w->size;
@@ -925,6 +929,10 @@ int weft__recover_write(MPI_Comm comm, const char *path, int create,
   if (rc < 0)
     strncpy(why, weft__errmsg_detail(), sizeof why - 1);
   if (w->file >= 0) {
+    /* A failed write leaves the log as its last commit wrote it: HDF5's
+     * metadata for the failed epoch goes to a scratch file, not to a disk
+     * that may fail it again (HDF5 would crash in MPI_Finalize). */
+    w->flush_failed = rc < 0;
     int crc = weft__file_close(w, 0);
     if (rc == WEFT_OK)
       rc = crc;

@@ -121,7 +121,7 @@ typedef struct weft__writer {
 
   hid_t file;
   MPI_File lost_probe; /* the log read-only on MPI_COMM_SELF (lost_write.c) */
-  int flush_failed;    /* the last flush failed (metadata_discard.c) */
+  int flush_failed; /* the last flush or recovery failed (metadata_discard.c) */
   hid_t dset[WEFT_D_COUNT];
   hid_t ranks;
   hid_t dxpl;     /* collective transfers, collective MPI-IO */

@@ -32,9 +32,11 @@
 #              journals (they were handed to HDF5, not yet in the file)
 #   retry      as usr1, with WEFT_ACTIONS_MIN_NS far above the job's length
 #              (the "run" rows the stop signal wrote unfinished must still
-#              become succeeded), and a first `weft recover` that fails on
-#              a full disk (nospace.so) before a second one succeeds: the
-#              failed one must have changed nothing
+#              become succeeded), and two `weft recover` runs that fail
+#              before a third one succeeds: on a full disk (nospace.so),
+#              then with every write to the log failing (the ENOSPC shim
+#              of tests/mpi, WEFT_TEST_ENOSPC_SHIM); the failed ones must
+#              have changed nothing
 #   split      kill9, recovered by an MPI job of 2 processes, each reading
 #              the journals of 2 ranks (WEFT_TEST_RECOVER_SPLIT: as if the
 #              ranks were on 2 nodes) and writing the log together
@@ -119,6 +121,17 @@ if [ "$scenario" = retry ]; then
   LD_PRELOAD=$(dirname "$app")/nospace.so "$weft" recover "$log" \
     >full.out 2>&1 && fail "weft recover succeeded on a full disk"
   grep -q "no room" full.out || fail "no 'no room' error: $(cat full.out)"
+  [ "$(md5sum <"$log")" = "$sum" ] || fail "a failed recover changed the log"
+  # Room, but every write to the log fails (a disk error): the recover
+  # fails with the error, neither hangs nor crashes, and the log stays as
+  # it was (metadata_discard.c).
+  WEFT_TEST_ENOSPC=write WEFT_TEST_ENOSPC_FILE=$log \
+    LD_PRELOAD=$WEFT_TEST_ENOSPC_SHIM timeout 50 "$weft" recover "$log" \
+    >broken.out 2>&1
+  rc=$?
+  [ "$rc" -eq 1 ] || fail "weft recover on a failing disk exited $rc, not 1: $(cat broken.out)"
+  grep -q "recovery failed: .*No space left on device" broken.out ||
+    fail "no write error: $(cat broken.out)"
   [ "$(md5sum <"$log")" = "$sum" ] || fail "a failed recover changed the log"
 fi
 if [ "$scenario" = split ]; then
