@@ -15,6 +15,7 @@
 #include <stdio.h>
 #include <string.h>
 #include <sys/mman.h>
+#include <sys/resource.h>
 #include <sys/stat.h>
 #include <unistd.h>
 #include <xxhash.h>
@@ -106,8 +107,14 @@ int weft__journal_open(const char *dir, size_t block_size, size_t nslots,
   size_t len = WEFT__JOURNAL_HEADER + nslots * slot;
   /* Reserve the whole file now: a page of a sparse mapping that the file
    * system cannot allocate later would kill the process with SIGBUS in
-   * the middle of logging; a full disk must be an error here instead. */
-  int err = posix_fallocate(fd, 0, (off_t)len);
+   * the middle of logging; a full disk must be an error here instead.
+   * Past the file size limit (ulimit -f) the kernel would also send
+   * SIGXFSZ, which kills the process unless it is handled: asked first. */
+  struct rlimit rl;
+  int err = getrlimit(RLIMIT_FSIZE, &rl) == 0 && rl.rlim_cur != RLIM_INFINITY &&
+                    (uint64_t)len > rl.rlim_cur
+                ? EFBIG
+                : posix_fallocate(fd, 0, (off_t)len);
   if (err) {
     errno = err;
     goto fail_io;

@@ -43,10 +43,18 @@ int weft__journal_init(weft__writer *w) {
   rc = weft_init(&o);
   if (rc == WEFT_EIO && o.journal_dir) {
     /* No journal possible there (read-only, full): trace without one
-     * rather than not at all; the log is still written at every flush. */
+     * rather than not at all; the log is still written at every flush.
+     * The trace says so, on this rank (default_dir is kept: weft_init may
+     * have made it, and it goes when empty). */
+    char dir[PATH_MAX + 16], why[512];
+    snprintf(dir, sizeof dir, "%s", o.journal_dir);
+    snprintf(why, sizeof why, "%s", weft_errmsg());
     o.journal_dir = NULL;
-    default_dir[0] = '\0';
     rc = weft_init(&o);
+    if (rc == WEFT_OK) {
+      weft_field f[2] = {WEFT_STR("dir", dir), WEFT_STR("reason", why)};
+      weft_message_log("weft:no_journal", f, 2);
+    }
   }
   return rc;
 }

@@ -15,12 +15,18 @@
  *                                             -> WEFT_EIO, twice; then
  *     with room again the next flush succeeds
  * Finally rank 0 reads the log: every action logged before, between and
- * after the failures is there exactly once.
+ * after the failures is there exactly once.  Then, with weft_mpi_init
+ * starting libweft, two journals that cannot be made (their directory
+ * under a regular file; the default one, <log>.journal, too small for the
+ * budget under RLIMIT_FSIZE): the job runs without one, every rank's trace
+ * holds one weft:no_journal message naming the directory and why, and the
+ * default directory weft_init made is gone after finalize.
  */
 #include "all_ranks.h"
 #include "log_reader.h"
 #include "weft_mpi.h"
 
+#include <dirent.h>
 #include <errno.h>
 #include <signal.h>
 #include <stdio.h>
@@ -93,6 +99,84 @@ static int on_event(void *arg, uint64_t stream, const weft_event *e) {
   else if (!strcmp(e->type, "late"))
     c->late++;
   return 0;
+}
+
+typedef struct no_journal {
+  long n;
+  char dir[4096], reason[512];
+} no_journal;
+
+static int on_no_journal(void *arg, uint64_t stream, const weft_event *e) {
+  no_journal *nj = arg;
+  (void)stream;
+  if (e->kind != WEFT_KIND_MESSAGE || strcmp(e->type, "weft:no_journal"))
+    return 0;
+  nj->n++;
+  const weft_value *d = weft_event_field(e, "dir");
+  const weft_value *r = weft_event_field(e, "reason");
+  snprintf(nj->dir, sizeof nj->dir, "%s",
+           d && d->type == WEFT_TYPE_STR ? d->v.str.ptr : "");
+  snprintf(nj->reason, sizeof nj->reason, "%s",
+           r && r->type == WEFT_TYPE_STR ? r->v.str.ptr : "");
+  return 0;
+}
+
+/* Remove dir and the files in it, if it is there. */
+static void remove_dir(const char *dir) {
+  DIR *d = opendir(dir);
+  if (!d)
+    return;
+  struct dirent *e;
+  char file[8192];
+  while ((e = readdir(d)))
+    if (strcmp(e->d_name, ".") && strcmp(e->d_name, "..")) {
+      snprintf(file, sizeof file, "%s/%s", dir, e->d_name);
+      unlink(file);
+    }
+  closedir(d);
+  rmdir(dir);
+}
+
+/* weft_mpi_init starts libweft with its journal in `jdir` (NULL: the
+ * default, <path>.journal), which cannot be made: the log is written all
+ * the same, and each rank's trace says why it has no journal. */
+static void without_journal(const char *path, const char *jdir,
+                            const char *why) {
+  if (jdir)
+    setenv("WEFT_JOURNAL_DIR", jdir, 1);
+  else
+    unsetenv("WEFT_JOURNAL_DIR");
+  char def[4096 + 16];
+  snprintf(def, sizeof def, "%s.journal", path);
+  if (rank == 0) {
+    remove(path);
+    remove_dir(def); /* an earlier run's, killed before its cleanup */
+  }
+  MPI_Barrier(MPI_COMM_WORLD);
+  expect(weft_mpi_init(MPI_COMM_WORLD, path), WEFT_OK, NULL,
+         "init, no journal possible");
+  log_actions("late", N_MID, 0);
+  expect(weft_mpi_finalize(), WEFT_OK, NULL, "finalize, no journal");
+  unsetenv("WEFT_JOURNAL_DIR");
+  struct stat st;
+  CHECK(jdir || stat(def, &st) != 0, "%s was left behind", def);
+  if (rank != 0)
+    return;
+  lr_log log;
+  if (lr_open(&log, path) != 0) {
+    CHECK(0, "cannot read %s", path);
+    return;
+  }
+  for (int r = 0; r < size; r++) {
+    no_journal nj = {0};
+    CHECK(lr_decode_rank(&log, (uint32_t)r, on_no_journal, &nj) == 0,
+          "decode rank %d: %s", r, weft_errmsg());
+    CHECK(nj.n == 1 && !strcmp(nj.dir, jdir ? jdir : def) &&
+              strstr(nj.reason, why),
+          "rank %d: %ld weft:no_journal, dir \"%s\", reason \"%s\"", r, nj.n,
+          nj.dir, nj.reason);
+  }
+  lr_close(&log);
 }
 
 static void verify(const char *path) {
@@ -260,5 +344,26 @@ int main(int argc, char **argv) {
     remove(mine);
   CHECK(chdir(cwd) == 0, "chdir back");
   weft_shutdown();
+
+  snprintf(path, sizeof path, "%s/nojournal.h5", dir);
+  char jdir[4096 + 16];
+  snprintf(jdir, sizeof jdir, "%s/not-a-dir/j", dir);
+  if (rank == 0) {
+    char file[4096 + 16];
+    snprintf(file, sizeof file, "%s/not-a-dir", dir);
+    FILE *f = fopen(file, "w");
+    CHECK(f != NULL, "cannot make %s", file);
+    if (f)
+      fclose(f);
+  }
+  without_journal(path, jdir, strerror(ENOTDIR));
+  /* The 64 MiB budget does not fit under the limit; the log does.  With
+   * SIGXFSZ's default action, as in a job: reserving the journal past the
+   * limit must not kill the process. */
+  signal(SIGXFSZ, SIG_DFL);
+  struct rlimit tight = {(rlim_t)32 << 20, RLIM_INFINITY};
+  CHECK(setrlimit(RLIMIT_FSIZE, &tight) == 0, "setrlimit");
+  without_journal(path, NULL, strerror(EFBIG));
+  CHECK(setrlimit(RLIMIT_FSIZE, &room) == 0, "setrlimit");
   return all_ranks_finish(failures);
 }
