@@ -85,9 +85,6 @@ int weft__check_collective(const weft__writer *w, hid_t dxpl,
   return WEFT_OK;
 }
 
-/* No dataset has this many rows: forces the next H5Dset_extent. */
-#define WEFT_EXTENT_UNKNOWN ((hsize_t)-1)
-
 int weft__extend(weft__writer *w, weft__dset d, hsize_t extent) {
   int local = WEFT_OK;
   int extend = extent != w->extent[d];

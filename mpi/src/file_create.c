@@ -10,23 +10,6 @@
 #include <stdio.h>
 #include <string.h>
 
-/* Rows per chunk: about 1 MiB per chunk for the big tables, so extending
- * by a flush allocates few chunks; small for the small tables. */
-static hsize_t chunk_rows(weft__dset d) {
-  switch (d) {
-  case WEFT_D_PAYLOAD:
-    return 1u << 20;
-  case WEFT_D_EVENTS:
-    return 1u << 16;
-  case WEFT_D_ACTIONS:
-    return 1u << 14;
-  case WEFT_D_STRINGS:
-    return 1u << 16;
-  default:
-    return 1u << 10;
-  }
-}
-
 static const char *const dset_descriptions[WEFT_D_COUNT] = {
     [WEFT_D_PAYLOAD] = "record payloads, each padded to 8 bytes "
                        "(docs/encoding.md)",
@@ -71,7 +54,7 @@ static int attr_string(hid_t obj, const char *name, const char *v) {
 }
 
 static hid_t create_dset(weft__writer *w, weft__dset d) {
-  hsize_t zero = 0, unlimited = H5S_UNLIMITED, chunk = chunk_rows(d);
+  hsize_t zero = 0, unlimited = H5S_UNLIMITED, chunk = weft__dset_chunk_rows(d);
   hid_t sp = H5Screate_simple(1, &zero, &unlimited);
   hid_t dcpl = H5Pcreate(H5P_DATASET_CREATE);
   hid_t ds = -1;

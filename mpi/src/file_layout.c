@@ -30,8 +30,32 @@ static const size_t dset_sizes[WEFT_D_COUNT] = {
     [WEFT_D_FLUSHES] = sizeof(weft__flush_row),
 };
 
+/* Rows per chunk: about 1 MiB per chunk for the big tables, so extending
+ * by a flush allocates few chunks; small for the small tables. */
+static const uint32_t dset_chunk_rows[WEFT_D_COUNT] = {
+    [WEFT_D_PAYLOAD] = 1u << 20,  [WEFT_D_EVENTS] = 1u << 16,
+    [WEFT_D_SEGMENTS] = 1u << 10, [WEFT_D_STRINGS] = 1u << 16,
+    [WEFT_D_NAMES] = 1u << 10,    [WEFT_D_SCHEMA_FIELDS] = 1u << 10,
+    [WEFT_D_SCHEMAS] = 1u << 10,  [WEFT_D_ACTIONS] = 1u << 14,
+    [WEFT_D_FLUSHES] = 1u << 10,
+};
+
 const char *weft__dset_name(weft__dset d) { return dset_names[d]; }
 size_t weft__dset_elem_size(weft__dset d) { return dset_sizes[d]; }
+uint64_t weft__dset_chunk_rows(weft__dset d) { return dset_chunk_rows[d]; }
+
+uint64_t weft__committed_rows(const weft__committed *c, weft__dset d) {
+  const uint64_t v[WEFT_D_COUNT] = {[WEFT_D_PAYLOAD] = c->payload,
+                                    [WEFT_D_EVENTS] = c->events,
+                                    [WEFT_D_SEGMENTS] = c->segments,
+                                    [WEFT_D_STRINGS] = c->strings,
+                                    [WEFT_D_NAMES] = c->names,
+                                    [WEFT_D_SCHEMA_FIELDS] = c->schema_fields,
+                                    [WEFT_D_SCHEMAS] = c->schemas,
+                                    [WEFT_D_ACTIONS] = c->actions,
+                                    [WEFT_D_FLUSHES] = c->flushes};
+  return v[d];
+}
 
 static hid_t enum_u8(const char *const *names, const int *values, int n) {
   hid_t t = H5Tenum_create(H5T_STD_U8LE);

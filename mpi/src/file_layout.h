@@ -168,8 +168,11 @@ typedef struct weft__h5types {
 /* Build the types (committed enums under /types when file >= 0). */
 int weft__h5types_create(weft__h5types *t, hid_t file);
 void weft__h5types_close(weft__h5types *t);
-/* Dataset names and element sizes. */
+/* Dataset names, element sizes and rows per chunk. */
 const char *weft__dset_name(weft__dset d);
 size_t weft__dset_elem_size(weft__dset d);
+uint64_t weft__dset_chunk_rows(weft__dset d);
+/* Rows of dataset d that c counts as committed. */
+uint64_t weft__committed_rows(const weft__committed *c, weft__dset d);
 
 #endif /* WEFT_MPI_FILE_LAYOUT_H */

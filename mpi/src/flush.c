@@ -411,29 +411,6 @@ static int stage_flush_row(weft__writer *w, epoch *e) {
   return WEFT_OK;
 }
 
-static uint64_t committed_of(const weft__committed *c, weft__dset d) {
-  switch (d) {
-  case WEFT_D_PAYLOAD:
-    return c->payload;
-  case WEFT_D_EVENTS:
-    return c->events;
-  case WEFT_D_SEGMENTS:
-    return c->segments;
-  case WEFT_D_STRINGS:
-    return c->strings;
-  case WEFT_D_NAMES:
-    return c->names;
-  case WEFT_D_SCHEMA_FIELDS:
-    return c->schema_fields;
-  case WEFT_D_SCHEMAS:
-    return c->schemas;
-  case WEFT_D_ACTIONS:
-    return c->actions;
-  default:
-    return c->flushes;
-  }
-}
-
 static void add_committed(weft__committed *c, const uint64_t *tot) {
   c->payload += tot[WEFT_D_PAYLOAD];
   c->events += tot[WEFT_D_EVENTS];
@@ -448,7 +425,7 @@ static void add_committed(weft__committed *c, const uint64_t *tot) {
 }
 
 static uint64_t row_base(const weft__writer *w, const epoch *e, weft__dset d) {
-  return committed_of(&w->committed, d) + e->off[d];
+  return weft__committed_rows(&w->committed, d) + e->off[d];
 }
 
 /* Turn the rows' local offsets into file offsets. */
@@ -537,11 +514,11 @@ static int write_records(weft__writer *w, epoch *e) {
   hsize_t ev0 = row_base(w, e, WEFT_D_EVENTS);
   hsize_t pay0 = row_base(w, e, WEFT_D_PAYLOAD);
   int rc = weft__extend(w, WEFT_D_PAYLOAD,
-                        committed_of(&w->committed, WEFT_D_PAYLOAD) +
+                        weft__committed_rows(&w->committed, WEFT_D_PAYLOAD) +
                             e->tot[WEFT_D_PAYLOAD]);
   if (rc == WEFT_OK)
     rc = weft__extend(w, WEFT_D_EVENTS,
-                      committed_of(&w->committed, WEFT_D_EVENTS) +
+                      weft__committed_rows(&w->committed, WEFT_D_EVENTS) +
                           e->tot[WEFT_D_EVENTS]);
   if (rc < 0)
     return rc;
@@ -606,8 +583,9 @@ static int write_all(weft__writer *w, epoch *e) {
       continue; /* write_records */
     if (e->tot[d] == 0)
       continue; /* every rank knows the total: all skip together */
-    int rc = weft__append(w, (weft__dset)d, committed_of(&w->committed, d),
-                          e->off[d], e->n[d], e->tot[d], w->stage[d].p);
+    int rc =
+        weft__append(w, (weft__dset)d, weft__committed_rows(&w->committed, d),
+                     e->off[d], e->n[d], e->tot[d], w->stage[d].p);
     if (rc < 0)
       return rc;
   }
@@ -715,12 +693,8 @@ int weft__flush(weft__writer *w, int final, weft__meet meet, int *stop) {
   rc = weft__agree(w->comm, local);
   if (rc == WEFT_OK)
     rc = weft__agree(w->comm, exchange_counts(w, &e));
-  if (rc == WEFT_OK) {
-    uint64_t bytes = (uint64_t)w->size * sizeof(weft__rank_row);
-    for (int d = 0; d < WEFT_D_COUNT; d++)
-      bytes += e.tot[d] * weft__dset_elem_size((weft__dset)d);
-    rc = weft__space_probe(w, bytes);
-  }
+  if (rc == WEFT_OK)
+    rc = weft__space_probe(w, e.tot);
   if (rc == WEFT_OK) {
     rebase(w, &e);
     rc = write_all(w, &e);

@@ -435,25 +435,12 @@ static weft__flush_row flush_row(const weft__writer *w, const log_state *l,
   return f;
 }
 
-static uint64_t committed_of(const weft__committed *c, weft__dset d) {
-  const uint64_t v[WEFT_D_COUNT] = {[WEFT_D_PAYLOAD] = c->payload,
-                                    [WEFT_D_EVENTS] = c->events,
-                                    [WEFT_D_SEGMENTS] = c->segments,
-                                    [WEFT_D_STRINGS] = c->strings,
-                                    [WEFT_D_NAMES] = c->names,
-                                    [WEFT_D_SCHEMA_FIELDS] = c->schema_fields,
-                                    [WEFT_D_SCHEMAS] = c->schemas,
-                                    [WEFT_D_ACTIONS] = c->actions,
-                                    [WEFT_D_FLUSHES] = c->flushes};
-  return v[d];
-}
-
 /* Local offsets to file offsets, once this process's row offsets are
  * known. */
 static void rebase(weft__writer *w, const uint64_t *off, size_t nactions_from) {
   uint64_t base[WEFT_D_COUNT];
   for (int d = 0; d < WEFT_D_COUNT; d++)
-    base[d] = committed_of(&w->committed, (weft__dset)d) + off[d];
+    base[d] = weft__committed_rows(&w->committed, (weft__dset)d) + off[d];
   weft__segment_row *seg = (void *)w->stage[WEFT_D_SEGMENTS].p;
   for (size_t i = 0; i < w->stage[WEFT_D_SEGMENTS].len / sizeof *seg; i++) {
     seg[i].event_start += base[WEFT_D_EVENTS];
@@ -808,15 +795,12 @@ static int write_epoch(weft__writer *w, const weft__recover_rank *ranks,
   if (w->rank == 0)
     memset(off, 0, sizeof off);
   rebase(w, off, 0);
-  uint64_t bytes = (uint64_t)l->size * sizeof(weft__rank_row);
-  for (int d = 0; d < WEFT_D_COUNT; d++)
-    bytes += tot[d] * weft__dset_elem_size((weft__dset)d);
-  rc = weft__space_probe(w, bytes);
+  rc = weft__space_probe(w, tot);
   for (int d = 0; rc == WEFT_OK && d < WEFT_D_COUNT; d++)
     if (tot[d])
       rc = weft__append(w, (weft__dset)d,
-                        committed_of(&w->committed, (weft__dset)d), off[d],
-                        cnt[d], tot[d], w->stage[d].p);
+                        weft__committed_rows(&w->committed, (weft__dset)d),
+                        off[d], cnt[d], tot[d], w->stage[d].p);
   if (rc == WEFT_OK)
     rc = create ? write_ranks(w, ranks, n, l) : update_threads(w, ranks, n);
   if (rc == WEFT_OK)

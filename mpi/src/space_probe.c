@@ -31,12 +31,36 @@
 #include <sys/statvfs.h>
 #include <unistd.h>
 
-/* Room for what a flush allocates beyond its rows, counted from the end of
- * the file (HDF5's end of allocation is not available from rank 0 alone
- * with the MPI-IO driver, and may lie past the end of the file by the
- * chunks allocated but not yet written): chunks of every dataset plus the
- * metadata written by H5Fflush. */
-#define SLACK (8u << 20)
+/* Room for the metadata a flush writes (object headers, chunk indexes,
+ * the superblock): a few kilobytes in practice, so this is generous, as it
+ * must be: a metadata write that fails inside HDF5 is the one failure the
+ * ranks cannot agree on (format.md section 8). */
+#define META_ROOM ((uint64_t)1 << 20)
+#define META_PER_CHUNK ((uint64_t)4 << 10)
+/* After a failed flush: what it allocated and did not write is not in the
+ * file's size, and not known here (HDF5 keeps its end of allocation to
+ * itself with the MPI-IO driver: H5Fget_eoa wants a SWMR driver, and
+ * H5Fget_filesize fails once the driver has forgotten the end of the
+ * file, after every H5Fflush). */
+#define AFTER_FAILURE ((uint64_t)8 << 20)
+
+/* How much the file can grow when a flush appends tot[d] rows to every
+ * dataset d after its committed rows.  Parallel HDF5 allocates all the
+ * chunks of a chunked dataset when it is extended (rows fill them later),
+ * and each commit's H5Fflush sets the file's size to the end of the
+ * allocation; so from the last commit the file grows by the chunks the new
+ * extents add, whole, and by the metadata. */
+static uint64_t growth(const weft__writer *w, const uint64_t *tot) {
+  uint64_t bytes = META_ROOM + (w->flush_failed ? AFTER_FAILURE : 0);
+  for (int d = 0; d < WEFT_D_COUNT; d++) {
+    uint64_t c = weft__dset_chunk_rows((weft__dset)d);
+    uint64_t base = weft__committed_rows(&w->committed, (weft__dset)d);
+    uint64_t have = (base + c - 1) / c, need = (base + tot[d] + c - 1) / c;
+    bytes += (need - have) *
+             (c * weft__dset_elem_size((weft__dset)d) + META_PER_CHUNK);
+  }
+  return bytes;
+}
 
 /* 0 when the file system of fd has `len` bytes free, else ENOSPC. */
 static int free_space(int fd, uint64_t len) {
@@ -48,17 +72,18 @@ static int free_space(int fd, uint64_t len) {
 
 /* Rank 0's probe; *reserved: whether fallocate reserved the bytes (else
  * only statvfs was asked). */
-static int probe(const weft__writer *w, uint64_t bytes, int *reserved) {
+static int probe(const weft__writer *w, const uint64_t *tot, int *reserved) {
   int fd = open(w->path, O_WRONLY | O_CLOEXEC);
   if (fd < 0)
     return weft__error(WEFT_EIO, "cannot open %s: %s", w->path,
                        strerror(errno));
   struct stat st;
   int rc = WEFT_OK;
-  uint64_t len = bytes + SLACK;
+  uint64_t len = 0;
   if (fstat(fd, &st) != 0) {
     rc = weft__error(WEFT_EIO, "%s: %s", w->path, strerror(errno));
   } else {
+    len = growth(w, tot);
     int e = fallocate(fd, FALLOC_FL_KEEP_SIZE, st.st_size, (off_t)len) == 0
                 ? 0
                 : errno;
@@ -91,9 +116,9 @@ void weft__space_trim(const char *path) {
     close(fd);
 }
 
-int weft__space_probe(weft__writer *w, uint64_t bytes) {
+int weft__space_probe(weft__writer *w, const uint64_t *tot) {
   int reserved = 1;
-  int local = w->rank == 0 ? probe(w, bytes, &reserved) : WEFT_OK;
+  int local = w->rank == 0 ? probe(w, tot, &reserved) : WEFT_OK;
   int rc = weft__agree(w->comm, local);
   /* Without a reservation a write may still find the disk full, and only
    * a rank that writes its own piece is told (append.c): every rank must

@@ -102,6 +102,10 @@ typedef enum weft__io_mode {
 /* Parse WEFT_IO into *out (WEFT_IO_AUTO when unset). */
 int weft__io_mode_from_env(int *out);
 
+/* No dataset has this many rows: the extent is not known (a collective
+ * H5Dset_extent failed somewhere), which forces the next one. */
+#define WEFT_EXTENT_UNKNOWN ((hsize_t)-1)
+
 typedef struct weft__writer {
   MPI_Comm comm;
   int rank, size;
@@ -127,7 +131,7 @@ typedef struct weft__writer {
   hid_t dxpl;     /* collective transfers, collective MPI-IO */
   hid_t dxpl_ind; /* collective transfers, independent MPI-IO (append.c) */
   weft__h5types types;
-  hsize_t extent[WEFT_D_COUNT];
+  hsize_t extent[WEFT_D_COUNT]; /* or WEFT_EXTENT_UNKNOWN (append.c) */
 
   weft__committed committed;
   uint32_t names_done;   /* names with ids below this are in the file */
@@ -332,9 +336,10 @@ void weft__lost_write_close(weft__writer *w);
 
 /* ---- free space (space_probe.c) ----------------------------------------- */
 
-/* Collective.  Check that the file can grow by `bytes` (plus slack)
- * before a flush writes: WEFT_EIO naming the reason otherwise. */
-int weft__space_probe(weft__writer *w, uint64_t bytes);
+/* Collective.  Before a flush appends tot[d] rows to each dataset d (after
+ * its committed rows), check that the file can grow by what that
+ * allocates, and reserve it: WEFT_EIO naming the reason otherwise. */
+int weft__space_probe(weft__writer *w, const uint64_t *tot);
 /* Release the space reserved past the end of the closed file at path
  * (rank 0, after the last close; best effort). */
 void weft__space_trim(const char *path);
