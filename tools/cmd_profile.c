@@ -14,7 +14,7 @@ static const char summary[] =
     "overall and per rank; the slowest instances with their inputs and\n"
     "rank; the Spearman correlation of each numeric input with elapsed\n"
     "time; load imbalance (max/mean over ranks, straggler) of the types\n"
-    "run on every rank.";
+    "run on every rank that logged events, and the ranks that logged none.";
 
 int cmd_profile(int argc, char **argv) {
   weft__cli_select cs = {0};
@@ -68,6 +68,10 @@ int cmd_profile(int argc, char **argv) {
   }
   weft__cli_input in;
   rc = weft__cli_load(&in, argv + 1, npos);
+  /* The job's size: a rank that logged nothing is in no event. */
+  for (size_t f = 0; !rc && f < in.ntraces; f++)
+    if (in.traces[f].mpi_size > po.job_ranks)
+      po.job_ranks = in.traces[f].mpi_size;
   if (!rc && (rc = weft__cli_select_finish(&cs, &in.model)))
     fprintf(stderr, "weft profile: invalid --since/--until\n");
   if (!rc) {

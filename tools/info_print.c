@@ -6,6 +6,7 @@
 #include "timefmt.h"
 #include "value_text.h"
 
+#include <stdlib.h>
 #include <string.h>
 
 void weft__info_count(const weft__model *m, uint32_t file,
@@ -36,6 +37,52 @@ void weft__info_count(const weft__model *m, uint32_t file,
 
 static const char *or_dash(const char *s) { return *s ? s : "-"; }
 
+/* Bytes a POSIX shell takes literally outside quotes (as Python's
+ * shlex.quote: letters, digits and @%+=:,./-_). */
+static int shell_plain(unsigned char c) {
+  return (c >= 'a' && c <= 'z') || (c >= 'A' && c <= 'Z') ||
+         (c >= '0' && c <= '9') || (c && strchr("@%+=:,./-_", c));
+}
+
+/* One argument, ready to paste into a shell: as it is when every byte is
+ * plain, else in single quotes, inside which every byte stands for itself
+ * except the single quote, written '\'' (close, escaped quote, reopen). */
+static void shell_word(weft__out *o, const char *s, size_t n) {
+  size_t plain = 0;
+  while (plain < n && shell_plain((unsigned char)s[plain]))
+    plain++;
+  if (n && plain == n) {
+    weft__out_mem(o, s, n);
+    return;
+  }
+  weft__out_char(o, '\'');
+  for (size_t i = 0; i < n; i++)
+    if (s[i] == '\'')
+      weft__out_str(o, "'\\''");
+    else
+      weft__out_char(o, s[i]);
+  weft__out_char(o, '\'');
+}
+
+/* The command line of rank 0 (its arguments separated by NUL bytes,
+ * docs/format.md /ranks), each argument quoted as a shell needs. */
+static void command_line(weft__out *o, const weft__trace *t) {
+  const char *args = t->ranks[0].cmdline;
+  size_t len = t->ranks[0].cmdline_len;
+  if (!len) {
+    weft__out_str(o, "-");
+    return;
+  }
+  for (size_t a = 0; a <= len;) {
+    const char *end = a < len ? memchr(args + a, 0, len - a) : NULL;
+    size_t n = end ? (size_t)(end - (args + a)) : len - a;
+    if (a)
+      weft__out_char(o, ' ');
+    shell_word(o, args + a, n);
+    a += n + 1;
+  }
+}
+
 /* The last global fields recorded by each rank of the file. */
 static void globals(weft__out *o, const weft__model *m, uint32_t file,
                     uint32_t nranks) {
@@ -64,10 +111,16 @@ void weft__info_write(weft__out *o, const weft__trace *t,
   weft__out_fmt(o, "file:      %s\n", t->path);
   weft__out_fmt(o, "format:    weft-h5 %u.%u, payload %s, written by %s\n",
                 t->version[0], t->version[1], t->encoding, or_dash(t->writer));
+  /* Nothing in the log tells a finalize from the last flush after a stop
+   * signal or near SLURM_JOB_END_TIME (docs/resilience.md); after the
+   * latter the application may have gone on logging, into the journals. */
   weft__out_fmt(o, "state:     %s\n",
-                t->closed ? "closed (weft_mpi_finalize completed)"
-                          : "writing (job running, or it ended without "
-                            "weft_mpi_finalize)");
+                t->closed
+                    ? "closed (weft_mpi_finalize, or the last flush after "
+                      "a stop signal or\n           near the job's end "
+                      "time; weft recover adds events logged after it)"
+                    : "writing (job running, or it ended without "
+                      "weft_mpi_finalize)");
   if (r0->job_id[0]) {
     weft__out_fmt(o, "slurm:     job %s, step %s", r0->job_id,
                   or_dash(r0->step_id));
@@ -83,7 +136,9 @@ void weft__info_write(weft__out *o, const weft__trace *t,
   } else {
     weft__out_str(o, "slurm:     - (not run under Slurm)\n");
   }
-  weft__out_fmt(o, "command:   %s\n", or_dash(r0->cmdline));
+  weft__out_str(o, "command:   ");
+  command_line(o, t);
+  weft__out_char(o, '\n');
   if (m)
     globals(o, m, file, t->mpi_size);
   weft__out_fmt(o, "mpi:       %.*s\n", (int)strcspn(r0->mpi_library, "\n"),

@@ -37,6 +37,17 @@ typedef struct type_prof {
   int64_t straggler_total, rank_mean;
 } type_prof;
 
+/* The ranks the load imbalance is over: those in the selection's ranks
+ * (all without --rank) that logged any event.  The others of the job's
+ * ranks logged nothing at all: the worst imbalance, which no type's
+ * totals show, so they are listed instead of averaged in. */
+typedef struct rank_scope {
+  uint32_t nranks;       /* ranks considered: job_ranks or the model's */
+  unsigned char *logged; /* per rank: 1 logged events, 0 none */
+  unsigned char *in;     /* per rank: 1 when selected (--rank) */
+  uint32_t nlogged, nidle;
+} rank_scope;
+
 typedef struct prof {
   const weft__model *m;
   const weft__profile_opts *opt;
@@ -210,6 +221,29 @@ static size_t correlations(prof *p, const type_prof *t, corr **out) {
   return nc;
 }
 
+static int scope_init(rank_scope *sc, const weft__model *m,
+                      const weft__select *sel, uint32_t job_ranks) {
+  memset(sc, 0, sizeof *sc);
+  sc->nranks = job_ranks > m->nranks ? job_ranks : m->nranks;
+  sc->logged = calloc(sc->nranks ? sc->nranks : 1, 1);
+  sc->in = calloc(sc->nranks ? sc->nranks : 1, 1);
+  if (!sc->logged || !sc->in)
+    return -1;
+  for (uint32_t i = 0; i < m->nnodes; i++)
+    sc->logged[m->nodes[i].rank] = 1;
+  for (uint32_t r = 0; r < sc->nranks; r++) {
+    sc->in[r] = !sel->ranks || (r < sel->nranks && sel->ranks[r]);
+    sc->nlogged += sc->in[r] && sc->logged[r];
+    sc->nidle += sc->in[r] && !sc->logged[r];
+  }
+  return 0;
+}
+
+static void scope_release(rank_scope *sc) {
+  free(sc->logged);
+  free(sc->in);
+}
+
 /* ---- output -------------------------------------------------------------- */
 
 static void text_row(prof *p, const char *label, size_t width, stat5 s) {
@@ -294,6 +328,35 @@ static void csv_stat(prof *p, const char *section, const char *type,
     }
   }
   weft__out_char(p->o, '\n');
+}
+
+/* The ranks with no events, as "3, 5-7" (text), one JSON number each, or
+ * one CSV row each. */
+static void idle_ranks(prof *p, const rank_scope *sc) {
+  int fmt = p->opt->format;
+  int first = 1;
+  for (uint32_t r = 0; r < sc->nranks; r++) {
+    if (!sc->in[r] || sc->logged[r])
+      continue;
+    uint32_t last = r;
+    if (fmt == WEFT__PROFILE_TEXT)
+      while (last + 1 < sc->nranks && sc->in[last + 1] && !sc->logged[last + 1])
+        last++;
+    if (fmt == WEFT__PROFILE_CSV) {
+      char rk[16];
+      stat5 none = {0};
+      snprintf(rk, sizeof rk, "%u", r);
+      csv_stat(p, "no_events", "", rk, none, "", "", WEFT__NONE);
+    } else {
+      if (!first)
+        weft__out_str(p->o, fmt == WEFT__PROFILE_TEXT ? ", " : ",");
+      weft__out_fmt(p->o, "%u", r);
+      if (last > r)
+        weft__out_fmt(p->o, "-%u", last);
+    }
+    first = 0;
+    r = last;
+  }
 }
 
 static void write_type(prof *p, type_prof *t, int first) {
@@ -441,8 +504,10 @@ int weft__profile_write(weft__out *o, const weft__model *m,
   unsigned char *has = calloc(m->nranks ? m->nranks : 1, 1);
   uint64_t *rank_pos = calloc((size_t)m->nranks + 1, sizeof *rank_pos);
   uint32_t *sorted = malloc((m->nnodes ? m->nnodes : 1) * sizeof *sorted);
+  rank_scope sc;
   int rc = -1;
-  if (!count || !idx || !types || !rank_total || !has || !rank_pos || !sorted)
+  if (scope_init(&sc, m, sel, opt->job_ranks) || !count || !idx || !types ||
+      !rank_total || !has || !rank_pos || !sorted)
     goto out;
   int filters = weft__select_filters_nodes(sel);
   /* counting sort of the selected actions by type, from one pass over the
@@ -509,9 +574,13 @@ int weft__profile_write(weft__out *o, const weft__model *m,
       }
       rank_total[r] = weft__time_add(rank_total[r], p.el[i]);
     }
-    if (nr == m->nranks && m->nranks > 1) {
+    /* the instances' ranks are selected ranks that logged events: the
+     * type ran on each of them when there are as many */
+    if (nr == sc.nlogged && nr > 1) {
       int64_t sum = 0, max = INT64_MIN;
       for (uint32_t r = 0; r < m->nranks; r++) {
+        if (!has[r])
+          continue;
         sum = weft__time_add(sum, rank_total[r]);
         if (rank_total[r] > max) {
           max = rank_total[r];
@@ -519,7 +588,7 @@ int weft__profile_write(weft__out *o, const weft__model *m,
         }
       }
       t->on_every_rank = 1;
-      t->rank_mean = sum / (int64_t)m->nranks;
+      t->rank_mean = sum / (int64_t)nr;
       t->straggler_total = max;
       t->imbalance = t->rank_mean > 0 ? (double)max / (double)t->rank_mean : 1;
     }
@@ -564,16 +633,27 @@ int weft__profile_write(weft__out *o, const weft__model *m,
     write_type(&p, &types[k], k == 0);
   }
   if (opt->format == WEFT__PROFILE_JSON) {
-    weft__out_str(o, "\n]}\n");
+    weft__out_str(o, "\n],\"ranks_without_events\":[");
+    idle_ranks(&p, &sc);
+    weft__out_str(o, "]}\n");
+  } else if (opt->format == WEFT__PROFILE_CSV) {
+    idle_ranks(&p, &sc);
   } else if (opt->format == WEFT__PROFILE_TEXT) {
     int any = 0;
+    for (size_t k = 0; k < ntp; k++)
+      any |= types[k].on_every_rank;
+    if (any || sc.nidle)
+      weft__out_str(o, "\nload imbalance (types run on every rank that logged "
+                       "events):\n");
+    if (sc.nidle) {
+      weft__out_str(o, "  ranks with no events: ");
+      idle_ranks(&p, &sc);
+      weft__out_str(o, " (left out below)\n");
+    }
     for (size_t k = 0; k < ntp; k++) {
       const type_prof *t = &types[k];
       if (!t->on_every_rank)
         continue;
-      if (!any)
-        weft__out_str(o, "\nload imbalance (types run on every rank):\n");
-      any = 1;
       char b1[48], b2[48];
       weft__out_fmt(o,
                     "  %-*s max/mean %.2f  straggler rank %u (%s vs "
@@ -598,5 +678,6 @@ out:
   free(p.scratch);
   free(p.el);
   free(p.rk);
+  scope_release(&sc);
   return rc;
 }

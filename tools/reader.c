@@ -323,7 +323,7 @@ out:
 /* ---- tables -------------------------------------------------------------- */
 
 static char *heap_text(const char *heap, uint64_t heap_len, uint64_t off,
-                       uint64_t len, int nul_to_space) {
+                       uint64_t len) {
   if (off > heap_len || len > heap_len - off)
     return NULL;
   char *s = malloc(len + 1);
@@ -331,9 +331,6 @@ static char *heap_text(const char *heap, uint64_t heap_len, uint64_t off,
     return NULL;
   memcpy(s, heap + off, len);
   s[len] = 0;
-  for (uint64_t i = 0; nul_to_space && i + 1 < len; i++)
-    if (!s[i])
-      s[i] = ' ';
   return s;
 }
 
@@ -408,15 +405,16 @@ static int load_ranks(weft__trace *t, const open_state *st, char *err,
                sizeof r->array_task_id);
     fixed_copy(o->partition, sizeof o->partition, r->partition,
                sizeof r->partition);
+    o->cmdline_len = r->cmdline_len;
     if (r->rank != i)
       rc = fail(err, cap, "'/ranks' row %u holds rank %u", i, r->rank);
     else if (!(o->cmdline = heap_text(st->strings, t->c.strings, r->cmdline_off,
-                                      r->cmdline_len, 1)) ||
+                                      r->cmdline_len)) ||
              !(o->mpi_library =
                    heap_text(st->strings, t->c.strings, r->mpi_library_off,
-                             r->mpi_library_len, 0)) ||
+                             r->mpi_library_len)) ||
              !(o->nodelist = heap_text(st->strings, t->c.strings,
-                                       r->nodelist_off, r->nodelist_len, 0)))
+                                       r->nodelist_off, r->nodelist_len)))
       rc = fail(err, cap,
                 "'/ranks' row %u: a string lies outside '/strings' (%llu "
                 "bytes)",

@@ -30,9 +30,10 @@ typedef struct weft__rank_row {
   char host[65];
   char job_id[33], step_id[33], array_job_id[33], array_task_id[33];
   char partition[65];
-  char *cmdline;     /* arguments joined by spaces (owned) */
-  char *mpi_library; /* owned */
-  char *nodelist;    /* owned, "" when absent */
+  char *cmdline;      /* arguments, NUL between two (owned) */
+  size_t cmdline_len; /* its bytes, without the terminating NUL */
+  char *mpi_library;  /* owned */
+  char *nodelist;     /* owned, "" when absent */
 } weft__rank_row;
 
 typedef struct weft__flush_row {

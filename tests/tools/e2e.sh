@@ -14,8 +14,9 @@ has() { # has FILE TEXT: FILE contains the line fragment TEXT
   grep -F -q -- "$2" "$1" || fail "$1 lacks: $2"
 }
 
-timeout 60 "$MPIEXEC" -n 4 --oversubscribe "$GEN_TRACE" "$f" ||
-  fail "gen_trace failed"
+# (the arguments after -- are only recorded, for `weft info`'s command line)
+timeout 60 "$MPIEXEC" -n 4 --oversubscribe "$GEN_TRACE" "$f" -- --steps 4 \
+  "arg with space" "it's" "" || fail "gen_trace failed"
 
 # tree: the talk's layout, continuations under the serializer, folding
 "$WEFT" tree "$f" >"$W/tree.txt" || fail "weft tree"
@@ -79,6 +80,15 @@ assert any(r["section"] == "type" and r["type"] == "compute" and
            r["count"] == "20" for r in rows)
 PY
 
+# profile of a job whose rank 1 logged nothing: named, not averaged in
+i="$W/idle.h5"
+timeout 60 "$MPIEXEC" -n 4 --oversubscribe "$GEN_TRACE" "$i" idle ||
+  fail "gen_trace idle failed"
+"$WEFT" profile "$i" >"$W/idle.txt" || fail "weft profile idle"
+has "$W/idle.txt" "load imbalance (types run on every rank that logged events):"
+has "$W/idle.txt" "  ranks with no events: 1 (left out below)"
+has "$W/idle.txt" "  work       max/mean "
+
 # exports
 "$WEFT" export --format eliot "$f" >"$W/job.jsonl" || fail "export eliot"
 /usr/bin/python3 "$WEFT_TOOLS_TESTS/check_eliot.py" "$W/job.jsonl" gen_trace ||
@@ -99,6 +109,11 @@ slow = max((r for r in rows if r["type"] == "compute"),
            key=lambda r: float(r["elapsed"]))
 assert slow["in.arg"] == "-12" and slow["rank"] == "1", slow
 assert {r["status"] for r in rows} == {"succeeded", "failed", "unfinished"}
+# task_level: the action's own level, empty for a root action
+lv = {(r["type"], r["task_level"]) for r in rows}
+assert ("job", "") in lv and ("hang", "") in lv, lv
+assert {l for t, l in lv if t == "solve"} == {"/2"}, lv
+assert all(l.startswith("/2/") for t, l in lv if t == "compute"), lv
 PY
 
 # info
@@ -109,6 +124,15 @@ has "$W/info.txt" "flushes:   3 epochs committed"
 has "$W/info.txt" "tree:      26 actions (24 succeeded, 1 failed, 1 unfinished), 21 messages, 2 tasks"
 has "$W/info.txt" "dropped:   0 events"
 has "$W/info.txt" "globals:   rank 3: case=gen_trace, seed=42"
+has "$W/info.txt" "state:     closed (weft_mpi_finalize, or the last flush after a stop signal or"
+has "$W/info.txt" "           near the job's end time; weft recover adds events logged after it)"
+# the command line, quoted for a shell: pasted into one it gives back the
+# arguments
+has "$W/info.txt" " -- --steps 4 'arg with space' 'it'\\''s' ''"
+cmd=$(sed -n 's/^command:   //p' "$W/info.txt")
+eval "set -- $cmd"
+[ $# = 8 ] && [ "$3" = "--" ] && [ "$6" = "arg with space" ] &&
+  [ "$7" = "it's" ] && [ "$8" = "" ] || fail "command line: $cmd"
 
 # a crashed job (MPI_Abort after a flush): open actions become unfinished
 c="$W/crash.h5"

@@ -8,6 +8,11 @@
  *   gen_trace PATH crash      the test job up to the second compute of
  *                             every solve, a flush, then MPI_Abort: a log
  *                             left in state "writing" with open actions
+ *   gen_trace PATH -- ARG...  the test job; the ARGs are only there to be
+ *                             recorded in the log's command line
+ *   gen_trace PATH idle       every rank but rank 1 runs one "work" action
+ *                             of 1 ms; rank 1 logs nothing at all (not even
+ *                             the global fields the other modes add)
  *
  * The test job: rank 0 opens "job" {nranks} and serializes its context;
  * every rank (rank 0 on a second thread) continues it as "solve" {n =
@@ -98,6 +103,15 @@ static void test_job(void) {
   }
 }
 
+static void idle_job(void) {
+  if (rank == 1)
+    return;
+  weft_action w = 0;
+  check(weft_action_start(&w, "work", NULL, 0), "work");
+  pause_ms(1);
+  check(weft_action_succeed(w), "work end");
+}
+
 static void bench_job(long n) {
   for (long i = 0; i < n; i++) {
     weft_action s = 0, k = 0;
@@ -119,7 +133,7 @@ int main(int argc, char **argv) {
   MPI_Comm_size(MPI_COMM_WORLD, &size);
   if (argc < 2) {
     if (rank == 0)
-      fprintf(stderr, "usage: gen_trace PATH [N]\n");
+      fprintf(stderr, "usage: gen_trace PATH [N | crash | idle | -- ARG...]\n");
     MPI_Finalize();
     return 2;
   }
@@ -128,10 +142,14 @@ int main(int argc, char **argv) {
   o.buffer_budget = (size_t)1 << 30;
   check(weft_init(&o), "init");
   check(weft_mpi_init(MPI_COMM_WORLD, argv[1]), "mpi init");
+  int idle = argc > 2 && !strcmp(argv[2], "idle");
   weft_field g[] = {WEFT_STR("case", "gen_trace"), WEFT_I64("seed", 42)};
-  check(weft_global_add(g, 2), "globals");
+  if (!idle || rank != 1)
+    check(weft_global_add(g, 2), "globals");
   crash = argc > 2 && !strcmp(argv[2], "crash");
-  if (argc > 2 && !crash)
+  if (idle)
+    idle_job();
+  else if (argc > 2 && !crash && strcmp(argv[2], "--"))
     bench_job(atol(argv[2]));
   else
     test_job();

@@ -94,6 +94,112 @@ static void test_profile_known_numbers(void **state) {
   weft__model_release(&m);
 }
 
+/* One root action of `type` on `rank`, taking `ms` milliseconds. */
+static void work(weft__model *m, uint32_t rank, const char *type, int ms) {
+  static uint64_t task = 1000;
+  weft__stream *s = weft__model_stream(m, 0, rank, 0);
+  task++;
+  synth_event(m, s, WEFT_KIND_START, type, task, "/1", 0, NULL, 0);
+  synth_event(m, s, WEFT_KIND_SUCCESS, type, task, "/2", ms * 1000, NULL, 0);
+}
+
+/* The profile of m for a job of job_ranks ranks, with --rank `ranks` when
+ * not NULL. */
+static char *profile_of(weft__model *m, int format, uint32_t job_ranks,
+                        const char *ranks) {
+  weft__select sel;
+  weft__select_init(&sel);
+  if (ranks)
+    assert_int_equal(weft__select_add_ranks(&sel, ranks), 0);
+  weft__profile_opts po = {
+      .format = format, .top = 3, .ascii = 1, .job_ranks = job_ranks};
+  weft__out o;
+  assert_int_equal(weft__out_init(&o, NULL), 0);
+  assert_int_equal(weft__profile_write(&o, m, &sel, &po), 0);
+  weft__select_release(&sel);
+  return synth_take(&o);
+}
+
+/* A rank that logged nothing is named, not averaged in: the imbalance is
+ * over the ranks that logged events. */
+static void test_profile_idle_ranks(void **state) {
+  (void)state;
+  weft__model m;
+  assert_int_equal(weft__model_init(&m), 0);
+  /* 4 ranks; "work" takes 1, 2, 3 ms on ranks 0-2; rank 3 logs nothing */
+  for (uint32_t r = 0; r < 3; r++)
+    work(&m, r, "work", (int)r + 1);
+  assert_int_equal(weft__model_finish(&m), 0);
+  char *text = profile_of(&m, WEFT__PROFILE_TEXT, 4, NULL);
+  assert_non_null(strstr(text, "\nload imbalance (types run on every rank "
+                               "that logged events):\n"
+                               "  ranks with no events: 3 (left out below)\n"
+                               "  work       max/mean 1.50  straggler rank 2 "
+                               "(3ms vs mean 2ms)\n"));
+  free(text);
+  char *json = profile_of(&m, WEFT__PROFILE_JSON, 4, NULL);
+  assert_non_null(strstr(json, "\"imbalance\":{\"max_over_mean\":1.5,"
+                               "\"straggler_rank\":2,"
+                               "\"straggler_total_ns\":3000000,"
+                               "\"mean_rank_total_ns\":2000000}"));
+  assert_non_null(strstr(json, "],\"ranks_without_events\":[3]}\n"));
+  free(json);
+  char *csv = profile_of(&m, WEFT__PROFILE_CSV, 4, NULL);
+  assert_non_null(strstr(csv, "\nno_events,,3,0,0,0,0,0,0,,,\n"));
+  assert_non_null(strstr(csv, "\nimbalance,work,2,0,3000000,2000000,"));
+  free(csv);
+  /* --rank 0-1: rank 3 is out of the selection, the mean over ranks 0-1 */
+  text = profile_of(&m, WEFT__PROFILE_TEXT, 4, "0-1");
+  assert_null(strstr(text, "no events"));
+  assert_non_null(strstr(text, "work       max/mean 1.33  straggler rank 1 "
+                               "(2ms vs mean 1.5ms)\n"));
+  free(text);
+  /* ranks 3-7 of 8 idle: one range */
+  text = profile_of(&m, WEFT__PROFILE_TEXT, 8, NULL);
+  assert_non_null(strstr(text, "  ranks with no events: 3-7 (left out"));
+  free(text);
+  /* job size unknown (0): the ranks up to the highest seen, all busy */
+  text = profile_of(&m, WEFT__PROFILE_TEXT, 0, NULL);
+  assert_null(strstr(text, "no events"));
+  assert_non_null(strstr(text, "work       max/mean 1.50"));
+  free(text);
+  weft__model_release(&m);
+
+  /* 2 ranks, rank 1 idle: no imbalance over one rank, but the section
+   * says that rank 1 did nothing */
+  assert_int_equal(weft__model_init(&m), 0);
+  work(&m, 0, "work", 5);
+  assert_int_equal(weft__model_finish(&m), 0);
+  text = profile_of(&m, WEFT__PROFILE_TEXT, 2, NULL);
+  assert_non_null(strstr(text, "events):\n  ranks with no events: 1 (left "
+                               "out below)\n"));
+  assert_null(strstr(text, "max/mean"));
+  free(text);
+  json = profile_of(&m, WEFT__PROFILE_JSON, 2, NULL);
+  assert_non_null(strstr(json, "\"imbalance\":null}\n],"
+                               "\"ranks_without_events\":[1]}\n"));
+  free(json);
+  weft__model_release(&m);
+
+  /* ranks 0, 2 and 3 busy, rank 1 idle (seen without the job size); "io"
+   * runs on ranks 0 and 2 only, beside rank 3's "work": not on every rank
+   * that logged events */
+  assert_int_equal(weft__model_init(&m), 0);
+  work(&m, 0, "work", 1);
+  work(&m, 2, "work", 3);
+  work(&m, 3, "work", 2);
+  work(&m, 0, "io", 1);
+  work(&m, 2, "io", 9);
+  assert_int_equal(weft__model_finish(&m), 0);
+  text = profile_of(&m, WEFT__PROFILE_TEXT, 0, NULL);
+  assert_non_null(strstr(text, "  ranks with no events: 1 (left out below)\n"
+                               "  work       max/mean 1.50  straggler rank 2 "
+                               "(3ms vs mean 2ms)\n"));
+  assert_null(strstr(text, "  io         max/mean"));
+  free(text);
+  weft__model_release(&m);
+}
+
 static void spmd(weft__model *m) {
   weft__stream *s0 = weft__model_stream(m, 0, 0, 0);
   synth_event(m, s0, WEFT_KIND_START, "step", 7, "/1", 0, NULL, 0);
@@ -183,6 +289,10 @@ static void test_export_chrome_and_csv(void **state) {
   got = export(&m, weft__export_csv);
   assert_non_null(strstr(got, "task_uuid,task_level,type,status,rank,thread,"
                               "host,start,end,elapsed,reason,code,in.n\n"));
+  /* task_level is the action's own level: empty for the root action
+   * (its start message is /1), /2 for the actions continuing its context */
+  assert_non_null(strstr(got, "0abc-0000-000000000007,,step,succeeded,0,0,"
+                              ",1795701802.000000000,1795701802.001001000,"));
   assert_non_null(strstr(got, ",/2,solve,failed,2,0,,1795701802.000010000,"
                               "1795701802.000110000,0.000100000,diverged,5,"
                               "20\n"));
@@ -193,6 +303,7 @@ static void test_export_chrome_and_csv(void **state) {
 int main(void) {
   const struct CMUnitTest tests[] = {
       cmocka_unit_test(test_profile_known_numbers),
+      cmocka_unit_test(test_profile_idle_ranks),
       cmocka_unit_test(test_export_eliot_parsed_by_eliot),
       cmocka_unit_test(test_export_chrome_and_csv),
   };
