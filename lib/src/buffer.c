@@ -446,7 +446,7 @@ static int collect_locked(weft__pending *p, uint64_t epoch) {
 
 static int running(void) {
   if (!weft__gen_now)
-    return weft__error(WEFT_ENOTINIT, "weft_init has not been called");
+    return weft__error(WEFT_ENOTINIT, "%s", WEFT__NOT_INIT);
   return WEFT_OK;
 }
 

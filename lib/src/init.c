@@ -101,7 +101,7 @@ int weft_shutdown(void) {
   pthread_mutex_lock(&init_lock);
   if (!weft__generation()) {
     pthread_mutex_unlock(&init_lock);
-    return weft__error(WEFT_ENOTINIT, "weft_init has not been called");
+    return weft__error(WEFT_ENOTINIT, "%s", WEFT__NOT_INIT);
   }
   __atomic_store_n(&weft__gen_now, 0, __ATOMIC_RELEASE);
   weft__buffers_teardown();
@@ -115,7 +115,7 @@ int weft_stats_get(weft_stats *st) {
   if (!st)
     return weft__error(WEFT_EINVAL, "weft_stats_get: st is NULL");
   if (!weft__generation())
-    return weft__error(WEFT_ENOTINIT, "weft_init has not been called");
+    return weft__error(WEFT_ENOTINIT, "%s", WEFT__NOT_INIT);
   memset(st, 0, sizeof *st);
   weft__buf_lock();
   for (weft__thread *t = weft__threads_first(); t; t = t->next_all) {

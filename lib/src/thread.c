@@ -42,7 +42,7 @@ weft__thread *weft__thread_slow(int *err) {
   weft__thread *t = weft__tls;
   if (!gen) {
     *err = t ? weft__error(WEFT_ESHUTDOWN, "weft_shutdown has been called")
-             : weft__error(WEFT_ENOTINIT, "weft_init has not been called");
+             : weft__error(WEFT_ENOTINIT, "%s", WEFT__NOT_INIT);
     return NULL;
   }
   if (t && t->gen == gen)

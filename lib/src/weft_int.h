@@ -25,6 +25,12 @@
 WEFT_INTERNAL int weft__error(int code, const char *fmt, ...)
     __attribute__((format(printf, 2, 3)));
 
+/* The detail of WEFT_ENOTINIT, the same everywhere: a program that only
+ * calls weft_mpi_init must learn that its failure is why. */
+#define WEFT__NOT_INIT                                                         \
+  "weft_init has not been called (weft_mpi_init calls it, and a "              \
+  "weft_mpi_init that failed leaves libweft uninitialised)"
+
 /* ---- names and schemas (schema.c) ---------------------------------------- */
 
 /* A schema: what a record means.  Published schemas never change or move,

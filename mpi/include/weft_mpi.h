@@ -82,7 +82,13 @@ extern "C" {
  * WEFT_EEXIST when the path exists and WEFT_OVERWRITE is not 1, WEFT_EIO
  * for a missing or unwritable directory or a full disk, WEFT_EHDF5,
  * WEFT_EINVAL for a bad environment value.  After a failure nothing is kept
- * open and the call may be repeated, e.g. with another path. */
+ * open and the call may be repeated, e.g. with another path.  A failed call
+ * that initialised libweft shuts it down again: until a call succeeds,
+ * logging calls return WEFT_ENOTINIT and keep nothing, and weft_mpi_flush
+ * and weft_mpi_finalize return WEFT_ENOTINIT saying why the init failed.
+ * To keep what is logged meanwhile (and retry with another path), call
+ * weft_init (or weft_options_from_env and weft_init) before
+ * weft_mpi_init. */
 WEFT_API int weft_mpi_init(MPI_Comm comm, const char *path);
 
 /* Collective.  Append every event buffered so far on every rank to the

@@ -63,15 +63,7 @@ void weft__journal_describe(const weft__writer *w) {
   if (!weft__journal_path())
     return;
   char abs[PATH_MAX + 1];
-  const char *log = w->path;
-  if (w->path[0] != '/' && getcwd(abs, sizeof abs)) {
-    size_t n = strlen(abs);
-    if (n + 1 + strlen(w->path) < sizeof abs) {
-      abs[n] = '/';
-      strcpy(abs + n + 1, w->path);
-      log = abs;
-    }
-  }
+  const char *log = weft__path_absolute(w->path, abs, sizeof abs);
   weft__journal_set_meta(w->rank, getenv("SLURM_JOB_ID"), log);
 }
 

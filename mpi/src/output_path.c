@@ -45,7 +45,20 @@ static int overwrite_allowed(void) {
   return v && strcmp(v, "1") == 0;
 }
 
-/* Rank 0: decide the path and create the file empty. */
+const char *weft__path_absolute(const char *path, char *buf, size_t cap) {
+  if (path[0] == '/' || !getcwd(buf, cap))
+    return path;
+  size_t n = strlen(buf);
+  if (n + 1 + strlen(path) >= cap)
+    return path;
+  buf[n] = '/';
+  strcpy(buf + n + 1, path);
+  return buf;
+}
+
+/* Rank 0: decide the path and create the file empty.  Messages name it
+ * absolute: a default name is relative to a working directory the user
+ * may not know. */
 static int decide(const char *arg, char *path, int *created) {
   *created = 0;
   const char *env = getenv("WEFT_FILE");
@@ -65,22 +78,24 @@ static int decide(const char *arg, char *path, int *created) {
       return rc;
   }
 
+  char shown[2 * PATH_CAP];
+  const char *name = weft__path_absolute(path, shown, sizeof shown);
   struct stat st;
   if (stat(path, &st) == 0) {
     if (S_ISDIR(st.st_mode))
-      return weft__error(WEFT_EIO, "%s is a directory", path);
+      return weft__error(WEFT_EIO, "%s is a directory", name);
     if (!overwrite_allowed())
       return weft__error(WEFT_EEXIST,
                          "%s already exists (a log of another job?); "
                          "remove it or set WEFT_OVERWRITE=1",
-                         path);
+                         name);
   }
   int fd =
       open(path, O_WRONLY | O_CREAT | (overwrite_allowed() ? 0 : O_EXCL), 0644);
   if (fd < 0) {
     int e = errno;
-    char dir[PATH_CAP];
-    strcpy(dir, path);
+    char dir[2 * PATH_CAP];
+    strcpy(dir, name);
     char *slash = strrchr(dir, '/');
     if (slash)
       *(slash == dir ? slash + 1 : slash) = '\0';
@@ -90,21 +105,21 @@ static int decide(const char *arg, char *path, int *created) {
       return weft__error(WEFT_EIO,
                          "cannot create %s: directory %s does not "
                          "exist",
-                         path, dir);
+                         name, dir);
     if (e == EEXIST)
       return weft__error(WEFT_EEXIST,
                          "%s already exists; remove it or set "
                          "WEFT_OVERWRITE=1",
-                         path);
-    return weft__error(WEFT_EIO, "cannot create %s: %s", path, strerror(e));
+                         name);
+    return weft__error(WEFT_EIO, "cannot create %s: %s", name, strerror(e));
   }
   /* Probe that at least a little space is left: HDF5 would otherwise fail
    * later with a less helpful message. */
   int rc = WEFT_OK;
   if (posix_fallocate(fd, 0, 4096) == ENOSPC)
-    rc = weft__error(WEFT_EIO, "cannot create %s: %s", path, strerror(ENOSPC));
+    rc = weft__error(WEFT_EIO, "cannot create %s: %s", name, strerror(ENOSPC));
   if (ftruncate(fd, 0) != 0 && rc == WEFT_OK)
-    rc = weft__error(WEFT_EIO, "cannot create %s: %s", path, strerror(errno));
+    rc = weft__error(WEFT_EIO, "cannot create %s: %s", name, strerror(errno));
   close(fd);
   if (rc < 0) {
     unlink(path);

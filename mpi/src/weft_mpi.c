@@ -7,6 +7,7 @@
 #include "guard.h"
 #include "writer.h"
 
+#include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
 #include <unistd.h>
@@ -16,6 +17,17 @@ static weft__writer *writer;
  * nothing (what is logged after stays in the journal) and finalize only
  * shuts libweft down when weft_mpi_init had started it. */
 static int closed_early, owned_early;
+/* Why the last weft_mpi_init failed ("" when none did, or one succeeded
+ * since): without a writer, flush and finalize say so. */
+static char init_failure[512];
+
+static int not_initialised(void) {
+  if (!init_failure[0])
+    return weft__error(WEFT_ENOTINIT, "weft_mpi_init has not been called");
+  return weft__error(WEFT_ENOTINIT,
+                     "weft_mpi_init failed (%s), and none has succeeded since",
+                     init_failure);
+}
 
 static int env_int(const char *name, int def, int min, int max, int *out) {
   const char *v = getenv(name);
@@ -135,7 +147,7 @@ static int start(weft__writer *w, const char *path) {
   return rc;
 }
 
-int weft_mpi_init(MPI_Comm comm, const char *path) {
+static int init(MPI_Comm comm, const char *path) {
   int rc = preconditions(comm);
   if (rc < 0)
     return rc;
@@ -174,6 +186,15 @@ int weft_mpi_init(MPI_Comm comm, const char *path) {
   return WEFT_OK;
 }
 
+int weft_mpi_init(MPI_Comm comm, const char *path) {
+  int rc = init(comm, path);
+  if (rc == WEFT_OK)
+    init_failure[0] = '\0';
+  else if (!writer)
+    snprintf(init_failure, sizeof init_failure, "%s", weft_errmsg());
+  return rc;
+}
+
 /* After the final flush of w, whose result is rc: close the file, then
  * release the snapshot or give it back (weft__flush_settle).  Guarded by
  * the caller. */
@@ -192,7 +213,7 @@ int weft_mpi_flush(void) {
   if (!writer) {
     if (closed_early)
       return WEFT_OK;
-    return weft__error(WEFT_ENOTINIT, "weft_mpi_init has not been called");
+    return not_initialised();
   }
   weft__h5_quiet q;
   weft__mpi_guard_enter();
@@ -240,7 +261,7 @@ int weft_mpi_finalize(void) {
     return WEFT_OK;
   }
   if (!writer)
-    return weft__error(WEFT_ENOTINIT, "weft_mpi_init has not been called");
+    return not_initialised();
   weft__writer *w = writer;
   /* libweft-pmpi finishes the job-wide action it opened (guard.h). */
   weft__mpi_before_finalize();

@@ -235,6 +235,10 @@ int main(int argc, char **argv) {
   snprintf(path, sizeof path, "%s/missing/job.h5", dir);
   expect(weft_mpi_init(MPI_COMM_WORLD, path), WEFT_EIO, "does not exist",
          "missing directory");
+  /* After a failed init, flush says why there is no log. */
+  expect(weft_mpi_flush(), WEFT_ENOTINIT, "weft_mpi_init failed",
+         "flush after a failed init");
+  CHECK(strstr(weft_errmsg(), "does not exist"), "why: %s", weft_errmsg());
 
   /* Root ignores permission bits: use a file system that refuses. */
   if (geteuid() == 0) {
@@ -312,6 +316,12 @@ int main(int argc, char **argv) {
         "default path %s", weft_mpi_path() ? weft_mpi_path() : "(null)");
   expect(weft_mpi_finalize(), WEFT_OK, NULL, "finalize");
   CHECK(access("weft-777.h5", R_OK) == 0, "weft-777.h5 written");
+  /* Again: the default name exists; the message says where it is. */
+  char here[4096], where[8192] = "?";
+  if (getcwd(here, sizeof here))
+    snprintf(where, sizeof where, "%s/weft-777.h5 already exists", here);
+  expect(weft_mpi_init(MPI_COMM_WORLD, NULL), WEFT_EEXIST, where,
+         "default name exists");
 
   /* Outside Slurm: weft-<YYYYmmdd-HHMMSS>-<rank 0's pid>.h5, local time. */
   unsetenv("SLURM_JOB_ID");
