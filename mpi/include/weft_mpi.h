@@ -46,7 +46,9 @@
  *                      last one (USR1; a name, a number or none); SIGTERM
  *                      always does, and is raised again after it
  *   WEFT_END_MARGIN    seconds before SLURM_JOB_END_TIME at which a flush
- *                      becomes the last one (60)
+ *                      becomes the last one (default 60, or half the time
+ *                      the job has left at weft_mpi_init if less);
+ *                      weft_mpi_path() is NULL once a flush closed the log
  *   and those of weft_options_from_env() when libweft is initialised here.
  *
  * Crash journal: when weft_mpi_init initialises libweft, the buffers are

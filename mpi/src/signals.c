@@ -8,9 +8,10 @@
  * in a handler, and only a collective call can write the log.  At the next
  * safe point (weft_mpi_flush) the ranks agree with one MPI_Allreduce: when
  * any rank was signalled, or SLURM_JOB_END_TIME is closer than
- * WEFT_END_MARGIN seconds (60), that flush is the last one and closes the
- * log.  After a SIGTERM the previous disposition is restored and SIGTERM
- * raised again, so the process ends as it would have without Weft.  A
+ * WEFT_END_MARGIN seconds (by default 60, or half the time the job had
+ * left at weft_mpi_init if that is less), that flush is the last one and
+ * closes the log.  After a SIGTERM the previous disposition is restored and
+ * SIGTERM raised again, so the process ends as it would have without Weft.  A
  * second SIGTERM before that point ends the process at once.  An
  * application's own handler of the warning signal is still called.
  */
@@ -27,7 +28,8 @@ static int warn_sig;
 static struct sigaction old_term, old_warn;
 static int installed;
 static int64_t end_time_s; /* SLURM_JOB_END_TIME, 0: none */
-static int64_t margin_s = 60;
+#define DEFAULT_MARGIN_S 60
+static int64_t margin_s = DEFAULT_MARGIN_S;
 
 static void on_term(int sig) {
   if (got_term) { /* asked twice: stop waiting for a safe point */
@@ -86,6 +88,8 @@ int weft__signals_install(void) {
   int rc = parse_signal(getenv("WEFT_SIGNAL"), &sig);
   if (rc < 0)
     return rc;
+  const char *e = getenv("SLURM_JOB_END_TIME");
+  end_time_s = e ? strtoll(e, NULL, 10) : 0;
   const char *m = getenv("WEFT_END_MARGIN");
   if (m && *m) {
     char *end;
@@ -94,9 +98,15 @@ int weft__signals_install(void) {
       return weft__error(WEFT_EINVAL,
                          "WEFT_END_MARGIN=\"%s\": expected seconds >= 0", m);
     margin_s = x;
+  } else {
+    /* The default leaves a job at most half of the time it has left: a
+     * job shorter than two minutes would otherwise close its log at its
+     * first flush, and log the rest into the journals only. */
+    int64_t left = end_time_s > 0 ? end_time_s - (int64_t)time(NULL) : 0;
+    margin_s = DEFAULT_MARGIN_S;
+    if (end_time_s > 0 && left / 2 < margin_s)
+      margin_s = left > 0 ? left / 2 : 0;
   }
-  const char *e = getenv("SLURM_JOB_END_TIME");
-  end_time_s = e ? strtoll(e, NULL, 10) : 0;
   got_term = got_warn = 0;
   struct sigaction sa;
   memset(&sa, 0, sizeof sa);

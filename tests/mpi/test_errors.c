@@ -375,5 +375,28 @@ int main(int argc, char **argv) {
   CHECK(setrlimit(RLIMIT_FSIZE, &tight) == 0, "setrlimit");
   without_journal(path, NULL, strerror(EFBIG));
   CHECK(setrlimit(RLIMIT_FSIZE, &room) == 0, "setrlimit");
+
+  /* SLURM_JOB_END_TIME 30 s away: by default the margin is half of that,
+   * so the first flush does not close the log; with WEFT_END_MARGIN=60 it
+   * does, and weft_mpi_path() tells. */
+  char end_time[32];
+  snprintf(end_time, sizeof end_time, "%lld", (long long)time(NULL) + 30);
+  setenv("SLURM_JOB_END_TIME", end_time, 1);
+  for (int explicit = 0; explicit < 2; explicit ++) {
+    if (explicit)
+      setenv("WEFT_END_MARGIN", "60", 1);
+    if (rank == 0)
+      remove(path);
+    MPI_Barrier(MPI_COMM_WORLD);
+    expect(weft_mpi_init(MPI_COMM_WORLD, path), WEFT_OK, NULL,
+           "init, end time in 30 s");
+    expect(weft_mpi_flush(), WEFT_OK, NULL, "flush, end time in 30 s");
+    CHECK(explicit == (weft_mpi_path() == NULL),
+          "WEFT_END_MARGIN %s: the first flush %s the log",
+          explicit ? "60" : "unset", explicit ? "did not close" : "closed");
+    expect(weft_mpi_finalize(), WEFT_OK, NULL, "finalize, end time");
+  }
+  unsetenv("WEFT_END_MARGIN");
+  unsetenv("SLURM_JOB_END_TIME");
   return all_ranks_finish(failures);
 }
