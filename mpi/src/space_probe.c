@@ -52,6 +52,10 @@
  * extents add, whole, and by the metadata. */
 static uint64_t growth(const weft__writer *w, const uint64_t *tot) {
   uint64_t bytes = META_ROOM + (w->flush_failed ? AFTER_FAILURE : 0);
+  /* Before the first commit the file has nothing on disk: /ranks is
+   * allocated (contiguous, when created) but not yet written. */
+  if (w->committed.epochs == 0)
+    bytes += (uint64_t)w->size * sizeof(weft__rank_row);
   for (int d = 0; d < WEFT_D_COUNT; d++) {
     uint64_t c = weft__dset_chunk_rows((weft__dset)d);
     uint64_t base = weft__committed_rows(&w->committed, (weft__dset)d);
