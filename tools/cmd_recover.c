@@ -48,6 +48,8 @@ typedef struct log_probe {
   int exists;
   uint64_t epochs;
   uint32_t size;
+  int closed;    /* state closed: a flush ended the job's writing */
+  int recovered; /* an earlier weft recover appended to it */
   char why[400]; /* why it cannot be appended to */
 } log_probe;
 
@@ -71,6 +73,20 @@ typedef struct ctx {
   journal *js;
   size_t nj;
 } ctx;
+
+/* After "nothing to recover" with no journal at all: a log its job left
+ * open (state writing) has lost what the job logged after its last flush,
+ * unless the journals are elsewhere; say so rather than let it pass for
+ * complete. */
+static void open_log_warning(const ctx *c) {
+  if (c->rank != 0 || c->probe.closed || c->probe.recovered)
+    return;
+  printf("%s: but it was not closed (state writing): what the job logged "
+         "after its last flush is in no journal found here; if the journals "
+         "are elsewhere, give --journal DIR (a rank that logged a "
+         "weft:no_journal message had none)\n",
+         c->log);
+}
 
 /* p made absolute, cut to cap bytes (paths longer than PATH_MAX do not
  * name files anyway). */
@@ -120,6 +136,8 @@ static void probe_log(ctx *c) {
     p->mode = MODE_APPEND;
     p->epochs = c->trace.c.epochs;
     p->size = c->trace.mpi_size;
+    p->closed = c->trace.closed;
+    p->recovered = c->trace.recovered > 0;
     weft__trace_close(&c->trace);
     return;
   }
@@ -359,6 +377,7 @@ static int run(ctx *c) {
         printf("%s: nothing to recover: no journal directory %s (the job "
                "ended cleanly, or was recovered already)\n",
                c->log, c->dir);
+      open_log_warning(c);
       return 0;
     }
     if (c->rank == 0 && c->probe.mode == MODE_APPEND)
@@ -396,6 +415,8 @@ static int run(ctx *c) {
                "the %llu journal%s found; the log is unchanged\n",
                c->log, (unsigned long long)c->probe.epochs, tot[1],
                tot[1] == 1 ? "" : "s");
+      if (tot[1] == 0)
+        open_log_warning(c);
       remove_done(c);
       return 0;
     }

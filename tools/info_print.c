@@ -121,6 +121,11 @@ void weft__info_write(weft__out *o, const weft__trace *t,
                       "time; weft recover adds events logged after it)"
                     : "writing (job running, or it ended without "
                       "weft_mpi_finalize)");
+  if (t->recovered)
+    weft__out_fmt(o,
+                  "           completed by weft recover from crash journals "
+                  "(%u epoch%s)\n",
+                  t->recovered, t->recovered == 1 ? "" : "s");
   if (r0->job_id[0]) {
     weft__out_fmt(o, "slurm:     job %s, step %s", r0->job_id,
                   or_dash(r0->step_id));

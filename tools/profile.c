@@ -646,7 +646,8 @@ int weft__profile_write(weft__out *o, const weft__model *m,
       weft__out_str(o, "\nload imbalance (types run on every rank that logged "
                        "events):\n");
     if (sc.nidle) {
-      weft__out_str(o, "  ranks with no events: ");
+      weft__out_str(o, sc.nidle == 1 ? "  no events from rank "
+                                     : "  no events from ranks ");
       idle_ranks(&p, &sc);
       weft__out_str(o, " (left out below)\n");
     }

@@ -842,6 +842,10 @@ int weft__trace_open(weft__trace *t, const char *path, char *err,
   }
   if (attr_u8(t->fid, "state", &u8) == 0)
     t->closed = u8 == 1;
+  int64_t recovered = 0;
+  if (attr_ints(t->fid, "recovered", H5T_NATIVE_INT64, &recovered, 1) == 0 &&
+      recovered > 0 && recovered <= UINT32_MAX)
+    t->recovered = (uint32_t)recovered;
   if (attr_u8(t->fid, "actions_table", &u8) == 0)
     t->actions_table = u8;
   if (attr_ints(t->fid, "actions_min_ns", H5T_NATIVE_INT64, &t->actions_min_ns,

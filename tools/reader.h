@@ -57,7 +57,8 @@ typedef struct weft__trace {
   char writer[65], clock[17], encoding[33];
   uint32_t mpi_size;
   int64_t timeline_mono_ns, timeline_wall_ns;
-  int closed; /* state == closed */
+  int closed;         /* state == closed */
+  uint32_t recovered; /* epochs weft recover appended (attribute, or 0) */
   int actions_table;
   int64_t actions_min_ns; /* -1: attribute absent (format 1.0) */
   weft__committed c;

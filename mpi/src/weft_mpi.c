@@ -278,6 +278,11 @@ int weft_mpi_finalize(void) {
   if (rc == WEFT_OK && w->owns_weft) {
     weft_shutdown(); /* removes the journal: everything is in the log */
     weft__journal_dir_cleanup();
+  } else if (w->owns_weft && !weft__journal_path()) {
+    /* Failed, and no journal to keep (weft:no_journal): the default
+     * directory made for it goes when empty.  Every rank passed its
+     * journal's creation at weft_mpi_init's agreement. */
+    weft__journal_dir_cleanup();
   }
   writer = NULL;
   writer_free(w);

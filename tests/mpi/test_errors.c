@@ -81,6 +81,15 @@ static void log_actions(const char *type, int n, int big) {
   }
 }
 
+/* The bytes the last "no room for N more bytes" message asked for. */
+static unsigned long long room_asked(void) {
+  unsigned long long n = 0;
+  const char *m = strstr(weft_errmsg(), "no room for ");
+  if (!m || sscanf(m, "no room for %llu", &n) != 1)
+    return 0;
+  return n;
+}
+
 typedef struct counts {
   long early, mid, vol, late;
 } counts;
@@ -175,6 +184,54 @@ static void without_journal(const char *path, const char *jdir,
               strstr(nj.reason, why),
           "rank %d: %ld weft:no_journal, dir \"%s\", reason \"%s\"", r, nj.n,
           nj.dir, nj.reason);
+  }
+  lr_close(&log);
+}
+
+/* No journal (the default one does not fit under a 6 MiB file size limit)
+ * and a final flush that finds no room either: finalize fails, the events
+ * stay in libweft's memory (nothing else holds them), the default journal
+ * directory is gone, and a new log, with room, takes them all. */
+static void final_without_journal(const char *dir) {
+  char path[4096 + 32], rescue[4096 + 32], def[4096 + 48];
+  snprintf(path, sizeof path, "%s/nojournal_final.h5", dir);
+  snprintf(rescue, sizeof rescue, "%s/nojournal_rescue.h5", dir);
+  snprintf(def, sizeof def, "%s.journal", path);
+  if (rank == 0) {
+    remove(path);
+    remove(rescue);
+    remove_dir(def);
+  }
+  MPI_Barrier(MPI_COMM_WORLD);
+  struct rlimit tight = {(rlim_t)6 << 20, RLIM_INFINITY};
+  struct rlimit room = {RLIM_INFINITY, RLIM_INFINITY};
+  CHECK(setrlimit(RLIMIT_FSIZE, &tight) == 0, "setrlimit");
+  expect(weft_mpi_init(MPI_COMM_WORLD, path), WEFT_OK, NULL,
+         "init, 6 MiB limit");
+  log_actions("vol", N_VOL, 1); /* ~6 MB a rank */
+  expect(weft_mpi_finalize(), WEFT_EIO, "no room",
+         "finalize, no room, no journal");
+  CHECK(weft_is_initialized(), "libweft shut down: the events are gone");
+  MPI_Barrier(MPI_COMM_WORLD);
+  struct stat st;
+  CHECK(stat(def, &st) != 0, "%s was left behind", def);
+  CHECK(setrlimit(RLIMIT_FSIZE, &room) == 0, "setrlimit");
+  expect(weft_mpi_init(MPI_COMM_WORLD, rescue), WEFT_OK, NULL,
+         "init, rescue log");
+  expect(weft_mpi_finalize(), WEFT_OK, NULL, "finalize, rescue log");
+  weft_shutdown(); /* the rescue did not start libweft: not its to stop */
+  if (rank != 0)
+    return;
+  lr_log log;
+  if (lr_open(&log, rescue) != 0) {
+    CHECK(0, "cannot read %s", rescue);
+    return;
+  }
+  for (int r = 0; r < size; r++) {
+    counts c = {0};
+    CHECK(lr_decode_rank(&log, (uint32_t)r, on_event, &c) == 0,
+          "decode rank %d: %s", r, weft_errmsg());
+    CHECK(c.vol == N_VOL, "rank %d: %ld vol in the rescue log", r, c.vol);
   }
   lr_close(&log);
 }
@@ -291,10 +348,19 @@ int main(int argc, char **argv) {
   CHECK(setrlimit(RLIMIT_FSIZE, &small) == 0, "setrlimit");
   log_actions("vol", N_VOL, 1);
   expect(weft_mpi_flush(), WEFT_EIO, "no room", "flush with a full disk");
+  unsigned long long need = room_asked(), again = 0;
   expect(weft_mpi_flush(), WEFT_EIO, "no room", "flush again, still full");
-  CHECK(setrlimit(RLIMIT_FSIZE, &room) == 0, "setrlimit");
+  /* A probe that failed allocated nothing: the retry asks no more. */
+  again = room_asked();
+  CHECK(need > 0 && again == need, "asked for %llu bytes, then %llu", need,
+        again);
+  /* Room for it and 2 MiB more (the late actions may start new chunks). */
+  struct rlimit enough = {(rlim_t)st.st_size + need + (2u << 20),
+                          RLIM_INFINITY};
+  CHECK(setrlimit(RLIMIT_FSIZE, &enough) == 0, "setrlimit");
   log_actions("late", N_MID, 0);
   expect(weft_mpi_flush(), WEFT_OK, NULL, "flush with room again");
+  CHECK(setrlimit(RLIMIT_FSIZE, &room) == 0, "setrlimit");
   expect(weft_mpi_finalize(), WEFT_OK, NULL, "finalize");
 
   if (rank == 0 && failures == 0)
@@ -375,6 +441,7 @@ int main(int argc, char **argv) {
   CHECK(setrlimit(RLIMIT_FSIZE, &tight) == 0, "setrlimit");
   without_journal(path, NULL, strerror(EFBIG));
   CHECK(setrlimit(RLIMIT_FSIZE, &room) == 0, "setrlimit");
+  final_without_journal(dir);
 
   /* SLURM_JOB_END_TIME 30 s away: by default the margin is half of that,
    * so the first flush does not close the log; with WEFT_END_MARGIN=60 it

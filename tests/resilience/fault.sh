@@ -8,7 +8,9 @@
 # that a second `weft recover` changes nothing.
 #
 #   kill9      a random rank SIGKILLs itself at a random step (3..40;
-#              FAULT_STEP and FAULT_VICTIM choose), flushes every 5 steps
+#              FAULT_STEP and FAULT_VICTIM choose), flushes every 5 steps;
+#              `weft recover` with the journals moved away first must
+#              change nothing and warn that the open log misses its end
 #   segv       rank 1 segfaults inside "inner" at step 8
 #   abort      rank 3 calls MPI_Abort at step 11
 #   term       rank 0 SIGTERMs every rank at step 12: the flush at step 15
@@ -116,6 +118,19 @@ rebuild)
   ;;
 esac
 
+if [ "$scenario" = kill9 ]; then
+  # Without its journals, recovery has nothing to add, but the log was left
+  # open: it must say that what came after the last flush is missing.
+  sum=$(md5sum <"$log")
+  mv "$log.journal" "$out/aside.journal" || fail "cannot move the journals"
+  "$weft" recover "$log" >nojournal.out 2>&1 ||
+    fail "weft recover without journals failed: $(cat nojournal.out)"
+  grep -q "nothing to recover" nojournal.out &&
+    grep -q "not closed (state writing)" nojournal.out ||
+    fail "no warning about the open log: $(cat nojournal.out)"
+  [ "$(md5sum <"$log")" = "$sum" ] || fail "recover without journals changed the log"
+  mv "$out/aside.journal" "$log.journal" || fail "cannot move the journals back"
+fi
 if [ "$scenario" = retry ]; then
   sum=$(md5sum <"$log")
   LD_PRELOAD=$(dirname "$app")/nospace.so "$weft" recover "$log" \
@@ -154,7 +169,9 @@ rebuild)
   grep -q "rebuilt: " recover.out || fail "the damaged log was not rebuilt"
   [ -f "$log.damaged" ] || fail "the damaged log was not kept aside"
   ;;
-*) grep -q "completed: " recover.out || fail "nothing was recovered" ;;
+*) grep -q "completed: " recover.out || fail "nothing was recovered"
+  "$weft" info "$log" | grep -q "completed by weft recover .*(1 epoch)" ||
+    fail "weft info does not say the log was recovered" ;;
 esac
 
 "$weft" export -f eliot "$log" >after.jsonl 2>export.err ||

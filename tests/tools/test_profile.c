@@ -133,7 +133,7 @@ static void test_profile_idle_ranks(void **state) {
   char *text = profile_of(&m, WEFT__PROFILE_TEXT, 4, NULL);
   assert_non_null(strstr(text, "\nload imbalance (types run on every rank "
                                "that logged events):\n"
-                               "  ranks with no events: 3 (left out below)\n"
+                               "  no events from rank 3 (left out below)\n"
                                "  work       max/mean 1.50  straggler rank 2 "
                                "(3ms vs mean 2ms)\n"));
   free(text);
@@ -156,7 +156,7 @@ static void test_profile_idle_ranks(void **state) {
   free(text);
   /* ranks 3-7 of 8 idle: one range */
   text = profile_of(&m, WEFT__PROFILE_TEXT, 8, NULL);
-  assert_non_null(strstr(text, "  ranks with no events: 3-7 (left out"));
+  assert_non_null(strstr(text, "  no events from ranks 3-7 (left out"));
   free(text);
   /* job size unknown (0): the ranks up to the highest seen, all busy */
   text = profile_of(&m, WEFT__PROFILE_TEXT, 0, NULL);
@@ -171,7 +171,7 @@ static void test_profile_idle_ranks(void **state) {
   work(&m, 0, "work", 5);
   assert_int_equal(weft__model_finish(&m), 0);
   text = profile_of(&m, WEFT__PROFILE_TEXT, 2, NULL);
-  assert_non_null(strstr(text, "events):\n  ranks with no events: 1 (left "
+  assert_non_null(strstr(text, "events):\n  no events from rank 1 (left "
                                "out below)\n"));
   assert_null(strstr(text, "max/mean"));
   free(text);
@@ -192,7 +192,7 @@ static void test_profile_idle_ranks(void **state) {
   work(&m, 2, "io", 9);
   assert_int_equal(weft__model_finish(&m), 0);
   text = profile_of(&m, WEFT__PROFILE_TEXT, 0, NULL);
-  assert_non_null(strstr(text, "  ranks with no events: 1 (left out below)\n"
+  assert_non_null(strstr(text, "  no events from rank 1 (left out below)\n"
                                "  work       max/mean 1.50  straggler rank 2 "
                                "(3ms vs mean 2ms)\n"));
   assert_null(strstr(text, "  io         max/mean"));
