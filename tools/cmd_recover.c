@@ -309,7 +309,7 @@ static void print_journal(const ctx *c, const journal *j) {
   size_t open = 0;
   for (size_t i = 0; i < r->nstreams; i++)
     open += r->streams[i].open;
-  printf("%s: rank %d (pid %lld on %s): %llu events not in the log, "
+  printf("%s: rank %d (pid %lld on %s): %llu records not in the log, "
          "%zu thread%s, %zu action%s left open\n",
          j->path, r->h.rank, (long long)r->h.pid, r->h.host,
          (unsigned long long)r->records, r->nstreams,

@@ -166,7 +166,7 @@ void weft__info_write(weft__out *o, const weft__trace *t,
                 t->c.failed_flushes == 1 ? "" : "s");
   weft__out_fmt(
       o,
-      "records:   %llu events, %llu payload bytes, %llu names, "
+      "records:   %llu in /events, %llu payload bytes, %llu names, "
       "%llu schemas\n",
       (unsigned long long)t->c.events, (unsigned long long)t->c.payload,
       (unsigned long long)t->c.names, (unsigned long long)t->c.schemas);
