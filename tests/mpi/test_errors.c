@@ -110,6 +110,27 @@ static int on_event(void *arg, uint64_t stream, const weft_event *e) {
   return 0;
 }
 
+/* Rank 0: decode each rank r of the log at path with fn, into the r-th
+ * of `size` zeroed states of `elem` bytes at per; *failed (when not NULL)
+ * gets the log's failed_flushes.  0, or -1 (reported) when it cannot be
+ * read. */
+static int decode_ranks(const char *path, weft__event_fn fn, void *per,
+                        size_t elem, uint64_t *failed) {
+  lr_log log;
+  if (lr_open(&log, path) != 0) {
+    CHECK(0, "cannot read %s", path);
+    return -1;
+  }
+  if (failed)
+    *failed = log.c.failed_flushes;
+  memset(per, 0, elem * (size_t)size);
+  for (int r = 0; r < size; r++)
+    CHECK(lr_decode_rank(&log, (uint32_t)r, fn, (char *)per + elem * r) == 0,
+          "decode rank %d: %s", r, weft_errmsg());
+  lr_close(&log);
+  return 0;
+}
+
 typedef struct no_journal {
   long n;
   char dir[4096], reason[512];
@@ -169,23 +190,15 @@ static void without_journal(const char *path, const char *jdir,
   unsetenv("WEFT_JOURNAL_DIR");
   struct stat st;
   CHECK(jdir || stat(def, &st) != 0, "%s was left behind", def);
-  if (rank != 0)
-    return;
-  lr_log log;
-  if (lr_open(&log, path) != 0) {
-    CHECK(0, "cannot read %s", path);
-    return;
-  }
-  for (int r = 0; r < size; r++) {
-    no_journal nj = {0};
-    CHECK(lr_decode_rank(&log, (uint32_t)r, on_no_journal, &nj) == 0,
-          "decode rank %d: %s", r, weft_errmsg());
-    CHECK(nj.n == 1 && !strcmp(nj.dir, jdir ? jdir : def) &&
-              strstr(nj.reason, why),
-          "rank %d: %ld weft:no_journal, dir \"%s\", reason \"%s\"", r, nj.n,
-          nj.dir, nj.reason);
-  }
-  lr_close(&log);
+  no_journal *nj = calloc((size_t)size, sizeof *nj);
+  if (rank == 0 && nj &&
+      decode_ranks(path, on_no_journal, nj, sizeof *nj, NULL) == 0)
+    for (int r = 0; r < size; r++)
+      CHECK(nj[r].n == 1 && !strcmp(nj[r].dir, jdir ? jdir : def) &&
+                strstr(nj[r].reason, why),
+            "rank %d: %ld weft:no_journal, dir \"%s\", reason \"%s\"", r,
+            nj[r].n, nj[r].dir, nj[r].reason);
+  free(nj);
 }
 
 /* No journal (the default one does not fit under a 6 MiB file size limit)
@@ -220,40 +233,26 @@ static void final_without_journal(const char *dir) {
          "init, rescue log");
   expect(weft_mpi_finalize(), WEFT_OK, NULL, "finalize, rescue log");
   weft_shutdown(); /* the rescue did not start libweft: not its to stop */
-  if (rank != 0)
-    return;
-  lr_log log;
-  if (lr_open(&log, rescue) != 0) {
-    CHECK(0, "cannot read %s", rescue);
-    return;
-  }
-  for (int r = 0; r < size; r++) {
-    counts c = {0};
-    CHECK(lr_decode_rank(&log, (uint32_t)r, on_event, &c) == 0,
-          "decode rank %d: %s", r, weft_errmsg());
-    CHECK(c.vol == N_VOL, "rank %d: %ld vol in the rescue log", r, c.vol);
-  }
-  lr_close(&log);
+  counts *c = calloc((size_t)size, sizeof *c);
+  if (rank == 0 && c && decode_ranks(rescue, on_event, c, sizeof *c, NULL) == 0)
+    for (int r = 0; r < size; r++)
+      CHECK(c[r].vol == N_VOL, "rank %d: %ld vol in the rescue log", r,
+            c[r].vol);
+  free(c);
 }
 
 static void verify(const char *path) {
-  lr_log log;
-  if (lr_open(&log, path) != 0) {
-    CHECK(0, "cannot read %s", path);
-    return;
+  counts *c = calloc((size_t)size, sizeof *c);
+  uint64_t failed = 0;
+  if (c && decode_ranks(path, on_event, c, sizeof *c, &failed) == 0) {
+    CHECK(failed >= 2, "failed_flushes = %llu", (unsigned long long)failed);
+    for (int r = 0; r < size; r++)
+      CHECK(c[r].early == N_EARLY && c[r].mid == N_MID && c[r].vol == N_VOL &&
+                c[r].late == N_MID,
+            "rank %d: early %ld mid %ld vol %ld late %ld", r, c[r].early,
+            c[r].mid, c[r].vol, c[r].late);
   }
-  CHECK(log.c.failed_flushes >= 2, "failed_flushes = %llu",
-        (unsigned long long)log.c.failed_flushes);
-  for (int r = 0; r < size; r++) {
-    counts c = {0};
-    CHECK(lr_decode_rank(&log, (uint32_t)r, on_event, &c) == 0,
-          "decode rank %d: %s", r, weft_errmsg());
-    CHECK(c.early == N_EARLY && c.mid == N_MID && c.vol == N_VOL &&
-              c.late == N_MID,
-          "rank %d: early %ld mid %ld vol %ld late %ld", r, c.early, c.mid,
-          c.vol, c.late);
-  }
-  lr_close(&log);
+  free(c);
 }
 
 int main(int argc, char **argv) {
