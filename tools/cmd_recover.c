@@ -466,27 +466,47 @@ static int run(ctx *c) {
     free(rr);
     return 1;
   }
+  char aside[PATH_MAX + 16];
+  int moved = 0;
   if (c->probe.mode == MODE_REBUILD_DAMAGED && c->rank == 0) {
-    char aside[PATH_MAX + 16];
-    snprintf(aside, sizeof aside, "%s.damaged", c->log);
-    if (rename(c->log, aside) == 0)
+    /* Never over an earlier LOG.damaged: it may hold what nothing else
+     * does. */
+    struct stat st;
+    for (int k = 0; k < 1000; k++) {
+      if (k == 0)
+        snprintf(aside, sizeof aside, "%s.damaged", c->log);
+      else
+        snprintf(aside, sizeof aside, "%s.damaged.%d", c->log, k);
+      if (lstat(aside, &st) != 0)
+        break;
+    }
+    if (rename(c->log, aside) == 0) {
+      moved = 1;
       printf("%s: cannot be completed (%s): moved to %s, rebuilding it from "
              "the journals alone (what its flushes held and the journals no "
              "longer do is lost)\n",
              c->log, c->probe.why, aside);
+    }
   }
   weft__recover_result res;
   int rc = weft__recover_write(MPI_COMM_WORLD, c->log,
                                c->probe.mode != MODE_APPEND, rr, nranks, &res);
   free(rr);
   if (rc < 0) {
-    if (c->rank == 0)
+    if (c->rank == 0) {
       fprintf(stderr, "weft: %s: recovery failed: %s\n", c->log, weft_errmsg());
+      /* A log made here goes, and a damaged one comes back: a failed run
+       * leaves things as they were, to be run again. */
+      if (c->probe.mode != MODE_APPEND)
+        unlink(c->log);
+      if (moved && rename(aside, c->log) == 0)
+        fprintf(stderr, "weft: %s: put back as it was\n", c->log);
+    }
     return rc == WEFT_EINVAL ? 2 : 1;
   }
   remove_done(c);
   if (c->rank == 0)
-    printf("%s: %s: %llu events of %u rank%s from %llu journal%s written as "
+    printf("%s: %s: %llu records of %u rank%s from %llu journal%s written as "
            "epoch %llu (%llu action rows); the log has %u ranks\n",
            c->log, c->probe.mode == MODE_APPEND ? "completed" : "rebuilt",
            (unsigned long long)res.events, res.ranks, res.ranks == 1 ? "" : "s",

@@ -229,8 +229,13 @@ static int scope_init(rank_scope *sc, const weft__model *m,
   sc->in = calloc(sc->nranks ? sc->nranks : 1, 1);
   if (!sc->logged || !sc->in)
     return -1;
+  /* Within --task and --since/--until as the instances are: a rank that
+   * logged only outside them is not one that ran the selection. */
+  int filters = weft__select_filters_nodes(sel);
   for (uint32_t i = 0; i < m->nnodes; i++)
-    sc->logged[m->nodes[i].rank] = 1;
+    if (weft__select_task(sel, m, m->nodes[i].task) &&
+        (!filters || weft__select_node(sel, m, i)))
+      sc->logged[m->nodes[i].rank] = 1;
   for (uint32_t r = 0; r < sc->nranks; r++) {
     sc->in[r] = !sel->ranks || (r < sel->nranks && sel->ranks[r]);
     sc->nlogged += sc->in[r] && sc->logged[r];

@@ -110,7 +110,8 @@ WEFT_API int weft_mpi_flush(void);
  * file is closed even when the last flush fails; the error is returned,
  * the unwritten events stay in libweft's buffers, and the file keeps what
  * its last successful flush wrote (it is closed without another write to
- * it: HDF5's last metadata goes to a scratch file in TMPDIR). */
+ * it: HDF5's last metadata goes to a scratch file in memory, unless some
+ * rank cannot make one). */
 WEFT_API int weft_mpi_finalize(void);
 
 /* Path of the file being written (valid between init and finalize), or

@@ -88,6 +88,8 @@ int weft__check_collective(const weft__writer *w, hid_t dxpl,
 int weft__extend(weft__writer *w, weft__dset d, hsize_t extent) {
   int local = WEFT_OK;
   int extend = extent != w->extent[d];
+  if (extend && extent > w->ext_hi[d])
+    w->ext_hi[d] = extent;
   if (extend && H5Dset_extent(w->dset[d], &extent) < 0)
     local = weft__h5_error("H5Dset_extent");
   /* set_extent is collective: agree before going on.  The extent is

@@ -182,7 +182,7 @@ int weft__file_create(weft__writer *w) {
     w->types.row[d] = -1;
   for (int d = 0; d < WEFT_D_COUNT; d++) {
     w->dset[d] = -1;
-    w->extent[d] = 0;
+    w->extent[d] = w->ext_hi[d] = 0;
   }
   int local = WEFT_OK;
   hid_t fapl = weft__h5_fapl(w->comm);

@@ -717,6 +717,8 @@ int weft__flush(weft__writer *w, int final, weft__meet meet, int *stop) {
     }
     w->committed = next;
     w->flush_failed = 0;
+    for (int d = 0; d < WEFT_D_COUNT; d++)
+      w->ext_hi[d] = weft__committed_rows(&next, (weft__dset)d);
     w->names_done = e.names_upto;
     w->schemas_done = e.schemas_upto;
     w->samples[w->nsamples++] = e.now;

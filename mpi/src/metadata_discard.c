@@ -16,44 +16,42 @@
  * So when the last flush failed (or the epoch weft recover writes: it
  * crashed the tool the same way), each rank first points HDF5's MPI-IO
  * handle of the log (H5Fget_vfd_handle: a pointer to the driver's
- * MPI_File) at a scratch file of its own: opened on MPI_COMM_SELF in
- * TMPDIR and unlinked at once, so no rank waits for another in it and
- * nothing is left behind.  H5Fclose then writes the metadata there, which
- * succeeds, and closes the scratch handle; the writer closes the log's own
- * handle.  (H5Fclose reads nothing it has not cached: what it flushes is
- * dirty, so in the cache.  A read would find zeros in the scratch file and
- * fail the close.)  The log keeps exactly what its last commit wrote: the
- * state readers trust anyway (format.md section 1), and a better one than
+ * MPI_File) at a scratch file of its own: a file in memory (memfd_create)
+ * opened on MPI_COMM_SELF, so no rank waits for another in it, no full or
+ * missing TMPDIR can fail its writes (which would bring the hang back),
+ * and nothing is left behind.  (It takes the few kilobytes of metadata
+ * written; the size H5Fclose gives it is sparse.)  H5Fclose then writes the
+ * metadata there, which succeeds, and closes the scratch handle; the writer
+ * closes the log's own handle.  (H5Fclose reads nothing it has not cached: what
+ * it flushes is dirty, so in the cache.  A read would find zeros in the scratch
+ * file and fail the close.)  The log keeps exactly what its last commit wrote:
+ * the state readers trust anyway (format.md section 1), and a better one than
  * metadata written half way.  The events of the failed flush stay in the
  * buffers and the journal, as after any failed flush.
  *
- * Without a scratch file on every rank (TMPDIR full or read-only) no rank
- * swaps, and H5Fclose writes to the log as before.
+ * Without a scratch file on every rank (no memfd_create, or MPI-IO cannot
+ * open it) no rank swaps, and H5Fclose writes to the log as before.
  */
 #include "writer.h"
 
 #include <stdio.h>
-#include <stdlib.h>
+#include <sys/mman.h>
 #include <unistd.h>
 
-/* This rank's scratch handle, or MPI_FILE_NULL. */
+/* This rank's scratch handle, or MPI_FILE_NULL: an anonymous file in
+ * memory (memfd), opened again by its /proc name, so that no file system
+ * can be full or missing under it and nothing is left behind. */
 static MPI_File scratch_open(void) {
-  const char *dir = getenv("TMPDIR");
-  if (!dir || !*dir)
-    dir = "/tmp";
-  char path[4096];
-  int n = snprintf(path, sizeof path, "%s/weft-discard-XXXXXX", dir);
-  if (n < 0 || (size_t)n >= sizeof path)
-    return MPI_FILE_NULL;
-  int fd = mkstemp(path);
+  int fd = memfd_create("weft-discard", MFD_CLOEXEC);
   if (fd < 0)
     return MPI_FILE_NULL;
-  close(fd);
+  char path[64];
+  snprintf(path, sizeof path, "/proc/self/fd/%d", fd);
   MPI_File fh = MPI_FILE_NULL;
   if (PMPI_File_open(MPI_COMM_SELF, path, MPI_MODE_RDWR, MPI_INFO_NULL, &fh) !=
       MPI_SUCCESS)
     fh = MPI_FILE_NULL;
-  unlink(path); /* the handle keeps it while it is open */
+  close(fd); /* the handle keeps the file while it is open */
   if (fh != MPI_FILE_NULL)
     PMPI_File_set_errhandler(fh, MPI_ERRORS_RETURN);
   return fh;
@@ -71,7 +69,7 @@ int weft__metadata_discard(weft__writer *w) {
       !all) {
     if (have)
       PMPI_File_close(&scratch);
-    return weft__error(WEFT_EIO, "no scratch file in TMPDIR on every rank");
+    return weft__error(WEFT_EIO, "no scratch file on every rank");
   }
   MPI_File old = *log;
   *log = scratch;

@@ -84,6 +84,7 @@ static int open_log(weft__writer *w) {
     hid_t sp = w->dset[d] >= 0 ? H5Dget_space(w->dset[d]) : -1;
     if (sp < 0 || H5Sget_simple_extent_dims(sp, &w->extent[d], NULL) != 1)
       local = weft__h5_error("opening a dataset of the log");
+    w->ext_hi[d] = w->extent[d]; /* a crash may have left it allocated */
     if (sp >= 0)
       H5Sclose(sp);
   }
@@ -897,10 +898,7 @@ int weft__recover_write(MPI_Comm comm, const char *path, int create,
       w->timeline_wall_ns = l.anchor0_wall;
       rc = weft__agree(comm, local);
     }
-    /* An empty log on disk, as weft_mpi_init leaves one: what a failed
-     * write below leaves too (metadata_discard.c). */
-    if (rc == WEFT_OK)
-      rc = weft__file_commit(w, &w->committed, 0);
+
   } else {
     rc = open_log(w);
     l.size = (uint32_t)w->size;

@@ -37,18 +37,15 @@
  * ranks cannot agree on (format.md section 8). */
 #define META_ROOM ((uint64_t)1 << 20)
 #define META_PER_CHUNK ((uint64_t)4 << 10)
-/* When an extent is not known (a collective H5Dset_extent failed on some
- * rank), neither is what it allocated. */
-#define EXTENT_UNKNOWN_ROOM ((uint64_t)8 << 20)
-
 /* How much the file can grow when a flush appends tot[d] rows to every
  * dataset d after its committed rows.  Parallel HDF5 allocates all the
  * chunks of a chunked dataset when it is extended (rows fill them later),
  * and each commit's H5Fflush sets the file's size to the end of the
  * allocation.  So from the last commit the file grows by the chunks
- * allocated since, whole: up to the larger of this flush's extent and one
- * a failed flush left (its chunks are allocated, not yet in the file's
- * size); and by the metadata. */
+ * allocated since, whole: up to the larger of this flush's extent and the
+ * highest a failed flush asked for (its chunks were allocated, and stay
+ * under the end of allocation even when a smaller extent frees them); and
+ * by the metadata. */
 static uint64_t growth(const weft__writer *w, const uint64_t *tot) {
   uint64_t bytes = META_ROOM;
   /* Before the first commit the file has nothing on disk: /ranks is
@@ -59,10 +56,8 @@ static uint64_t growth(const weft__writer *w, const uint64_t *tot) {
     uint64_t c = weft__dset_chunk_rows((weft__dset)d);
     uint64_t base = weft__committed_rows(&w->committed, (weft__dset)d);
     uint64_t top = base + tot[d];
-    if (w->extent[d] == WEFT_EXTENT_UNKNOWN)
-      bytes += EXTENT_UNKNOWN_ROOM;
-    else if (w->extent[d] > top)
-      top = w->extent[d];
+    if (w->ext_hi[d] > top)
+      top = w->ext_hi[d];
     uint64_t have = (base + c - 1) / c, need = (top + c - 1) / c;
     bytes += (need - have) *
              (c * weft__dset_elem_size((weft__dset)d) + META_PER_CHUNK);

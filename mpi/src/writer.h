@@ -132,6 +132,10 @@ typedef struct weft__writer {
   hid_t dxpl_ind; /* collective transfers, independent MPI-IO (append.c) */
   weft__h5types types;
   hsize_t extent[WEFT_D_COUNT]; /* or WEFT_EXTENT_UNKNOWN (append.c) */
+  /* The highest extent asked for since the last commit, set before each
+   * H5Dset_extent whatever its outcome: what may be allocated beyond the
+   * committed rows (space_probe.c). */
+  hsize_t ext_hi[WEFT_D_COUNT];
 
   weft__committed committed;
   uint32_t names_done;   /* names with ids below this are in the file */

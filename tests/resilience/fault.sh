@@ -23,7 +23,9 @@
 #   flipped    kill9, then one bit of rank 2's journal header is flipped:
 #              that journal is refused, the others are recovered
 #   rebuild    kill9, then the log is damaged (emptied): it is moved aside
-#              and rebuilt from the journals alone
+#              and rebuilt from the journals alone, after two rebuilds whose
+#              writes all fail (the ENOSPC shim), each of which must put the
+#              damaged log back as it was
 #   usr1       rank 1 sends every rank SIGUSR1 at step 6: the flush at step
 #              9 is the last; the job runs on to step 17 and ends cleanly;
 #              the steps after the last flush come from the journals
@@ -118,6 +120,23 @@ rebuild)
   ;;
 esac
 
+if [ "$scenario" = rebuild ]; then
+  # A rebuild whose writes all fail: exit 1, the damaged log put back as it
+  # was, no LOG.damaged left and no half-made log; twice, so that a second
+  # failure cannot overwrite the first one's LOG.damaged either.
+  sum=$(md5sum <"$log")
+  for attempt in 1 2; do
+    WEFT_TEST_ENOSPC=write WEFT_TEST_ENOSPC_FILE=$log \
+      LD_PRELOAD=$WEFT_TEST_ENOSPC_SHIM timeout 50 "$weft" recover "$log" \
+      >broken.out 2>&1
+    rc=$?
+    [ "$rc" -eq 1 ] || fail "rebuild on a failing disk exited $rc: $(cat broken.out)"
+    grep -q "put back as it was" broken.out ||
+      fail "the damaged log was not put back: $(cat broken.out)"
+    [ "$(md5sum <"$log")" = "$sum" ] || fail "a failed rebuild changed the log"
+    ls "$log".damaged* >/dev/null 2>&1 && fail "a failed rebuild left $(ls "$log".damaged*)"
+  done
+fi
 if [ "$scenario" = kill9 ]; then
   # Without its journals, recovery has nothing to add, but the log was left
   # open: it must say that what came after the last flush is missing.

@@ -165,6 +165,35 @@ static void test_profile_idle_ranks(void **state) {
   free(text);
   weft__model_release(&m);
 
+  /* With a selection (here --type work), a rank whose events all fall
+   * outside it counts as one with none: rank 2 only ran "io" */
+  assert_int_equal(weft__model_init(&m), 0);
+  work(&m, 0, "work", 1);
+  work(&m, 1, "work", 3);
+  work(&m, 2, "io", 5);
+  assert_int_equal(weft__model_finish(&m), 0);
+  {
+    weft__select sel;
+    weft__select_init(&sel);
+    const char *only[1] = {"work"};
+    sel.types = only;
+    sel.ntypes = 1;
+    weft__profile_opts po = {
+        .format = WEFT__PROFILE_TEXT, .top = 3, .ascii = 1, .job_ranks = 3};
+    weft__out o;
+    assert_int_equal(weft__out_init(&o, NULL), 0);
+    assert_int_equal(weft__profile_write(&o, &m, &sel, &po), 0);
+    sel.types = NULL; /* borrowed */
+    sel.ntypes = 0;
+    weft__select_release(&sel);
+    text = synth_take(&o);
+  }
+  assert_non_null(strstr(text, "  no events from rank 2 (left out below)\n"
+                               "  work       max/mean 1.50  straggler rank 1 "
+                               "(3ms vs mean 2ms)\n"));
+  free(text);
+  weft__model_release(&m);
+
   /* 2 ranks, rank 1 idle: no imbalance over one rank, but the section
    * says that rank 1 did nothing */
   assert_int_equal(weft__model_init(&m), 0);
