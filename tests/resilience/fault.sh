@@ -120,17 +120,22 @@ rebuild)
   ;;
 esac
 
+# weft recover with every write to the log failing (the ENOSPC shim of
+# tests/mpi): it must fail (exit 1) without hanging or crashing.
+broken_recover() {
+  WEFT_TEST_ENOSPC=write WEFT_TEST_ENOSPC_FILE=$log \
+    LD_PRELOAD=$WEFT_TEST_ENOSPC_SHIM timeout 50 "$weft" recover "$log" \
+    >broken.out 2>&1
+  rc=$?
+  [ "$rc" -eq 1 ] || fail "weft recover on a failing disk exited $rc, not 1: $(cat broken.out)"
+}
 if [ "$scenario" = rebuild ]; then
   # A rebuild whose writes all fail: exit 1, the damaged log put back as it
   # was, no LOG.damaged left and no half-made log; twice, so that a second
   # failure cannot overwrite the first one's LOG.damaged either.
   sum=$(md5sum <"$log")
   for attempt in 1 2; do
-    WEFT_TEST_ENOSPC=write WEFT_TEST_ENOSPC_FILE=$log \
-      LD_PRELOAD=$WEFT_TEST_ENOSPC_SHIM timeout 50 "$weft" recover "$log" \
-      >broken.out 2>&1
-    rc=$?
-    [ "$rc" -eq 1 ] || fail "rebuild on a failing disk exited $rc: $(cat broken.out)"
+    broken_recover
     grep -q "put back as it was" broken.out ||
       fail "the damaged log was not put back: $(cat broken.out)"
     [ "$(md5sum <"$log")" = "$sum" ] || fail "a failed rebuild changed the log"
@@ -159,11 +164,7 @@ if [ "$scenario" = retry ]; then
   # Room, but every write to the log fails (a disk error): the recover
   # fails with the error, neither hangs nor crashes, and the log stays as
   # it was (metadata_discard.c).
-  WEFT_TEST_ENOSPC=write WEFT_TEST_ENOSPC_FILE=$log \
-    LD_PRELOAD=$WEFT_TEST_ENOSPC_SHIM timeout 50 "$weft" recover "$log" \
-    >broken.out 2>&1
-  rc=$?
-  [ "$rc" -eq 1 ] || fail "weft recover on a failing disk exited $rc, not 1: $(cat broken.out)"
+  broken_recover
   grep -q "recovery failed: .*No space left on device" broken.out ||
     fail "no write error: $(cat broken.out)"
   [ "$(md5sum <"$log")" = "$sum" ] || fail "a failed recover changed the log"

@@ -103,21 +103,33 @@ static void work(weft__model *m, uint32_t rank, const char *type, int ms) {
   synth_event(m, s, WEFT_KIND_SUCCESS, type, task, "/2", ms * 1000, NULL, 0);
 }
 
-/* The profile of m for a job of job_ranks ranks, with --rank `ranks` when
- * not NULL. */
-static char *profile_of(weft__model *m, int format, uint32_t job_ranks,
-                        const char *ranks) {
+/* The profile of m for a job of job_ranks ranks, with --rank `ranks` and
+ * --type `type` when not NULL. */
+static char *profile_typed(weft__model *m, int format, uint32_t job_ranks,
+                           const char *ranks, const char *type) {
   weft__select sel;
   weft__select_init(&sel);
   if (ranks)
     assert_int_equal(weft__select_add_ranks(&sel, ranks), 0);
+  const char *types[1] = {type};
+  if (type) { /* --type: borrowed */
+    sel.types = types;
+    sel.ntypes = 1;
+  }
   weft__profile_opts po = {
       .format = format, .top = 3, .ascii = 1, .job_ranks = job_ranks};
   weft__out o;
   assert_int_equal(weft__out_init(&o, NULL), 0);
   assert_int_equal(weft__profile_write(&o, m, &sel, &po), 0);
+  sel.types = NULL;
+  sel.ntypes = 0;
   weft__select_release(&sel);
   return synth_take(&o);
+}
+
+static char *profile_of(weft__model *m, int format, uint32_t job_ranks,
+                        const char *ranks) {
+  return profile_typed(m, format, job_ranks, ranks, NULL);
 }
 
 /* A rank that logged nothing is named, not averaged in: the imbalance is
@@ -172,22 +184,7 @@ static void test_profile_idle_ranks(void **state) {
   work(&m, 1, "work", 3);
   work(&m, 2, "io", 5);
   assert_int_equal(weft__model_finish(&m), 0);
-  {
-    weft__select sel;
-    weft__select_init(&sel);
-    const char *only[1] = {"work"};
-    sel.types = only;
-    sel.ntypes = 1;
-    weft__profile_opts po = {
-        .format = WEFT__PROFILE_TEXT, .top = 3, .ascii = 1, .job_ranks = 3};
-    weft__out o;
-    assert_int_equal(weft__out_init(&o, NULL), 0);
-    assert_int_equal(weft__profile_write(&o, &m, &sel, &po), 0);
-    sel.types = NULL; /* borrowed */
-    sel.ntypes = 0;
-    weft__select_release(&sel);
-    text = synth_take(&o);
-  }
+  text = profile_typed(&m, WEFT__PROFILE_TEXT, 3, NULL, "work");
   assert_non_null(strstr(text, "  no events from rank 2 (left out below)\n"
                                "  work       max/mean 1.50  straggler rank 1 "
                                "(3ms vs mean 2ms)\n"));
