@@ -486,7 +486,19 @@ static int run(ctx *c) {
              "the journals alone (what its flushes held and the journals no "
              "longer do is lost)\n",
              c->log, c->probe.why, aside);
+    } else {
+      fprintf(stderr,
+              "weft: %s: cannot be completed (%s), and cannot be moved aside "
+              "to %s to rebuild it: %s\n",
+              c->log, c->probe.why, aside, strerror(errno));
     }
+  }
+  /* A damaged log that could not be moved aside is not written over. */
+  int stuck = c->probe.mode == MODE_REBUILD_DAMAGED && c->rank == 0 && !moved;
+  MPI_Bcast(&stuck, 1, MPI_INT, 0, MPI_COMM_WORLD);
+  if (stuck) {
+    free(rr);
+    return 1;
   }
   weft__recover_result res;
   int rc = weft__recover_write(MPI_COMM_WORLD, c->log,
@@ -497,7 +509,7 @@ static int run(ctx *c) {
       fprintf(stderr, "weft: %s: recovery failed: %s\n", c->log, weft_errmsg());
       /* A log made here goes, and a damaged one comes back: a failed run
        * leaves things as they were, to be run again. */
-      if (c->probe.mode != MODE_APPEND)
+      if (c->probe.mode == MODE_CREATE || moved)
         unlink(c->log);
       if (moved && rename(aside, c->log) == 0)
         fprintf(stderr, "weft: %s: put back as it was\n", c->log);
