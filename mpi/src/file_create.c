@@ -169,7 +169,7 @@ static int root_attributes(weft__writer *w) {
 
 int weft__file_create(weft__writer *w) {
   w->file = -1;
-  w->lost_probe = MPI_FILE_NULL;
+  w->lost_probe = w->discard = MPI_FILE_NULL;
   w->ranks = -1;
   w->dxpl = w->dxpl_ind = -1;
   w->types = (weft__h5types){.kind = -1,
@@ -201,6 +201,7 @@ int weft__file_create(weft__writer *w) {
     return rc;
 
   weft__lost_write_open(w);
+  weft__metadata_discard_open(w);
   if (weft__h5_dxpls(w) < 0)
     local = weft__h5_error("setting up collective transfers");
   if (local == WEFT_OK && weft__h5types_create(&w->types, w->file) < 0)
@@ -276,6 +277,7 @@ int weft__file_close(weft__writer *w, int closed) {
     w->dxpl_ind = -1;
   }
   weft__lost_write_close(w);
+  weft__metadata_discard_close(w); /* unless HDF5 has it */
   if (w->file >= 0) {
     if (H5Fclose(w->file) < 0 && local == WEFT_OK)
       local = weft__h5_error("H5Fclose");

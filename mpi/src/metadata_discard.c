@@ -29,50 +29,83 @@
  * metadata written half way.  The events of the failed flush stay in the
  * buffers and the journal, as after any failed flush.
  *
+ * The scratch handle is opened with the log, not when it is needed: a
+ * failed flush often means a full disk, and Open MPI's MPI_File_open then
+ * crashes (SIGBUS in its shared-file-pointer component, which maps a file
+ * in its session directory: seen when a test run filled /tmp).
+ *
  * Without a scratch file on every rank (no memfd_create, or MPI-IO cannot
  * open it) no rank swaps, and H5Fclose writes to the log as before.
  */
 #include "writer.h"
 
+#include <errno.h>
 #include <stdio.h>
+#include <stdlib.h>
 #include <sys/mman.h>
 #include <unistd.h>
 
 /* This rank's scratch handle, or MPI_FILE_NULL: an anonymous file in
- * memory (memfd), opened again by its /proc name, so that no file system
- * can be full or missing under it and nothing is left behind. */
+ * memory (memfd), so that no file system can be full under it and nothing
+ * is left behind.  MPI-IO opens it through a symbolic link of a name no
+ * other file has, removed at once: Open MPI names a semaphore of its
+ * shared-file-pointer component after the file's base name, and the
+ * /proc/self/fd/N of every process would share (and, after a crash, leave
+ * locked) the one of "N". */
 static MPI_File scratch_open(void) {
   int fd = memfd_create("weft-discard", MFD_CLOEXEC);
   if (fd < 0)
     return MPI_FILE_NULL;
-  char path[64];
-  snprintf(path, sizeof path, "/proc/self/fd/%d", fd);
+  const char *dir = getenv("TMPDIR");
+  if (!dir || !*dir)
+    dir = "/tmp";
+  char target[64], link[4096];
+  snprintf(target, sizeof target, "/proc/%ld/fd/%d", (long)getpid(), fd);
+  int made = 0;
+  for (int k = 0; k < 100 && !made; k++) {
+    int n = snprintf(link, sizeof link, "%s/weft-discard-%ld-%d", dir,
+                     (long)getpid(), k);
+    if (n < 0 || (size_t)n >= sizeof link)
+      break;
+    made = symlink(target, link) == 0;
+    if (!made && errno != EEXIST)
+      break;
+  }
   MPI_File fh = MPI_FILE_NULL;
-  if (PMPI_File_open(MPI_COMM_SELF, path, MPI_MODE_RDWR, MPI_INFO_NULL, &fh) !=
-      MPI_SUCCESS)
+  if (made && PMPI_File_open(MPI_COMM_SELF, link, MPI_MODE_RDWR, MPI_INFO_NULL,
+                             &fh) != MPI_SUCCESS)
     fh = MPI_FILE_NULL;
+  if (made)
+    unlink(link);
   close(fd); /* the handle keeps the file while it is open */
   if (fh != MPI_FILE_NULL)
     PMPI_File_set_errhandler(fh, MPI_ERRORS_RETURN);
   return fh;
 }
 
+void weft__metadata_discard_open(weft__writer *w) {
+  w->discard = scratch_open();
+}
+
+void weft__metadata_discard_close(weft__writer *w) {
+  if (w->discard != MPI_FILE_NULL)
+    PMPI_File_close(&w->discard);
+  w->discard = MPI_FILE_NULL;
+}
+
 int weft__metadata_discard(weft__writer *w) {
   MPI_File *log = NULL;
-  MPI_File scratch = MPI_FILE_NULL;
-  if (H5Fget_vfd_handle(w->file, H5P_DEFAULT, (void **)&log) >= 0 && log &&
-      *log != MPI_FILE_NULL)
-    scratch = scratch_open();
-  int have = scratch != MPI_FILE_NULL, all = 0;
+  int have = w->discard != MPI_FILE_NULL &&
+             H5Fget_vfd_handle(w->file, H5P_DEFAULT, (void **)&log) >= 0 &&
+             log && *log != MPI_FILE_NULL;
+  int all = 0;
   if (PMPI_Allreduce(&have, &all, 1, MPI_INT, MPI_LAND, w->comm) !=
           MPI_SUCCESS ||
-      !all) {
-    if (have)
-      PMPI_File_close(&scratch);
+      !all)
     return weft__error(WEFT_EIO, "no scratch file on every rank");
-  }
   MPI_File old = *log;
-  *log = scratch;
+  *log = w->discard; /* HDF5's now: H5Fclose closes it */
+  w->discard = MPI_FILE_NULL;
   /* Collective over the log's communicator, as every rank is here. */
   if (PMPI_File_close(&old) != MPI_SUCCESS)
     return weft__error(WEFT_EMPI, "closing %s failed", w->path);

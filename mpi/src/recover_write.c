@@ -49,7 +49,7 @@ static int attr_rw(hid_t file, const char *name, hid_t type, void *v,
 
 static void handles_reset(weft__writer *w) {
   w->file = w->ranks = w->dxpl = w->dxpl_ind = -1;
-  w->lost_probe = MPI_FILE_NULL;
+  w->lost_probe = w->discard = MPI_FILE_NULL;
   w->types = (weft__h5types){.kind = -1,
                              .status = -1,
                              .ftype = -1,
@@ -77,6 +77,7 @@ static int open_log(weft__writer *w) {
   if (rc < 0)
     return rc;
   weft__lost_write_open(w);
+  weft__metadata_discard_open(w);
   if (weft__h5_dxpls(w) < 0 || weft__h5types_create(&w->types, -1) < 0)
     local = weft__h5_error("setting up the types");
   for (int d = 0; local == WEFT_OK && d < WEFT_D_COUNT; d++) {

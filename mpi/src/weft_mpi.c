@@ -156,7 +156,7 @@ static int init(MPI_Comm comm, const char *path) {
     return weft__error(WEFT_ENOMEM, "weft_mpi_init");
   w->comm = MPI_COMM_NULL;
   w->file = -1;
-  w->lost_probe = MPI_FILE_NULL;
+  w->lost_probe = w->discard = MPI_FILE_NULL;
   /* A private communicator: our messages never match the application's,
    * and MPI errors come back as codes instead of aborting the job. */
   if (PMPI_Comm_dup(comm, &w->comm) != MPI_SUCCESS) {

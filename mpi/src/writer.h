@@ -125,6 +125,7 @@ typedef struct weft__writer {
 
   hid_t file;
   MPI_File lost_probe; /* the log read-only on MPI_COMM_SELF (lost_write.c) */
+  MPI_File discard;    /* scratch file for H5Fclose (metadata_discard.c) */
   int flush_failed; /* the last flush or recovery failed (metadata_discard.c) */
   hid_t dset[WEFT_D_COUNT];
   hid_t ranks;
@@ -324,7 +325,12 @@ int weft__transfer_independent(const weft__writer *w, weft__dset d,
 /* ---- closing after a failed flush (metadata_discard.c) --------------------
  */
 
-/* Collective.  Point HDF5's MPI-IO handle of the log at a scratch file on
+/* Local.  Open this rank's scratch file (w->discard; MPI_FILE_NULL when it
+ * cannot), with the log. */
+void weft__metadata_discard_open(weft__writer *w);
+/* Local.  Close it, unless weft__metadata_discard gave it to HDF5. */
+void weft__metadata_discard_close(weft__writer *w);
+/* Collective.  Point HDF5's MPI-IO handle of the log at the scratch file on
  * every rank, so that H5Fclose writes nothing more to the log; WEFT_EIO
  * (nothing changed) when a rank has no scratch file. */
 int weft__metadata_discard(weft__writer *w);
