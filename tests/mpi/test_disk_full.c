@@ -305,6 +305,20 @@ static int journal_present(const char *dir) {
 
 /* ---- the parts ------------------------------------------------------- */
 
+/* Log `batch`, then a flush while only FAIL_RANK's writes fail, in shim
+ * mode KIND:FAIL_RANK then `tail`: WEFT_EIO on every rank, failures
+ * injected on that rank only. */
+static void fail_rank_step(const char *path, int batch, const char *kind,
+                           const char *tail, const char *what) {
+  char mode[64];
+  snprintf(mode, sizeof mode, "%s:%d%s", kind, fail_rank, tail);
+  log_batch(batch);
+  step s;
+  step_begin(&s, mode, mode);
+  expect(weft_mpi_flush(), WEFT_EIO, what, "No space left on device", path);
+  step_end(&s, 0, 1, rank == fail_rank, 0);
+}
+
 /* Begin a part: remove `path` (and `also`, when not NULL) from an earlier
  * run, aim the shim at path with nothing failing, and weft_mpi_init(path),
  * which starts libweft (not running between parts).  Returns its rc. */
@@ -352,21 +366,11 @@ static void part_flushes(const char *dir) {
     step_end(&s, 2, 0, 0, 0);
   }
 
-  char mode[64];
-  snprintf(mode, sizeof mode, "write_rank:%d", fail_rank);
-  log_batch(ONE_RANK);
-  step_begin(&s, mode, mode);
-  expect(weft_mpi_flush(), WEFT_EIO, "flush, one rank's writes fail",
-         "No space left on device", path);
-  step_end(&s, 0, 1, rank == fail_rank, 0);
-
+  fail_rank_step(path, ONE_RANK, "write_rank", "",
+                 "flush, one rank's writes fail");
   /* A disk full for a moment: one write fails, the next ones do not. */
-  snprintf(mode, sizeof mode, "write_first:%d:1", fail_rank);
-  log_batch(ONE_WRITE);
-  step_begin(&s, mode, mode);
-  expect(weft_mpi_flush(), WEFT_EIO, "flush, one write fails",
-         "No space left on device", path);
-  step_end(&s, 0, 1, rank == fail_rank, 0);
+  fail_rank_step(path, ONE_WRITE, "write_first", ":1",
+                 "flush, one write fails");
 
   log_batch(ALL_RANKS);
   step_begin(&s, "write", "write");
