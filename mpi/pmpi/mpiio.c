@@ -125,16 +125,19 @@ static void io_begin(pm_call *call, weft_site *site, const char *type,
 }
 
 /* The eight read/write calls differ only in name, direction and whether
- * they take an offset; one macro per shape keeps them identical. */
-#define PM_IO_AT(NAME, BUFQ)                                                   \
+ * they take an offset; one macro per shape keeps them identical.  FWD is
+ * the call made: PMPI's, or for the two writes HDF5 makes, libweft-mpi's
+ * own MPI_* definitions (metadata_shield.c, guard.h), which this library
+ * hides. */
+#define PM_IO_AT(NAME, BUFQ, FWD)                                              \
   int MPI_##NAME(MPI_File fh, MPI_Offset offset, BUFQ void *buf, int count,    \
                  MPI_Datatype dt, MPI_Status *status) {                        \
     static weft_site site;                                                     \
     if (!traced())                                                             \
-      return PMPI_##NAME(fh, offset, buf, count, dt, status);                  \
+      return FWD(fh, offset, buf, count, dt, status);                          \
     pm_call call;                                                              \
     io_begin(&call, &site, "MPI_" #NAME, fh, offset, count, dt);               \
-    int rc = PMPI_##NAME(fh, offset, buf, count, dt, status);                  \
+    int rc = FWD(fh, offset, buf, count, dt, status);                          \
     pm_call_end(&call, rc);                                                    \
     return rc;                                                                 \
   }
@@ -154,10 +157,10 @@ static void io_begin(pm_call *call, weft_site *site, const char *type,
 
 #define PM_NOQ
 
-PM_IO_AT(File_read_at, PM_NOQ)
-PM_IO_AT(File_read_at_all, PM_NOQ)
-PM_IO_AT(File_write_at, const)
-PM_IO_AT(File_write_at_all, const)
+PM_IO_AT(File_read_at, PM_NOQ, PMPI_File_read_at)
+PM_IO_AT(File_read_at_all, PM_NOQ, PMPI_File_read_at_all)
+PM_IO_AT(File_write_at, const, weft__shield_write_at)
+PM_IO_AT(File_write_at_all, const, weft__shield_write_at_all)
 PM_IO(File_read, PM_NOQ)
 PM_IO(File_read_all, PM_NOQ)
 PM_IO(File_write, const)

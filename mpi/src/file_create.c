@@ -95,10 +95,16 @@ static hid_t create_ranks(weft__writer *w) {
   return ds;
 }
 
+/* Metadata is written independently, each rank its share of the dirty
+ * entries: a collective write that fails in Open MPI 4.1 leaves a failed
+ * request behind that makes the MPI_File_sync ending H5Fflush return
+ * before its barrier on that rank alone (a hang); an independent write
+ * reports its failure (as a short write), which metadata_shield.c turns
+ * into an error on every rank.  The metadata of a flush is kilobytes. */
 hid_t weft__h5_fapl(MPI_Comm comm) {
   hid_t fapl = H5Pcreate(H5P_FILE_ACCESS);
   if (fapl >= 0 && (H5Pset_fapl_mpio(fapl, comm, MPI_INFO_NULL) < 0 ||
-                    H5Pset_coll_metadata_write(fapl, 1) < 0 ||
+                    H5Pset_coll_metadata_write(fapl, 0) < 0 ||
                     H5Pset_all_coll_metadata_ops(fapl, 1) < 0)) {
     H5Pclose(fapl);
     fapl = -1;
@@ -239,8 +245,12 @@ int weft__file_commit(weft__writer *w, const weft__committed *c, int final) {
    * make the job wait for the disk for no reader's benefit. */
   if (final)
     return WEFT_OK;
+  weft__shield_begin(w);
   if (H5Fflush(w->file, H5F_SCOPE_GLOBAL) < 0)
     local = weft__h5_io_error("H5Fflush");
+  rc = weft__shield_end(w, "H5Fflush");
+  if (rc < 0)
+    local = rc;
   return weft__agree(w->comm, local);
 }
 
@@ -248,8 +258,8 @@ int weft__file_close(weft__writer *w, int closed) {
   int local = WEFT_OK;
   /* What the failed flush left for H5Fclose to write goes nowhere: the
    * disk that failed it may fail those writes too. */
-  if (w->flush_failed && w->file >= 0)
-    weft__metadata_discard(w); /* if not, H5Fclose writes it to the log */
+  int discarded = (w->flush_failed || w->damaged) && w->file >= 0 &&
+                  weft__metadata_discard(w) == WEFT_OK;
   if (closed && w->file >= 0) {
     uint8_t state = 1;
     hid_t a = H5Aopen(w->file, "state", H5P_DEFAULT);
@@ -279,8 +289,14 @@ int weft__file_close(weft__writer *w, int closed) {
   weft__lost_write_close(w);
   weft__metadata_discard_close(w); /* unless HDF5 has it */
   if (w->file >= 0) {
+    /* Its metadata writes are shielded as those of H5Fflush are (after a
+     * discard they go to the scratch file, and cannot fail). */
+    weft__shield_begin(w);
     if (H5Fclose(w->file) < 0 && local == WEFT_OK)
       local = weft__h5_error("H5Fclose");
+    int shielded = weft__shield_end(w, "H5Fclose");
+    if (shielded < 0 && local == WEFT_OK && !discarded)
+      local = shielded;
     w->file = -1;
   }
   int rc = weft__agree(w->comm, local);

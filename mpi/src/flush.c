@@ -693,6 +693,14 @@ int weft__flush(weft__writer *w, int final, weft__meet meet, int *stop) {
   rc = weft__agree(w->comm, local);
   if (rc == WEFT_OK)
     rc = weft__agree(w->comm, exchange_counts(w, &e));
+  /* Set on every rank alike (metadata_shield.c): no agreement needed. */
+  if (rc == WEFT_OK && w->damaged)
+    rc = weft__error(WEFT_EIO,
+                     "%s may hold a commit's metadata in part (its write "
+                     "failed at an earlier flush), so nothing more is "
+                     "written to it: the events stay in the crash journal "
+                     "for weft recover",
+                     w->path);
   if (rc == WEFT_OK)
     rc = weft__space_probe(w, e.tot);
   if (rc == WEFT_OK) {

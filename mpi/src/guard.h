@@ -16,6 +16,8 @@
 
 #include "weft_int.h"
 
+#include <mpi.h>
+
 /* Enter / leave a region whose MPI calls belong to Weft (they nest). */
 WEFT_INTERNAL void weft__mpi_guard_enter(void);
 WEFT_INTERNAL void weft__mpi_guard_leave(void);
@@ -34,5 +36,17 @@ WEFT_INTERNAL void weft__mpi_before_finalize(void);
  * WEFT_MPI_TRACE_OFF inside a guarded region, else weft_mpi_trace_get()
  * (trace_mode.c). */
 WEFT_INTERNAL int weft__mpi_trace_now(void);
+
+/* MPI_File_write_at and MPI_File_write_at_all as libweft-mpi defines them
+ * (metadata_shield.c): a wrapper of libweft-pmpi calls these instead of
+ * PMPI_*, so that a failed write inside HDF5's metadata flush does not
+ * hang the job when libweft-pmpi's wrapper comes first. */
+WEFT_INTERNAL int weft__shield_write_at(MPI_File fh, MPI_Offset offset,
+                                        const void *buf, int count,
+                                        MPI_Datatype dt, MPI_Status *status);
+WEFT_INTERNAL int weft__shield_write_at_all(MPI_File fh, MPI_Offset offset,
+                                            const void *buf, int count,
+                                            MPI_Datatype dt,
+                                            MPI_Status *status);
 
 #endif /* WEFT_MPI_GUARD_H */

@@ -127,6 +127,7 @@ typedef struct weft__writer {
   MPI_File lost_probe; /* the log read-only on MPI_COMM_SELF (lost_write.c) */
   MPI_File discard;    /* scratch file for H5Fclose (metadata_discard.c) */
   int flush_failed; /* the last flush or recovery failed (metadata_discard.c) */
+  int damaged; /* a metadata write failed: no more writes (metadata_shield.c) */
   hid_t dset[WEFT_D_COUNT];
   hid_t ranks;
   hid_t dxpl;     /* collective transfers, collective MPI-IO */
@@ -334,6 +335,18 @@ void weft__metadata_discard_close(weft__writer *w);
  * every rank, so that H5Fclose writes nothing more to the log; WEFT_EIO
  * (nothing changed) when a rank has no scratch file. */
 int weft__metadata_discard(weft__writer *w);
+
+/* ---- failed metadata writes (metadata_shield.c) ---------------------------
+ */
+
+/* Local.  Until weft__shield_end, a failed write to the log is reported
+ * to HDF5 as done (and noted), so that no rank leaves HDF5's metadata
+ * flush early.  Call it right before H5Fflush or H5Fclose. */
+void weft__shield_begin(weft__writer *w);
+/* Collective.  End the region.  When a write failed on some rank, set
+ * w->damaged on every rank; WEFT_EIO saying so on the ranks where one
+ * failed (`what`: the call), WEFT_OK elsewhere: weft__agree follows. */
+int weft__shield_end(weft__writer *w, const char *what);
 
 /* ---- writes MPI-IO lost (lost_write.c) ------------------------------------
  */

@@ -25,6 +25,10 @@
  *   write_first:K:N the first N writes to the file of rank K after the
  *                   mode was set fail, later ones do not (a disk full for
  *                   a moment, until another job freed space)
+ *   write_below:N   the writes (pwrite, pwritev) that begin before byte N
+ *                   fail, on every rank: with N = 4096, the metadata HDF5
+ *                   rewrites at every commit, in the object headers it
+ *                   made first, and never a row
  *
  * With WEFT_TEST_ENOSPC_NO_FALLOCATE=1, fallocate on the file fails with
  * EOPNOTSUPP whatever the mode, as on a file system without it (NFS,
@@ -116,6 +120,14 @@ static int fails(int fd, int probe) {
   return 0;
 }
 
+/* Whether a write at offset `off` (-1: at the file position, never
+ * failed) fails in mode write_below:N: one that begins before byte N. */
+static int below_fails(int fd, off_t off) {
+  const char *mode = getenv("WEFT_TEST_ENOSPC");
+  return off >= 0 && mode && !strncmp(mode, "write_below:", 12) &&
+         off < strtoll(mode + 12, NULL, 10) && is_target(fd);
+}
+
 /* Store in *fn (a function pointer) the next definition of `name` after
  * this library (libc's); memcpy because ISO C has no conversion from
  * dlsym's void * to a function pointer.  A missing one cannot be called:
@@ -201,9 +213,10 @@ int posix_fallocate64(int fd, off_t off, off_t len) {
 
 /* The write functions: -1 with ENOSPC, as write(2) on a full disk when
  * nothing could be written. */
-#define WRITE_FAILS(fd, call)                                                  \
+#define WRITE_FAILS(fd, call) WRITE_FAILS_AT(fd, call, -1)
+#define WRITE_FAILS_AT(fd, call, off)                                          \
   do {                                                                         \
-    if (fails(fd, 0)) {                                                        \
+    if (fails(fd, 0) || below_fails(fd, off)) {                                \
       injected[call]++;                                                        \
       errno = ENOSPC;                                                          \
       return -1;                                                               \
@@ -213,31 +226,31 @@ int posix_fallocate64(int fd, off_t off, off_t len) {
 
 ssize_t pwrite(int fd, const void *buf, size_t n, off_t off) {
   REAL(f, "pwrite", pwrite_fn);
-  WRITE_FAILS(fd, ENOSPC_SHIM_PWRITE);
+  WRITE_FAILS_AT(fd, ENOSPC_SHIM_PWRITE, off);
   return f(fd, buf, n, off);
 }
 
 ssize_t pwrite64(int fd, const void *buf, size_t n, off_t off) {
   REAL(f, "pwrite64", pwrite_fn);
-  WRITE_FAILS(fd, ENOSPC_SHIM_PWRITE);
+  WRITE_FAILS_AT(fd, ENOSPC_SHIM_PWRITE, off);
   return f(fd, buf, n, off);
 }
 
 ssize_t pwritev(int fd, const struct iovec *iov, int n, off_t off) {
   REAL(f, "pwritev", pwritev_fn);
-  WRITE_FAILS(fd, ENOSPC_SHIM_PWRITEV);
+  WRITE_FAILS_AT(fd, ENOSPC_SHIM_PWRITEV, off);
   return f(fd, iov, n, off);
 }
 
 ssize_t pwritev64(int fd, const struct iovec *iov, int n, off_t off) {
   REAL(f, "pwritev64", pwritev_fn);
-  WRITE_FAILS(fd, ENOSPC_SHIM_PWRITEV);
+  WRITE_FAILS_AT(fd, ENOSPC_SHIM_PWRITEV, off);
   return f(fd, iov, n, off);
 }
 
 ssize_t pwritev2(int fd, const struct iovec *iov, int n, off_t off, int flags) {
   REAL(f, "pwritev2", pwritev2_fn);
-  WRITE_FAILS(fd, ENOSPC_SHIM_PWRITEV);
+  WRITE_FAILS_AT(fd, ENOSPC_SHIM_PWRITEV, off);
   return f(fd, iov, n, off, flags);
 }
 

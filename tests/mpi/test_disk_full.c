@@ -4,7 +4,8 @@
  * checks by itself): every rank gets the same clear error, no rank hangs,
  * the application goes on, and no buffered event is lost.
  *
- *   test_disk_full DIR [flushes|final_probe|final|lost|all [FAIL_RANK]]
+ *   test_disk_full DIR [flushes|final_probe|final|lost|commit|close|
+ *                       commit_check|close_check|all [FAIL_RANK]]
  *
  * DIR is created; the files go there.  The first word picks the parts
  * below (default all).  The failures come from enospc_shim.c, linked in:
@@ -47,6 +48,10 @@
  *   ranks part final needs WEFT_IO=independent: under two-phase I/O Open
  *   MPI loses the write for good and the rescue log is refused, as in
  *   part lost.
+ *
+ * Part lost: see part_lost.  Parts commit and close, then commit_check
+ * and close_check (not in all; disk_full_commit.sh runs weft recover in
+ * between): see part_commit.
  *
  * Every failing step checks the shim's counts: the failures were injected
  * (otherwise the step tested nothing and the test fails), and no write to
@@ -499,14 +504,75 @@ static void part_lost(const char *dir) {
                                    : "MPI-IO reported the failure");
 }
 
+/* Parts commit and close, DIR/commit.h5 and DIR/close.h5: every row of a
+ * flush is written, then a write of its metadata fails: in the H5Fflush
+ * of a commit (commit), or in the H5Fclose of weft_mpi_finalize (close).
+ * The shim's mode write_below:4096 fails the writes that begin in the
+ * first 4 KiB, where HDF5 put the object headers it rewrites at every
+ * commit and where no row goes, on whichever rank makes them.  That rank
+ * used to leave HDF5's metadata flush early while the others waited in
+ * it: the job hung.  Now (metadata_shield.c) WEFT_EIO on every rank; the
+ * log may hold that metadata in part, so the next flush and finalize
+ * refuse to write to it; the events stay buffered and in the journals.
+ * disk_full_commit.sh then runs weft recover and part PART_check: every
+ * batch is in the recovered log once. */
+static void part_commit(const char *dir, const char *name) {
+  int close = !strcmp(name, "close");
+  char path[4096], journal[4096 + 16], what[64];
+  snprintf(path, sizeof path, "%s/%s.h5", dir, name);
+  snprintf(journal, sizeof journal, "%s.journal", path);
+  if (part_begin(path, NULL, "init") != WEFT_OK)
+    return;
+  log_batch(BEFORE);
+  expect(weft_mpi_flush(), WEFT_OK, "flush", NULL, NULL);
+  log_batch(ONE_RANK);
+  step s;
+  step_begin(&s, "write_below:4096", "write_below:4096");
+  snprintf(what, sizeof what, "%s, a metadata write fails",
+           close ? "finalize" : "flush");
+  expect(close ? weft_mpi_finalize() : weft_mpi_flush(), WEFT_EIO, what,
+         "No space left on device", path);
+  step_end(&s, 0, 1, 1, close);
+  if (!close) {
+    log_batch(AFTER);
+    expect(weft_mpi_flush(), WEFT_EIO, "flush after it",
+           "nothing more is written", path);
+    expect(weft_mpi_finalize(), WEFT_EIO, "finalize after it",
+           "nothing more is written", path);
+  }
+  weft_stats st;
+  CHECK(weft_stats_get(&st) == 0 && st.bytes_pending > 0,
+        "the events are no longer buffered");
+  CHECK(weft_shutdown() == 0, "weft_shutdown: %s", weft_errmsg());
+  CHECK(journal_present(journal), "no journal of pid %ld in %s", (long)getpid(),
+        journal);
+}
+
+/* Parts commit_check and close_check, after weft recover: every batch of
+ * the part is in the log once. */
+static void part_check(const char *dir, const char *name) {
+  char path[4096];
+  snprintf(path, sizeof path, "%s/%s.h5", dir, name);
+  unsigned want = 1u << BEFORE | 1u << ONE_RANK;
+  if (!strcmp(name, "commit"))
+    want |= 1u << AFTER;
+  if (rank == 0) {
+    lr_committed c;
+    verify(path, want, 0, 0, &c);
+  }
+}
+
 int main(int argc, char **argv) {
   const char *part = argc > 2 ? argv[2] : "all";
   if (argc < 2 || argc > 4 ||
       (strcmp(part, "flushes") && strcmp(part, "final") &&
        strcmp(part, "final_probe") && strcmp(part, "lost") &&
+       strcmp(part, "commit") && strcmp(part, "commit_check") &&
+       strcmp(part, "close") && strcmp(part, "close_check") &&
        strcmp(part, "all"))) {
-    fprintf(stderr, "usage: test_disk_full DIR "
-                    "[flushes|final|final_probe|lost|all [FAIL_RANK]]\n");
+    fprintf(stderr, "usage: test_disk_full DIR [flushes|final|final_probe|"
+                    "lost|commit|close|commit_check|close_check|all "
+                    "[FAIL_RANK]]\n");
     return 2;
   }
   MPI_Init(&argc, &argv);
@@ -527,6 +593,13 @@ int main(int argc, char **argv) {
     part_final(argv[1], "write");
   if (!strcmp(part, "lost"))
     part_lost(argv[1]);
+  if (!strcmp(part, "commit") || !strcmp(part, "close"))
+    part_commit(argv[1], part);
+  if (!strcmp(part, "commit_check") || !strcmp(part, "close_check")) {
+    char name[16];
+    snprintf(name, sizeof name, "%.*s", (int)(strlen(part) - 6), part);
+    part_check(argv[1], name);
+  }
 
   return all_ranks_finish(failures);
 }
