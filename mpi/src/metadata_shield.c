@@ -36,12 +36,15 @@
 #include "writer.h"
 
 #include <errno.h>
+#include <stdatomic.h>
 #include <stdio.h>
 #include <string.h>
 
-/* The region: one writer, driven by one thread at a time. */
+/* The region: one writer, driven by one thread at a time.  Other threads
+ * of the application may call MPI_File_write_at meanwhile, on their own
+ * files: `on` is atomic, and `fh` is set before it. */
+static _Atomic int on;
 static struct {
-  int active;
   MPI_File fh;   /* the log's handle as HDF5 has it */
   int failed;    /* writes reported done that were not */
   int err;       /* errno after the first of them, 0 if none was set */
@@ -54,8 +57,13 @@ void weft__shield_begin(weft__writer *w) {
   if (w->file >= 0 &&
       H5Fget_vfd_handle(w->file, H5P_DEFAULT, (void **)&fh) >= 0 && fh) {
     shield.fh = *fh;
-    shield.active = 1;
+    atomic_store_explicit(&on, 1, memory_order_release);
   }
+}
+
+/* Whether a write on fh is shielded now. */
+static int shielded(MPI_File fh) {
+  return atomic_load_explicit(&on, memory_order_acquire) && fh == shield.fh;
 }
 
 /* Whether errno after the failed write names a reason the write failed
@@ -66,7 +74,7 @@ static int disk_error(int e) {
 
 int weft__shield_end(weft__writer *w, const char *what) {
   int failed = shield.failed;
-  shield.active = 0;
+  atomic_store_explicit(&on, 0, memory_order_release);
   int any = 0;
   if (PMPI_Allreduce(&failed, &any, 1, MPI_INT, MPI_MAX, w->comm) !=
       MPI_SUCCESS)
@@ -85,15 +93,12 @@ int weft__shield_end(weft__writer *w, const char *what) {
                                             : shield.why);
 }
 
-/* Whether the call just made on fh was a shielded write that failed:
- * an error code, or fewer than `count` elements written (Open MPI 4.1's
- * OMPIO returns success when pwritev fails and only the status tells;
- * HDF5 checks that count).  If so note it, and make `status` say that
- * `count` elements were written. */
-static int absorbed(MPI_File fh, int rc, int err, int count, MPI_Datatype dt,
+/* Whether the shielded write just made failed: an error code, or fewer
+ * than `count` elements written (Open MPI 4.1's OMPIO returns success when
+ * pwritev fails, and only the status tells; HDF5 checks that count).  If
+ * so note it, and make `status` say that `count` elements were written. */
+static int absorbed(int rc, int err, int count, MPI_Datatype dt,
                     MPI_Status *status) {
-  if (!shield.active || fh != shield.fh)
-    return 0;
   int done = 0;
   if (rc == MPI_SUCCESS && PMPI_Get_count(status, dt, &done) == MPI_SUCCESS &&
       done != MPI_UNDEFINED && done >= count)
@@ -110,26 +115,28 @@ static int absorbed(MPI_File fh, int rc, int err, int count, MPI_Datatype dt,
   return 1;
 }
 
-/* A status to look at, when the caller ignores it. */
-#define STATUS_OF(status, mine)                                                \
-  ((status) == MPI_STATUS_IGNORE ? &(mine) : (status))
-
 int weft__shield_write_at(MPI_File fh, MPI_Offset offset, const void *buf,
                           int count, MPI_Datatype dt, MPI_Status *status) {
-  MPI_Status mine;
-  status = STATUS_OF(status, mine);
+  if (!shielded(fh))
+    return PMPI_File_write_at(fh, offset, buf, count, dt, status);
+  MPI_Status mine; /* the count is in it, when the caller ignores it */
+  if (status == MPI_STATUS_IGNORE)
+    status = &mine;
   errno = 0;
   int rc = PMPI_File_write_at(fh, offset, buf, count, dt, status);
-  return absorbed(fh, rc, errno, count, dt, status) ? MPI_SUCCESS : rc;
+  return absorbed(rc, errno, count, dt, status) ? MPI_SUCCESS : rc;
 }
 
 int weft__shield_write_at_all(MPI_File fh, MPI_Offset offset, const void *buf,
                               int count, MPI_Datatype dt, MPI_Status *status) {
+  if (!shielded(fh))
+    return PMPI_File_write_at_all(fh, offset, buf, count, dt, status);
   MPI_Status mine;
-  status = STATUS_OF(status, mine);
+  if (status == MPI_STATUS_IGNORE)
+    status = &mine;
   errno = 0;
   int rc = PMPI_File_write_at_all(fh, offset, buf, count, dt, status);
-  return absorbed(fh, rc, errno, count, dt, status) ? MPI_SUCCESS : rc;
+  return absorbed(rc, errno, count, dt, status) ? MPI_SUCCESS : rc;
 }
 
 /* The MPI names, for HDF5 (and the application: outside the regions
