@@ -471,15 +471,20 @@ int weft__pending_collect(weft__pending *p) {
   return weft__pending_collect_epoch(p, 0);
 }
 
-static void finish_snapshot(weft__pending *p, int release) {
+/* How a snapshot ends: its records consumed, kept for the next collect,
+ * or kept with the journal's marks of its epoch left in place. */
+enum { SNAP_RELEASE, SNAP_ABANDON, SNAP_KEEP };
+
+static void finish_snapshot(weft__pending *p, int how) {
   snap *s = p->priv_;
   pthread_mutex_lock(&lock);
   if (s) {
     for (size_t i = 0; i < s->n; i++) {
       weft__block_hdr *h = s->blocks[i].block->h;
-      if (release)
+      if (how == SNAP_RELEASE)
         h->consumed = s->blocks[i].to;
-      h->taken = h->consumed;
+      if (how != SNAP_KEEP)
+        h->taken = h->consumed;
     }
     for (weft__thread *t = weft__threads_first(); t; t = t->next_all)
       thread_trim(t);
@@ -494,12 +499,17 @@ static void finish_snapshot(weft__pending *p, int release) {
 
 void weft__pending_release(weft__pending *p) {
   if (p)
-    finish_snapshot(p, 1);
+    finish_snapshot(p, SNAP_RELEASE);
 }
 
 void weft__pending_abandon(weft__pending *p) {
   if (p)
-    finish_snapshot(p, 0);
+    finish_snapshot(p, SNAP_ABANDON);
+}
+
+void weft__pending_keep(weft__pending *p) {
+  if (p)
+    finish_snapshot(p, SNAP_KEEP);
 }
 
 /* ---- test capture ---------------------------------------------------------

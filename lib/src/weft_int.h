@@ -104,6 +104,12 @@ WEFT_INTERNAL int weft__pending_collect_epoch(weft__pending *p, uint64_t epoch);
 WEFT_INTERNAL void weft__pending_release(weft__pending *p);
 /* The snapshot could not be written: keep it for the next collect. */
 WEFT_INTERNAL void weft__pending_abandon(weft__pending *p);
+/* Whether the snapshot reached the log is unknown (its commit's metadata
+ * was written in part): keep it buffered, as abandon does, but leave the
+ * journal's marks of its epoch as they are, so that recovery goes by the
+ * epochs the log shows committed.  No later collect may follow (it would
+ * move the marks). */
+WEFT_INTERNAL void weft__pending_keep(weft__pending *p);
 
 /* ---- journal (journal.c) ------------------------------------------------ */
 

@@ -251,7 +251,12 @@ int weft__file_commit(weft__writer *w, const weft__committed *c, int final) {
   rc = weft__shield_end(w, "H5Fflush");
   if (rc < 0)
     local = rc;
-  return weft__agree(w->comm, local);
+  rc = weft__agree(w->comm, local);
+  /* However it failed, HDF5's metadata and the file's may differ now, and
+   * the commit may be in the file: treated as a failed write (above). */
+  if (rc < 0)
+    w->damaged = 1;
+  return rc;
 }
 
 int weft__file_close(weft__writer *w, int closed) {
@@ -300,6 +305,9 @@ int weft__file_close(weft__writer *w, int closed) {
     w->file = -1;
   }
   int rc = weft__agree(w->comm, local);
+  /* Failed: its metadata may be in the file, whole or in part. */
+  if (rc < 0 && !discarded)
+    w->damaged = 1;
   if (w->rank == 0 && w->path) /* every rank has closed it */
     weft__space_trim(w->path);
   return rc;

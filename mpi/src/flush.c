@@ -646,11 +646,23 @@ static int keep_sample(weft__writer *w, const weft__clock_sample *s) {
   return WEFT_OK;
 }
 
+/* The error of a flush of a damaged log. */
+static int damaged(const weft__writer *w) {
+  return weft__error(WEFT_EIO,
+                     "%s may hold a commit's metadata in part (its write "
+                     "failed at an earlier flush), so nothing more is "
+                     "written to it: the events stay in the crash journal "
+                     "for weft recover",
+                     w->path);
+}
+
 void weft__flush_settle(weft__writer *w, int closed) {
   if (!w->holding)
     return;
   if (closed)
     weft__pending_release(&w->held);
+  else if (w->damaged) /* H5Fclose wrote its metadata in part */
+    weft__pending_keep(&w->held);
   else
     weft__pending_abandon(&w->held);
   w->holding = 0;
@@ -662,9 +674,14 @@ int weft__flush(weft__writer *w, int final, weft__meet meet, int *stop) {
   for (int d = 0; d < WEFT_D_COUNT; d++)
     w->stage[d].len = 0;
 
-  /* The journal records which epoch this snapshot goes to (recovery). */
-  int local = weft__pending_collect_epoch(&e.p, w->committed.epochs);
-  e.collected = local == WEFT_OK;
+  /* The journal records which epoch this snapshot goes to (recovery).  A
+   * damaged log (metadata_shield.c) takes nothing more, and the journal
+   * keeps the marks of the commit that damaged it: w->damaged is set on
+   * every rank alike, so the ranks still meet and agree below. */
+  int local = w->damaged
+                  ? damaged(w)
+                  : weft__pending_collect_epoch(&e.p, w->committed.epochs);
+  e.collected = !w->damaged && local == WEFT_OK;
   if (local == WEFT_ECAPTURE)
     local = WEFT_OK; /* a capture takes the events: nothing to write */
   /* The counting pass is the rank's own work: done before the ranks meet
@@ -693,14 +710,6 @@ int weft__flush(weft__writer *w, int final, weft__meet meet, int *stop) {
   rc = weft__agree(w->comm, local);
   if (rc == WEFT_OK)
     rc = weft__agree(w->comm, exchange_counts(w, &e));
-  /* Set on every rank alike (metadata_shield.c): no agreement needed. */
-  if (rc == WEFT_OK && w->damaged)
-    rc = weft__error(WEFT_EIO,
-                     "%s may hold a commit's metadata in part (its write "
-                     "failed at an earlier flush), so nothing more is "
-                     "written to it: the events stay in the crash journal "
-                     "for weft recover",
-                     w->path);
   if (rc == WEFT_OK)
     rc = weft__space_probe(w, e.tot);
   if (rc == WEFT_OK) {
@@ -735,7 +744,9 @@ int weft__flush(weft__writer *w, int final, weft__meet meet, int *stop) {
     w->actions = e.work;
     e.work = old;
   } else {
-    if (e.collected)
+    if (e.collected && w->damaged) /* its commit may be in the log */
+      weft__pending_keep(&e.p);
+    else if (e.collected)
       weft__pending_abandon(&e.p);
     w->committed.failed_flushes++;
     w->flush_failed = 1;

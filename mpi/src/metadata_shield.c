@@ -18,10 +18,12 @@
  * same barriers, and the writer asks the ranks afterwards whether one of
  * them failed.  What HDF5 then believes written is not all in the file,
  * and HDF5 will not write it again: the log may hold that commit's
- * metadata in part.  So the writer never writes to it again (flush.c: the
- * log is "damaged"), closes it without another write (metadata_discard.c),
- * and the events since its last commit stay in the buffers and the crash
- * journals, for weft recover after the job.
+ * metadata in part (or whole: a write may be reported failed after it was
+ * done).  So the writer never writes to it again (flush.c: the log is
+ * "damaged"), closes it without another write (metadata_discard.c), and
+ * the events since its last commit stay in the buffers and the crash
+ * journals, whose marks of that commit stay (weft__pending_keep): weft
+ * recover after the job goes by the epochs the log shows committed.
  *
  * Only MPI_File_write_at and MPI_File_write_at_all are wrapped: the only
  * writes of HDF5 1.10.8's MPI-IO driver.  They are defined here so that

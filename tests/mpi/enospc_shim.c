@@ -29,6 +29,8 @@
  *                   fail, on every rank: with N = 4096, the metadata HDF5
  *                   rewrites at every commit, in the object headers it
  *                   made first, and never a row
+ *   write_below_done:N  the same writes are done, then reported failed
+ *                   (a disk error reported late: the file has them)
  *
  * With WEFT_TEST_ENOSPC_NO_FALLOCATE=1, fallocate on the file fails with
  * EOPNOTSUPP whatever the mode, as on a file system without it (NFS,
@@ -121,11 +123,16 @@ static int fails(int fd, int probe) {
 }
 
 /* Whether a write at offset `off` (-1: at the file position, never
- * failed) fails in mode write_below:N: one that begins before byte N. */
+ * failed) fails in mode write_below:N or write_below_done:N (one that
+ * begins before byte N): 0 no, 1 it fails, 2 it is done, then reported
+ * failed. */
 static int below_fails(int fd, off_t off) {
   const char *mode = getenv("WEFT_TEST_ENOSPC");
-  return off >= 0 && mode && !strncmp(mode, "write_below:", 12) &&
-         off < strtoll(mode + 12, NULL, 10) && is_target(fd);
+  int done = mode && !strncmp(mode, "write_below_done:", 17);
+  if (off < 0 || !mode || (!done && strncmp(mode, "write_below:", 12)))
+    return 0;
+  long long n = strtoll(mode + (done ? 17 : 12), NULL, 10);
+  return off < n && is_target(fd) ? 1 + done : 0;
 }
 
 /* Store in *fn (a function pointer) the next definition of `name` after
@@ -212,45 +219,49 @@ int posix_fallocate64(int fd, off_t off, off_t len) {
 }
 
 /* The write functions: -1 with ENOSPC, as write(2) on a full disk when
- * nothing could be written. */
-#define WRITE_FAILS(fd, call) WRITE_FAILS_AT(fd, call, -1)
-#define WRITE_FAILS_AT(fd, call, off)                                          \
+ * nothing could be written; in mode write_below_done, after the write
+ * (`call`, the real one) was done, as a disk error reported late. */
+#define WRITE_FAILS(fd, kind) WRITE_FAILS_AT(fd, kind, -1, 0)
+#define WRITE_FAILS_AT(fd, kind, off, call)                                    \
   do {                                                                         \
-    if (fails(fd, 0) || below_fails(fd, off)) {                                \
-      injected[call]++;                                                        \
+    int how_ = fails(fd, 0) ? 1 : below_fails(fd, off);                        \
+    if (how_) {                                                                \
+      injected[kind]++;                                                        \
+      if (how_ == 2)                                                           \
+        (void)(call);                                                          \
       errno = ENOSPC;                                                          \
       return -1;                                                               \
     }                                                                          \
-    pass(fd, call);                                                            \
+    pass(fd, kind);                                                            \
   } while (0)
 
 ssize_t pwrite(int fd, const void *buf, size_t n, off_t off) {
   REAL(f, "pwrite", pwrite_fn);
-  WRITE_FAILS_AT(fd, ENOSPC_SHIM_PWRITE, off);
+  WRITE_FAILS_AT(fd, ENOSPC_SHIM_PWRITE, off, f(fd, buf, n, off));
   return f(fd, buf, n, off);
 }
 
 ssize_t pwrite64(int fd, const void *buf, size_t n, off_t off) {
   REAL(f, "pwrite64", pwrite_fn);
-  WRITE_FAILS_AT(fd, ENOSPC_SHIM_PWRITE, off);
+  WRITE_FAILS_AT(fd, ENOSPC_SHIM_PWRITE, off, f(fd, buf, n, off));
   return f(fd, buf, n, off);
 }
 
 ssize_t pwritev(int fd, const struct iovec *iov, int n, off_t off) {
   REAL(f, "pwritev", pwritev_fn);
-  WRITE_FAILS_AT(fd, ENOSPC_SHIM_PWRITEV, off);
+  WRITE_FAILS_AT(fd, ENOSPC_SHIM_PWRITEV, off, f(fd, iov, n, off));
   return f(fd, iov, n, off);
 }
 
 ssize_t pwritev64(int fd, const struct iovec *iov, int n, off_t off) {
   REAL(f, "pwritev64", pwritev_fn);
-  WRITE_FAILS_AT(fd, ENOSPC_SHIM_PWRITEV, off);
+  WRITE_FAILS_AT(fd, ENOSPC_SHIM_PWRITEV, off, f(fd, iov, n, off));
   return f(fd, iov, n, off);
 }
 
 ssize_t pwritev2(int fd, const struct iovec *iov, int n, off_t off, int flags) {
   REAL(f, "pwritev2", pwritev2_fn);
-  WRITE_FAILS_AT(fd, ENOSPC_SHIM_PWRITEV, off);
+  WRITE_FAILS_AT(fd, ENOSPC_SHIM_PWRITEV, off, f(fd, iov, n, off, flags));
   return f(fd, iov, n, off, flags);
 }
 
