@@ -95,6 +95,23 @@ static hid_t create_ranks(weft__writer *w) {
   return ds;
 }
 
+/* HDF5 writes metadata at a "sync point", which it runs in H5Fflush and
+ * H5Fclose, and also inside any collective call once this much dirty
+ * metadata accumulated (256 KiB by default).  Raised to its maximum
+ * (32 MiB, far above a flush's kilobytes): a sync point inside an
+ * H5Dwrite would write outside the shield (metadata_shield.c), and with
+ * independent metadata writes HDF5 1.10.8 may make the ranks issue
+ * different numbers of collective writes there (fixed in 1.14.3). */
+static herr_t sync_points_at_flush(hid_t fapl) {
+  H5AC_cache_config_t c;
+  memset(&c, 0, sizeof c);
+  c.version = H5AC__CURR_CACHE_CONFIG_VERSION;
+  if (H5Pget_mdc_config(fapl, &c) < 0)
+    return -1;
+  c.dirty_bytes_threshold = (size_t)32 << 20;
+  return H5Pset_mdc_config(fapl, &c);
+}
+
 /* Metadata is written independently, each rank its share of the dirty
  * entries: a collective write that fails in Open MPI 4.1 leaves a failed
  * request behind that makes the MPI_File_sync ending H5Fflush return
@@ -105,7 +122,8 @@ hid_t weft__h5_fapl(MPI_Comm comm) {
   hid_t fapl = H5Pcreate(H5P_FILE_ACCESS);
   if (fapl >= 0 && (H5Pset_fapl_mpio(fapl, comm, MPI_INFO_NULL) < 0 ||
                     H5Pset_coll_metadata_write(fapl, 0) < 0 ||
-                    H5Pset_all_coll_metadata_ops(fapl, 1) < 0)) {
+                    H5Pset_all_coll_metadata_ops(fapl, 1) < 0 ||
+                    sync_points_at_flush(fapl) < 0)) {
     H5Pclose(fapl);
     fapl = -1;
   }
@@ -222,6 +240,23 @@ int weft__file_create(weft__writer *w) {
   return weft__agree(w->comm, local);
 }
 
+/* H5Fflush: metadata, truncate and MPI_File_sync, its metadata writes
+ * shielded (metadata_shield.c).  However it failed, HDF5's metadata and
+ * the file's may differ from then on: the log is damaged. */
+static int flush_metadata(weft__writer *w) {
+  int local = WEFT_OK;
+  weft__shield_begin(w);
+  if (H5Fflush(w->file, H5F_SCOPE_GLOBAL) < 0)
+    local = weft__h5_io_error("H5Fflush");
+  int rc = weft__shield_end(w, "H5Fflush");
+  if (rc < 0)
+    local = rc;
+  rc = weft__agree(w->comm, local);
+  if (rc < 0)
+    w->damaged = 1;
+  return rc;
+}
+
 int weft__file_commit(weft__writer *w, const weft__committed *c, int final) {
   /* Before anything that syncs or closes: a rank whose MPI-IO lost a
    * write would leave the others in that sync's barrier. */
@@ -229,34 +264,29 @@ int weft__file_commit(weft__writer *w, const weft__committed *c, int final) {
   int rc = weft__agree(w->comm, local);
   if (rc < 0)
     return rc;
+  /* The durability point, in two steps: first the metadata of the new
+   * rows (extents, chunk index) under the old counters, then the counters.
+   * A metadata write that fails in the first step leaves counters that
+   * point at rows the file's metadata already had: the log still reads as
+   * its last commit, and weft recover completes it instead of rebuilding
+   * it from the journals alone (which have lost what they recycled).
+   * Both steps sync, so that the file can be read between flushes and a
+   * crashed node leaves the last commit on disk.  The final flush skips
+   * them: H5Fclose comes next and writes the metadata without
+   * MPI_File_sync, as any program's last write leaves its data to the
+   * kernel; syncing gigabytes there would make the job wait for the disk
+   * for no reader's benefit. */
+  if (!final && (rc = flush_metadata(w)) < 0)
+    return rc;
   hid_t a = H5Aopen(w->file, "committed", H5P_DEFAULT);
   if (a < 0 || H5Awrite(a, w->types.committed, c) < 0)
     local = weft__h5_error("writing the committed counters");
   if (a >= 0)
     H5Aclose(a);
   rc = weft__agree(w->comm, local);
-  if (rc < 0)
+  if (rc < 0 || final)
     return rc;
-  /* The durability point: metadata, truncate and MPI_File_sync, so that
-   * the file can be read between flushes and a crashed node leaves the
-   * last commit on disk.  The final flush skips it: H5Fclose comes next
-   * and writes the metadata without MPI_File_sync, as any program's last
-   * write leaves its data to the kernel; syncing gigabytes there would
-   * make the job wait for the disk for no reader's benefit. */
-  if (final)
-    return WEFT_OK;
-  weft__shield_begin(w);
-  if (H5Fflush(w->file, H5F_SCOPE_GLOBAL) < 0)
-    local = weft__h5_io_error("H5Fflush");
-  rc = weft__shield_end(w, "H5Fflush");
-  if (rc < 0)
-    local = rc;
-  rc = weft__agree(w->comm, local);
-  /* However it failed, HDF5's metadata and the file's may differ now, and
-   * the commit may be in the file: treated as a failed write (above). */
-  if (rc < 0)
-    w->damaged = 1;
-  return rc;
+  return flush_metadata(w);
 }
 
 int weft__file_close(weft__writer *w, int closed) {

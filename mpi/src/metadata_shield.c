@@ -37,6 +37,7 @@
 #include "guard.h"
 #include "writer.h"
 
+#include <dlfcn.h>
 #include <errno.h>
 #include <stdatomic.h>
 #include <stdio.h>
@@ -47,10 +48,10 @@
  * files: `on` is atomic, and `fh` is set before it. */
 static _Atomic int on;
 static struct {
-  MPI_File fh;   /* the log's handle as HDF5 has it */
-  int failed;    /* writes reported done that were not */
-  int err;       /* errno after the first of them, 0 if none was set */
-  char why[128]; /* MPI's text for the first of them */
+  MPI_File fh; /* the log's handle as HDF5 has it */
+  int failed;  /* writes reported done that were not */
+  int err;     /* errno after the first of them, 0 if none was set */
+  char why[MPI_MAX_ERROR_STRING]; /* MPI's text for the first of them */
 } shield;
 
 void weft__shield_begin(weft__writer *w) {
@@ -101,10 +102,12 @@ int weft__shield_end(weft__writer *w, const char *what) {
  * so note it, and make `status` say that `count` elements were written. */
 static int absorbed(int rc, int err, int count, MPI_Datatype dt,
                     MPI_Status *status) {
-  int done = 0;
-  if (rc == MPI_SUCCESS && PMPI_Get_count(status, dt, &done) == MPI_SUCCESS &&
-      done != MPI_UNDEFINED && done >= count)
-    return 0;
+  int done = 0, size = 0;
+  if (rc == MPI_SUCCESS &&
+      (count == 0 || (PMPI_Type_size(dt, &size) == MPI_SUCCESS && size == 0) ||
+       (PMPI_Get_count(status, dt, &done) == MPI_SUCCESS &&
+        done != MPI_UNDEFINED && done >= count)))
+    return 0; /* nothing to write, or all of it written */
   if (!shield.failed++) {
     int len = 0;
     shield.err = err;
@@ -142,14 +145,40 @@ int weft__shield_write_at_all(MPI_File fh, MPI_Offset offset, const void *buf,
 }
 
 /* The MPI names, for HDF5 (and the application: outside the regions
- * nothing changes).  Exported whatever the visibility of the rest. */
-WEFT_API int MPI_File_write_at(MPI_File fh, MPI_Offset offset, const void *buf,
-                               int count, MPI_Datatype dt, MPI_Status *status) {
+ * nothing changes).  Exported whatever the visibility of the rest; weak,
+ * so that a program linking the static library and defining them itself
+ * (another profiling layer) still links, and keeps its own. */
+__attribute__((weak)) WEFT_API int
+MPI_File_write_at(MPI_File fh, MPI_Offset offset, const void *buf, int count,
+                  MPI_Datatype dt, MPI_Status *status) {
   return weft__shield_write_at(fh, offset, buf, count, dt, status);
 }
 
-WEFT_API int MPI_File_write_at_all(MPI_File fh, MPI_Offset offset,
-                                   const void *buf, int count, MPI_Datatype dt,
-                                   MPI_Status *status) {
+__attribute__((weak)) WEFT_API int
+MPI_File_write_at_all(MPI_File fh, MPI_Offset offset, const void *buf,
+                      int count, MPI_Datatype dt, MPI_Status *status) {
   return weft__shield_write_at_all(fh, offset, buf, count, dt, status);
+}
+
+void weft__shield_check(void) {
+  /* What HDF5's calls bind to: the first definition in the global scope,
+   * the one RTLD_DEFAULT finds.  When it is in the same object as
+   * PMPI_File_write_at, it is the MPI library's own (the MPI library came
+   * before libweft-mpi in the link, or libweft-mpi was loaded privately):
+   * no shield.  Another object may be a profiling layer that forwards to
+   * us (libweft-pmpi) or not; it is not called a failure. */
+  void *mpi = dlsym(RTLD_DEFAULT, "MPI_File_write_at");
+  void *pmpi = dlsym(RTLD_DEFAULT, "PMPI_File_write_at");
+  Dl_info a, b;
+  if (!mpi || !pmpi || !dladdr(mpi, &a) || !dladdr(pmpi, &b) ||
+      a.dli_fbase != b.dli_fbase)
+    return;
+  char why[512];
+  snprintf(why, sizeof why,
+           "HDF5's MPI_File_write_at is %s's own: link libweft-mpi before "
+           "the MPI library, or a metadata write that fails on one rank "
+           "may hang the job",
+           a.dli_fname ? a.dli_fname : "the MPI library");
+  weft_field f[1] = {WEFT_STR("reason", why)};
+  weft_message_log("weft:no_shield", f, 1);
 }

@@ -3,12 +3,13 @@
  *
  * A write that fails for lack of space inside HDF5's collective calls is
  * not reported the same way on every rank: Open MPI's collective MPI-IO
- * may not report an aggregator's failed write at all, and a metadata
- * write that fails on rank 0 makes rank 0 leave H5Fflush while the others
- * wait in its barrier, so the job hangs.  So rank 0 first reserves the
- * space the flush will need, past the end of the file, with
- * fallocate(FALLOC_FL_KEEP_SIZE) (which fails with ENOSPC on a full disk,
- * EDQUOT over a quota; a file size limit is checked apart), and the ranks agree
+ * may not report an aggregator's failed write at all, and a failed
+ * metadata write leaves the log damaged for the rest of the job
+ * (metadata_shield.c, which keeps it from hanging the job).  So rank 0
+ * first reserves the space the flush will need, past the end of the file,
+ * with fallocate(FALLOC_FL_KEEP_SIZE) (which fails with ENOSPC on a full
+ * disk, EDQUOT over a quota; a file size limit is checked apart), and the
+ * ranks agree
  * on the outcome before any HDF5 call of the flush.  The reservation is kept:
  * the flush writes into it (giving it back, as an earlier version did, made
  * tmpfs zero and free the pages only for the write to allocate them again, 5 %
@@ -33,8 +34,8 @@
 
 /* Room for the metadata a flush writes (object headers, chunk indexes,
  * the superblock): a few kilobytes in practice, so this is generous, as it
- * must be: a metadata write that fails inside HDF5 is the one failure the
- * ranks cannot agree on (format.md section 8). */
+ * must be: a metadata write that fails inside HDF5 damages the log for
+ * the rest of the job (format.md section 8). */
 #define META_ROOM ((uint64_t)1 << 20)
 #define META_PER_CHUNK ((uint64_t)4 << 10)
 /* How much the file can grow when a flush appends tot[d] rows to every

@@ -121,8 +121,10 @@ static int start(weft__writer *w, const char *path) {
   int local = WEFT_OK;
   if (!weft_is_initialized() && (local = weft__journal_init(w)) == WEFT_OK)
     w->owns_weft = 1;
-  if (local == WEFT_OK)
+  if (local == WEFT_OK) {
     weft__journal_describe(w);
+    weft__shield_check();
+  }
   if (local == WEFT_OK)
     local = weft__signals_install();
   rc = weft__agree(w->comm, local);

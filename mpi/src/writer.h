@@ -191,7 +191,8 @@ int weft__agree_quiet(MPI_Comm comm, int local);
  * error message. */
 int weft__h5_error(const char *what);
 /* File access properties of every log: the MPI-IO driver on comm, with
- * collective metadata reads and writes.  -1 on failure. */
+ * collective metadata reads, independent metadata writes, and sync points
+ * only in H5Fflush and H5Fclose (file_create.c).  -1 on failure. */
 hid_t weft__h5_fapl(MPI_Comm comm);
 /* The two transfer property lists, w->dxpl and w->dxpl_ind (both
  * H5FD_MPIO_COLLECTIVE; MPI-IO collective or independent underneath).  -1
@@ -343,6 +344,10 @@ int weft__metadata_discard(weft__writer *w);
  * to HDF5 as done (and noted), so that no rank leaves HDF5's metadata
  * flush early.  Call it right before H5Fflush or H5Fclose. */
 void weft__shield_begin(weft__writer *w);
+/* Local.  Log the message weft:no_shield {reason} when HDF5's calls to
+ * MPI_File_write_at go to the MPI library's own definition (link order),
+ * so that the shield cannot work. */
+void weft__shield_check(void);
 /* Collective.  End the region.  When a write failed on some rank, set
  * w->damaged on every rank; WEFT_EIO saying so on the ranks where one
  * failed (`what`: the call), WEFT_OK elsewhere: weft__agree follows. */

@@ -542,11 +542,21 @@ static void part_commit(const char *dir, const char *name) {
          "No space left on device", path);
   step_end(&s, 0, 1, 1, close);
   if (!close) {
+    /* Nothing more reaches the damaged log (the close goes to the
+     * scratch file). */
+    enospc_shim_tally t0, t1;
+    enospc_shim_counts(&t0);
     log_batch(AFTER);
     expect(weft_mpi_flush(), WEFT_EIO, "flush after it",
            "nothing more is written", path);
     expect(weft_mpi_finalize(), WEFT_EIO, "finalize after it",
            "nothing more is written", path);
+    enospc_shim_counts(&t1);
+    long wrote = 0;
+    for (int c = ENOSPC_SHIM_PWRITE; c < ENOSPC_SHIM_CALLS; c++)
+      wrote += (long)(t1.passed[c] - t0.passed[c]);
+    wrote = sum_all(wrote);
+    CHECK(wrote == 0, "%ld writes reached the damaged log", wrote);
   }
   weft_stats st;
   CHECK(weft_stats_get(&st) == 0 && st.bytes_pending > 0,
