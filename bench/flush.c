@@ -78,6 +78,7 @@
  */
 #include "weft_mpi.h"
 
+#include <errno.h>
 #include <fcntl.h>
 #include <stdio.h>
 #include <stdlib.h>
@@ -361,6 +362,13 @@ int main(int argc, char **argv) {
   MPI_Comm_rank(MPI_COMM_WORLD, &rank);
   MPI_Comm_size(MPI_COMM_WORLD, &size);
   int cores = (int)sysconf(_SC_NPROCESSORS_ONLN);
+  /* DIR is made when missing (its last level), so that a missing one is
+   * not reported as a missing journal directory by weft_init. */
+  if (rank == 0 && mkdir(dir, 0755) != 0 && errno != EEXIST) {
+    fprintf(stderr, "flush: cannot make %s: %s\n", dir, strerror(errno));
+    MPI_Abort(MPI_COMM_WORLD, 2);
+  }
+  MPI_Barrier(MPI_COMM_WORLD);
 
   /* 40 bytes per action in the buffers and in the file.  The action
    * count is what 64 MiB held at the 48 bytes an action took before short
