@@ -85,6 +85,10 @@ int weft__h5_error(const char *what) {
   return weft__error(WEFT_EHDF5, "%s failed", what);
 }
 
+int weft__errno_is_io(int e) {
+  return e == ENOSPC || e == EDQUOT || e == EFBIG || e == EIO || e == EROFS;
+}
+
 int weft__h5_io_error(const char *what) {
   /* HDF5's stack says only "file write failed": the system's reason, when
    * the failed write left one, is what a user can act on.  errno is read
@@ -93,7 +97,7 @@ int weft__h5_io_error(const char *what) {
   char why[256];
   weft__h5_error(what);
   snprintf(why, sizeof why, "%s", weft__errmsg_detail());
-  if (e == ENOSPC || e == EDQUOT || e == EFBIG || e == EIO || e == EROFS)
+  if (weft__errno_is_io(e))
     return weft__error(WEFT_EIO, "%s: %s", why, strerror(e));
   return weft__error(WEFT_EIO, "%s", why);
 }

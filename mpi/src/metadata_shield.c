@@ -69,12 +69,6 @@ static int shielded(MPI_File fh) {
   return atomic_load_explicit(&on, memory_order_acquire) && fh == shield.fh;
 }
 
-/* Whether errno after the failed write names a reason the write failed
- * (and not something an unrelated call inside MPI left there). */
-static int disk_error(int e) {
-  return e == ENOSPC || e == EDQUOT || e == EFBIG || e == EIO || e == EROFS;
-}
-
 int weft__shield_end(weft__writer *w, const char *what) {
   int failed = shield.failed;
   atomic_store_explicit(&on, 0, memory_order_release);
@@ -92,8 +86,8 @@ int weft__shield_end(weft__writer *w, const char *what) {
                      "events since its last commit stay in the crash "
                      "journal for weft recover",
                      what, w->path,
-                     disk_error(shield.err) ? strerror(shield.err)
-                                            : shield.why);
+                     weft__errno_is_io(shield.err) ? strerror(shield.err)
+                                                   : shield.why);
 }
 
 /* Whether the shielded write just made failed: an error code, or fewer

@@ -201,6 +201,10 @@ int weft__h5_dxpls(weft__writer *w);
 /* The same as WEFT_EIO: data and flush failures are I/O failures (a full
  * disk, a quota, a lost file system). */
 int weft__h5_io_error(const char *what);
+/* Whether errno value e is a reason a write to a file failed (a full disk,
+ * a quota, a size limit, a disk error, a read-only file system), and not
+ * something another call left in errno. */
+int weft__errno_is_io(int e);
 /* weft_errmsg() without its "<weft_strerror(code)>: " prefix. */
 const char *weft__errmsg_detail(void);
 
