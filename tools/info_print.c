@@ -116,9 +116,9 @@ void weft__info_write(weft__out *o, const weft__trace *t,
    * latter the application may have gone on logging, into the journals. */
   weft__out_fmt(o, "state:     %s\n",
                 t->closed
-                    ? "closed (weft_mpi_finalize, or the last flush after "
-                      "a stop signal or\n           near the job's end "
-                      "time; weft recover adds events logged after it)"
+                    ? "closed (by weft_mpi_finalize, or by the last flush "
+                      "at a stop signal or near the job's end time: weft "
+                      "recover adds what was logged later)"
                     : "writing (job running, or it ended without "
                       "weft_mpi_finalize)");
   if (t->recovered)
@@ -146,8 +146,8 @@ void weft__info_write(weft__out *o, const weft__trace *t,
   weft__out_char(o, '\n');
   if (m)
     globals(o, m, file, t->mpi_size);
-  weft__out_fmt(o, "mpi:       %.*s\n", (int)strcspn(r0->mpi_library, "\n"),
-                or_dash(r0->mpi_library));
+  const char *mpi = or_dash(r0->mpi_library);
+  weft__out_fmt(o, "mpi:       %.*s\n", (int)strcspn(mpi, "\n"), mpi);
   /* distinct hosts */
   uint32_t hosts = 0;
   for (uint32_t r = 0; r < t->mpi_size; r++) {
