@@ -3,11 +3,13 @@
  * as libweft-pmpi sees them.
  *
  * After PMPI_Init: when the application has not initialised libweft
- * itself, libweft-pmpi does (options from the environment), and opens the
- * job-wide action "mpi_job" over MPI_COMM_WORLD (a collective action: one
- * node with a child on every rank), so every MPI call of an unmodified
- * program nests in one tree.  A program that uses Weft itself may still
- * call weft_mpi_init: it finds libweft initialised and writes its log as
+ * itself, libweft-pmpi does (options from the environment, and the crash
+ * journal beside the log it will write, as weft_mpi_init would: a job
+ * that dies before MPI_Finalize leaves its trace for `weft recover`), and
+ * opens the job-wide action "mpi_job" over MPI_COMM_WORLD (a collective
+ * action: one node with a child on every rank), so every MPI call of an
+ * unmodified program nests in one tree.  A program that uses Weft itself may
+ * still call weft_mpi_init: it finds libweft initialised and writes its log as
  * usual (it must not call weft_init after MPI_Init, see docs/causality.md).
  *
  * Before PMPI_Finalize: "mpi_job" is finished, then the log is written:
@@ -53,16 +55,14 @@ static void before_log_closes(void) {
 static void start(int provided, int64_t t0) {
   if (weft_mpi_trace_get() == WEFT_MPI_TRACE_OFF)
     return;
+  int64_t t1 = mono_ns(); /* MPI_Init's time, not Weft's set-up below */
   pm.started = 1;
   pm.locking = provided == MPI_THREAD_MULTIPLE;
   PMPI_Comm_rank(MPI_COMM_WORLD, &pm.world_rank);
   pm_comm_get(MPI_COMM_WORLD); /* set up before any thread races for it */
-  if (!weft_is_initialized()) {
-    weft_options o;
-    weft_options_init(&o);
-    if (weft_options_from_env(&o) == WEFT_OK && weft_init(&o) == WEFT_OK)
-      pm.owns_weft = 1;
-  }
+  if (!weft_is_initialized() &&
+      weft__journal_init_early(MPI_COMM_WORLD) == WEFT_OK)
+    pm.owns_weft = 1;
   weft__mpi_finalize_hook_set(before_log_closes);
   pm_flush_setup();
   int size = 0;
@@ -73,7 +73,7 @@ static void start(int provided, int64_t t0) {
       pm.job = 0;
   }
   static weft_site site;
-  weft_field f[] = {WEFT_I64("wait_ns", mono_ns() - t0),
+  weft_field f[] = {WEFT_I64("wait_ns", t1 - t0),
                     WEFT_I64("thread_level", provided),
                     WEFT_I64("ranks", size)};
   weft__message_site(&site, "MPI_Init", f, sizeof f / sizeof f[0]);
@@ -112,8 +112,10 @@ int MPI_Finalize(void) {
     weft__mpi_finalize_hook_set(NULL);
     finish_job();
     write_log();
-    if (pm.owns_weft && weft_is_initialized())
-      weft_shutdown();
+    if (pm.owns_weft && weft_is_initialized()) {
+      weft_shutdown(); /* keeps the journal if the log did not get all */
+      weft__journal_dir_cleanup();
+    }
     pm_request_table_free();
     pm_comm_table_free();
     pm.started = 0;

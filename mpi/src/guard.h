@@ -32,6 +32,16 @@ typedef void (*weft__mpi_finalize_hook)(void);
 WEFT_INTERNAL void weft__mpi_finalize_hook_set(weft__mpi_finalize_hook fn);
 WEFT_INTERNAL void weft__mpi_before_finalize(void);
 
+/* libweft-pmpi at MPI_Init, when the application has not initialised
+ * libweft: weft_init as weft_mpi_init(comm, NULL) would do it, with the
+ * crash journal beside the log that call will write (whose default name
+ * is chosen now, collectively over comm, and kept for it), so that a job
+ * that never reaches MPI_Finalize leaves its events for `weft recover`.
+ * weft__journal_dir_cleanup() after weft_shutdown removes the default
+ * journal directory when it is left empty. */
+WEFT_INTERNAL int weft__journal_init_early(MPI_Comm comm);
+WEFT_INTERNAL void weft__journal_dir_cleanup(void);
+
 /* The trace mode for an MPI call made now by the calling thread:
  * WEFT_MPI_TRACE_OFF inside a guarded region, else weft_mpi_trace_get()
  * (trace_mode.c). */

@@ -4,12 +4,16 @@
  *
  * When weft_mpi_init initialises libweft itself, the buffers are backed by
  * a journal in WEFT_JOURNAL_DIR or, by default, in `<log>.journal/` beside
- * the log; WEFT_JOURNAL=0 turns it off.  An application that calls
- * weft_init itself chooses with weft_options.journal_dir (or
- * WEFT_JOURNAL_DIR through weft_options_from_env).  Either way the journal
- * header then names the rank, the Slurm job and the log, so `weft recover`
- * knows where each journal belongs.
+ * the log; WEFT_JOURNAL=0 turns it off.  libweft-pmpi initialises libweft
+ * at MPI_Init, long before it opens the log, the same way
+ * (weft__journal_init_early): the log's name is decided then.  An
+ * application that calls weft_init itself chooses with
+ * weft_options.journal_dir (or WEFT_JOURNAL_DIR through
+ * weft_options_from_env).  Either way the journal header then names the
+ * rank, the Slurm job and the log, so `weft recover` knows where each
+ * journal belongs.
  */
+#include "guard.h"
 #include "writer.h"
 
 #include <limits.h>
@@ -26,7 +30,8 @@ static int journal_wanted(void) {
   return !(v && strcmp(v, "0") == 0);
 }
 
-int weft__journal_init(weft__writer *w) {
+/* weft_init with the journal beside the log at path. */
+static int init_beside(const char *path) {
   weft_options o;
   weft_options_init(&o);
   int rc = weft_options_from_env(&o);
@@ -36,7 +41,7 @@ int weft__journal_init(weft__writer *w) {
   if (!journal_wanted()) {
     o.journal_dir = NULL;
   } else if (!o.journal_dir) {
-    snprintf(default_dir, sizeof default_dir, "%s.journal", w->path);
+    snprintf(default_dir, sizeof default_dir, "%s.journal", path);
     o.journal_dir = default_dir;
   }
   rc = weft_init(&o);
@@ -58,12 +63,43 @@ int weft__journal_init(weft__writer *w) {
   return rc;
 }
 
-void weft__journal_describe(const weft__writer *w) {
+static void describe(int rank, const char *path) {
   if (!weft__journal_path())
     return;
   char abs[PATH_MAX + 1];
-  const char *log = weft__path_absolute(w->path, abs, sizeof abs);
-  weft__journal_set_meta(w->rank, getenv("SLURM_JOB_ID"), log);
+  const char *log = weft__path_absolute(path, abs, sizeof abs);
+  weft__journal_set_meta(rank, getenv("SLURM_JOB_ID"), log);
+}
+
+int weft__journal_init(weft__writer *w) { return init_beside(w->path); }
+
+void weft__journal_describe(const weft__writer *w) {
+  describe(w->rank, w->path);
+}
+
+int weft__journal_init_early(MPI_Comm comm) {
+  char path[PATH_MAX + 1];
+  int rank, rc = weft__output_name(comm, path, sizeof path);
+  PMPI_Comm_rank(comm, &rank);
+  if (rc < 0) {
+    /* No name to put the journal beside: trace without one (the log
+     * itself fails with the same reason when it is opened). */
+    char why[512];
+    snprintf(why, sizeof why, "%s", weft_errmsg());
+    weft_options o;
+    weft_options_init(&o);
+    if ((rc = weft_options_from_env(&o)) < 0)
+      return rc;
+    o.journal_dir = NULL;
+    if ((rc = weft_init(&o)) == WEFT_OK) {
+      weft_field f[2] = {WEFT_STR("dir", "-"), WEFT_STR("reason", why)};
+      weft_message_log("weft:no_journal", f, 2);
+    }
+    return rc;
+  }
+  if ((rc = init_beside(path)) == WEFT_OK)
+    describe(rank, path);
+  return rc;
 }
 
 void weft__journal_dir_cleanup(void) {

@@ -22,10 +22,16 @@
 
 #define PATH_CAP 4096
 
+/* The default name chosen before the log was opened (weft__output_name):
+ * the log keeps it, as the journal beside it was named after it. */
+static char early_default[PATH_CAP];
+
 static int default_path(char *buf, size_t cap) {
   const char *job = getenv("SLURM_JOB_ID");
   int n;
-  if (job && *job) {
+  if (early_default[0]) {
+    n = snprintf(buf, cap, "%s", early_default);
+  } else if (job && *job) {
     n = snprintf(buf, cap, "weft-%s.h5", job);
   } else {
     time_t now = time(NULL);
@@ -74,6 +80,7 @@ static int decide(const char *arg, char *path, int *created) {
     strcpy(path, env);
   } else {
     int rc = default_path(path, PATH_CAP);
+    early_default[0] = '\0'; /* a later log gets a name of its own */
     if (rc < 0)
       return rc;
   }
@@ -154,5 +161,36 @@ int weft__output_path(MPI_Comm comm, const char *arg, char **out,
     return rc;
   }
   *out = path;
+  return WEFT_OK;
+}
+
+int weft__output_name(MPI_Comm comm, char *out, size_t cap) {
+  int rank;
+  PMPI_Comm_rank(comm, &rank);
+  /* name, then whether it is the default one (not WEFT_FILE) */
+  char buf[PATH_CAP + 1] = "";
+  int local = WEFT_OK;
+  if (rank == 0) {
+    const char *env = getenv("WEFT_FILE");
+    if (env && *env) {
+      if (strlen(env) >= PATH_CAP)
+        local = weft__error(WEFT_ENAMETOOLONG, "WEFT_FILE too long");
+      else
+        strcpy(buf, env);
+    } else if ((local = default_path(buf, PATH_CAP)) == WEFT_OK) {
+      buf[PATH_CAP] = 1;
+    }
+  }
+  int rc = weft__agree(comm, local);
+  if (rc == WEFT_OK &&
+      PMPI_Bcast(buf, PATH_CAP + 1, MPI_CHAR, 0, comm) != MPI_SUCCESS)
+    rc = weft__error(WEFT_EMPI, "MPI_Bcast of the output path failed");
+  if (rc < 0)
+    return rc;
+  if (strlen(buf) >= cap)
+    return weft__error(WEFT_ENAMETOOLONG, "output path too long");
+  if (buf[PATH_CAP])
+    strcpy(early_default, buf);
+  strcpy(out, buf);
   return WEFT_OK;
 }

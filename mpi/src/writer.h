@@ -227,6 +227,10 @@ int weft__output_path(MPI_Comm comm, const char *arg, char **out, int *created);
 /* path itself when absolute (or when the working directory cannot be
  * had), else the working directory joined to it in buf. */
 const char *weft__path_absolute(const char *path, char *buf, size_t cap);
+/* Collective: the name weft__output_path(comm, NULL, ...) will choose,
+ * decided now by rank 0 (WEFT_FILE, or the default name, which it then
+ * keeps), without creating the file. */
+int weft__output_name(MPI_Comm comm, char *out, size_t cap);
 
 /* ---- rank metadata (rank_info.c) ---------------------------------------- */
 
@@ -386,8 +390,7 @@ void weft__space_trim(const char *path);
 int weft__journal_init(weft__writer *w);
 /* Name rank, job and log in the journal header (when there is one). */
 void weft__journal_describe(const weft__writer *w);
-/* Remove the default journal directory if it is empty. */
-void weft__journal_dir_cleanup(void);
+/* weft__journal_init_early and weft__journal_dir_cleanup: guard.h. */
 /* Install the SIGTERM and WEFT_SIGNAL handlers (they only set flags). */
 int weft__signals_install(void);
 void weft__signals_restore(void);

@@ -2,16 +2,18 @@
  * check_pmpi.c - checks the log libweft-pmpi wrote for pmpi_workload
  * against the truth files the workload wrote itself.
  *
- *   check_pmpi LOG TRUTH_DIR NRANKS [collectives | flushed]
+ *   check_pmpi LOG TRUTH_DIR NRANKS [collectives | flushed | crashed]
  *
  * With `flushed` (a run with WEFT_PMPI_FLUSH_EVERY) the log must also have
- * been written in several flushes.
+ * been written in several flushes.  With `crashed` (pmpi_crash.sh: the
+ * workload died before MPI_Finalize, and weft recover rebuilt the log
+ * from the crash journals) it must not be closed.
  * With `collectives` (a run with WEFT_MPI_TRACE=collectives) only the
  * truth's collectives and communicator calls must be in the log, and no
  * point-to-point call, MPI-IO call or receipt.
- * 1. The log is valid and closed, and every rank's events belong to one
- *    task: the job-wide action "mpi_job" of rank 0, continued on the
- *    others.
+ * 1. The log is valid and closed (see `crashed`), and every rank's events
+ *    belong to one task: the job-wide action "mpi_job" of rank 0,
+ *    continued on the others.
  * 2. Per rank, the MPI actions and "mpi:recv" messages, in order, are
  *    exactly the calls and receipts of the truth file, with the same
  *    peers, tags, byte counts (and the other fields the truth names, start
@@ -329,18 +331,21 @@ int main(int argc, char **argv) {
   MPI_Init(&argc, &argv);
   only_collectives = argc == 5 && !strcmp(argv[4], "collectives");
   int flushed = argc == 5 && !strcmp(argv[4], "flushed");
-  if (argc != 4 && !only_collectives && !flushed) {
+  /* rebuilt by weft recover from the journals of a job that died */
+  int crashed = argc == 5 && !strcmp(argv[4], "crashed");
+  if (argc != 4 && !only_collectives && !flushed && !crashed) {
     fprintf(stderr, "usage: check_pmpi LOG TRUTH_DIR NRANKS "
-                    "[collectives | flushed]\n");
+                    "[collectives | flushed | crashed]\n");
     MPI_Finalize();
     return 2;
   }
   int nranks = atoi(argv[3]);
   lr_log log;
   int rc = lr_open(&log, argv[1]) ? fail("cannot read %s", argv[1]) : 0;
-  if (!rc && (!log.closed || (int)log.mpi_size != nranks))
-    rc = fail("%s: closed %d, %u ranks (want closed, %d)", argv[1], log.closed,
-              log.mpi_size, nranks);
+  if (!rc &&
+      ((crashed ? log.closed : !log.closed) || (int)log.mpi_size != nranks))
+    rc = fail("%s: closed %d, %u ranks (want %s, %d)", argv[1], log.closed,
+              log.mpi_size, crashed ? "not closed" : "closed", nranks);
   /* epoch 0 is weft_mpi_init, the last one weft_mpi_finalize */
   if (!rc && flushed && log.c.epochs < 4)
     rc = fail("%s: %llu epochs, expected periodic flushes", argv[1],

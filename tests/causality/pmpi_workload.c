@@ -19,9 +19,15 @@
  * "failed"), a wildcard receive that fails truncating its message (which
  * it consumed), a duplicated communicator; and a
  * late sender and a late arrival at a barrier for `weft profile --waits`.
+ *
+ * With PMPI_WORKLOAD_DIE=1 it never reaches MPI_Finalize: after a last
+ * barrier (every rank is then past all its calls) and a pause (every rank
+ * has returned from the barrier), each rank kills itself with SIGKILL, so
+ * that the trace survives only in the crash journals (pmpi_crash.sh).
  */
 #include <mpi.h>
 
+#include <signal.h>
 #include <stdarg.h>
 #include <stdio.h>
 #include <stdlib.h>
@@ -339,6 +345,15 @@ int main(int argc, char **argv) {
   late();
   communicators(left, right);
   file_io(argv[1]);
+  const char *die = getenv("PMPI_WORKLOAD_DIE");
+  if (die && !strcmp(die, "1")) {
+    MPI_Barrier(MPI_COMM_WORLD);
+    say("MPI_Barrier bytes=0");
+    fclose(truth);
+    struct timespec pause = {2, 0};
+    nanosleep(&pause, NULL);
+    raise(SIGKILL);
+  }
   fclose(truth);
   MPI_Finalize();
   return 0;
