@@ -19,10 +19,13 @@
  * Those calls run inside the guard: HDF5's MPI traffic is never traced.
  *
  * Like Darshan, the wrappers return the application's MPI result
- * unchanged and never fail the job because of Weft.
+ * unchanged and never fail the job because of Weft; and, like Darshan,
+ * they print one warning when the trace could not be written.
  */
 #include "pmpi.h"
 
+#include <stdio.h>
+#include <string.h>
 #include <time.h>
 
 pm_state pm;
@@ -95,14 +98,37 @@ int MPI_Init_thread(int *argc, char ***argv, int required, int *provided) {
   return rc;
 }
 
+/* The one thing libweft-pmpi prints: an unmodified program has no code
+ * that could see weft_mpi_init's or _finalize's error, and a trace that
+ * silently is not there after a long job is worse than a line on stderr
+ * (Darshan warns the same way).  Rank 0 only: the ranks agree on it. */
+static void warn_unwritten(void) {
+  if (pm.world_rank != 0)
+    return;
+  const char *journal = weft__journal_path();
+  fprintf(stderr, "weft: libweft-pmpi could not write the trace: %s\n",
+          weft_errmsg());
+  if (journal) {
+    const char *slash = strrchr(journal, '/');
+    int dir = slash ? (int)(slash - journal) : 1;
+    fprintf(stderr,
+            "weft: it is kept in the crash journals in %.*s: once the cause "
+            "is fixed, `weft recover --journal %.*s LOG` writes the log\n",
+            dir, slash ? journal : ".", dir, slash ? journal : ".");
+  }
+}
+
 /* Write the log (see the top of the file). */
 static void write_log(void) {
   weft__mpi_guard_enter();
+  int rc = WEFT_OK;
   if (weft_mpi_path())
-    weft_mpi_finalize();
+    rc = weft_mpi_finalize();
   else if (pm.owns_weft && !pm.saw_writer &&
-           weft_mpi_init(MPI_COMM_WORLD, NULL) == WEFT_OK)
-    weft_mpi_finalize();
+           (rc = weft_mpi_init(MPI_COMM_WORLD, NULL)) == WEFT_OK)
+    rc = weft_mpi_finalize();
+  if (rc < 0 && pm.owns_weft)
+    warn_unwritten();
   weft__mpi_guard_leave();
 }
 
