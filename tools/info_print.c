@@ -221,6 +221,8 @@ void weft__info_write(weft__out *o, const weft__trace *t,
   weft__out_fmt(o, "\ndropped:   %llu event%s (buffer budget)\n",
                 (unsigned long long)dropped_total,
                 dropped_total == 1 ? "" : "s");
+  if (m && weft__info_notices(o, m, file, t->mpi_size) < 0)
+    weft__out_str(o, "notices:   (not enough memory to gather them)\n");
   if (flushes) {
     weft__out_str(o, "\n  epoch  rank  sample (mono ns)       offset        "
                      "error  events\n");

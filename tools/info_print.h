@@ -1,7 +1,7 @@
 /*
  * info_print.h - `weft info`: what one log holds (job and Slurm metadata,
  * ranks and hosts, flushes, counts, clock offsets with error bounds,
- * dropped events, format version).
+ * dropped events, Weft's own notices, format version).
  */
 #ifndef WEFT_TOOLS_INFO_PRINT_H
 #define WEFT_TOOLS_INFO_PRINT_H
@@ -24,5 +24,13 @@ void weft__info_count(const weft__model *m, uint32_t file,
 void weft__info_write(weft__out *o, const weft__trace *t,
                       const weft__info_counts *c, const weft__model *m,
                       uint32_t file, int flushes, int raw);
+
+/* The `notices:` lines: one per kind of Weft's own message in file
+ * `file` of m (type weft:..., and for weft:limit which limit), with the
+ * ranks it came from (of nranks), how often, and the fields of its first
+ * occurrence; "none" when there is none.  -1 when out of memory (then
+ * nothing was printed). */
+int weft__info_notices(weft__out *o, const weft__model *m, uint32_t file,
+                       uint32_t nranks);
 
 #endif

@@ -26,4 +26,11 @@ if [ "$n" != "$want" ]; then
   echo "shield_link.sh: $n weft:no_shield messages in $log, want $want" >&2
   exit 1
 fi
+# weft info gathers them: one line naming every rank.
+if [ "$mode" = unshielded ]; then
+  "$weft" info "$log" | grep -q "^notices:   weft:no_shield on ranks 0-$((ranks - 1)), $ranks times; first on rank 0: reason=" || {
+    echo "shield_link.sh: weft info does not sum up the weft:no_shield messages of $log" >&2
+    exit 1
+  }
+fi
 echo "shield_link.sh: $mode: $n weft:no_shield messages, as expected"

@@ -123,6 +123,7 @@ has "$W/info.txt" "ranks:     4 on 1 host"
 has "$W/info.txt" "flushes:   3 epochs committed"
 has "$W/info.txt" "tree:      26 actions (24 succeeded, 1 failed, 1 unfinished), 21 messages, 2 tasks"
 has "$W/info.txt" "dropped:   0 events"
+has "$W/info.txt" "notices:   none (no weft:limit"
 has "$W/info.txt" "globals:   rank 3: case=gen_trace, seed=42"
 has "$W/info.txt" "state:     closed (by weft_mpi_finalize, or by the last flush at a stop signal or near the job's end time: weft recover adds what was logged later)"
 # the command line, quoted for a shell: pasted into one it gives back the

@@ -1,0 +1,92 @@
+/*
+ * test_info_notices.c - the `notices:` lines of `weft info`
+ * (tools/info_notices.c) on synthetic events: Weft's own messages
+ * gathered per kind (and per limit) with their ranks and counts, the
+ * application's messages left out, and "none" when there is nothing.
+ */
+#include "synth.h"
+
+#include "info_print.h"
+#include "outbuf.h"
+
+#include <setjmp.h>
+#include <stdarg.h>
+#include <stddef.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include <cmocka.h>
+
+static char *notices(weft__model *m, uint32_t file, uint32_t nranks) {
+  weft__out o;
+  assert_int_equal(weft__out_init(&o, NULL), 0);
+  assert_int_equal(weft__info_notices(&o, m, file, nranks), 0);
+  return synth_take(&o);
+}
+
+/* A message of `type` as the root of task `task` on `rank`. */
+static void message(weft__model *m, uint32_t file, uint32_t rank,
+                    const char *type, uint64_t task, const weft_value *f,
+                    size_t nf) {
+  weft__stream *s = weft__model_stream(m, file, rank, 0);
+  synth_event(m, s, WEFT_KIND_MESSAGE, type, task, "/1", (int64_t)task, f, nf);
+}
+
+static void limit(weft__model *m, uint32_t rank, uint64_t task,
+                  const char *which, int64_t value) {
+  weft_value f[] = {synth_str("limit", which), synth_i64("value", value)};
+  message(m, 0, rank, "weft:limit", task, f, 2);
+}
+
+static void test_notices_gathered(void **state) {
+  (void)state;
+  weft__model m;
+  assert_int_equal(weft__model_init(&m), 0);
+  limit(&m, 0, 1, "depth", 128);
+  limit(&m, 1, 2, "depth", 128);
+  limit(&m, 1, 3, "depth", 128);
+  limit(&m, 3, 4, "depth", 128);
+  limit(&m, 5, 5, "depth", 128);
+  limit(&m, 2, 6, "fields", 64);
+  weft_value nj[] = {synth_str("dir", "/ro/x.journal"),
+                     synth_str("reason", "read-only file system")};
+  message(&m, 0, 4, "weft:no_journal", 7, nj, 2);
+  /* the application's own, and another file's, are not notices */
+  weft_value app[] = {synth_str("limit", "depth")};
+  message(&m, 0, 0, "webform:limit", 8, app, 1);
+  message(&m, 1, 0, "weft:no_journal", 9, nj, 2);
+  assert_int_equal(weft__model_finish(&m), 0);
+  char *got = notices(&m, 0, 6);
+  const char *want =
+      "notices:   weft:limit on ranks 0-1,3,5, 5 times; first on rank 0: "
+      "limit=depth, value=128\n"
+      "           weft:limit on rank 2, 1 time; first on rank 2: "
+      "limit=fields, value=64\n"
+      "           weft:no_journal on rank 4, 1 time; first on rank 4: "
+      "dir=/ro/x.journal, reason=read-only file system\n";
+  assert_string_equal(got, want);
+  free(got);
+  weft__model_release(&m);
+}
+
+static void test_notices_none(void **state) {
+  (void)state;
+  weft__model m;
+  assert_int_equal(weft__model_init(&m), 0);
+  weft_value f[] = {synth_i64("step", 1)};
+  message(&m, 0, 0, "step", 1, f, 1);
+  assert_int_equal(weft__model_finish(&m), 0);
+  char *got = notices(&m, 0, 1);
+  assert_string_equal(got, "notices:   none (no weft:limit, weft:dropped, "
+                           "weft:no_journal or weft:no_shield message)\n");
+  free(got);
+  weft__model_release(&m);
+}
+
+int main(void) {
+  const struct CMUnitTest tests[] = {
+      cmocka_unit_test(test_notices_gathered),
+      cmocka_unit_test(test_notices_none),
+  };
+  return cmocka_run_group_tests(tests, NULL, NULL);
+}

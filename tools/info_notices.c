@@ -1,0 +1,115 @@
+/*
+ * info_notices.c - the `notices:` lines of `weft info`: Weft's own
+ * messages about the tracing itself, gathered.
+ */
+#include "info_print.h"
+
+#include "value_text.h"
+
+#include <stdlib.h>
+#include <string.h>
+
+/* Messages whose type begins with this are Weft's, about the tracing
+ * itself (weft:limit, weft:dropped, weft:no_journal, weft:no_shield): the
+ * tree shows them where they happened, and the summary gathers them, as
+ * a run of thousands of ranks hides them there. */
+#define NOTICE_PREFIX "weft:"
+
+/* One kind of notice: its type and, for weft:limit, which limit. */
+typedef struct notice {
+  uint32_t type;   /* strtab id */
+  const char *sub; /* value of the `limit` field, or NULL */
+  uint32_t sublen;
+  uint32_t first;   /* node of its first occurrence */
+  uint64_t count;   /* occurrences */
+  uint32_t ranks;   /* ranks it occurred on */
+  uint8_t *on_rank; /* [nranks]: 1 where it occurred */
+} notice;
+
+static const char *limit_of(const weft__model *m, uint32_t i, uint32_t limit,
+                            uint32_t *len) {
+  const weft__mvalue *v =
+      limit != WEFT__NONE ? weft__model_field(m, i, limit) : NULL;
+  *len = 0;
+  return v && v->type == WEFT_TYPE_STR ? weft__model_str(m, v, len) : NULL;
+}
+
+/* "0-3,7": the ranks marked in on[0..n). */
+static void rank_ranges(weft__out *o, const uint8_t *on, uint32_t n) {
+  int any = 0;
+  for (uint32_t r = 0; r < n; r++) {
+    if (!on[r])
+      continue;
+    uint32_t e = r;
+    while (e + 1 < n && on[e + 1])
+      e++;
+    weft__out_fmt(o, e > r ? "%s%u-%u" : "%s%u", any ? "," : "", r, e);
+    any = 1;
+    r = e;
+  }
+}
+
+int weft__info_notices(weft__out *o, const weft__model *m, uint32_t file,
+                       uint32_t nranks) {
+  uint32_t limit = weft__strtab_find(&m->names, "limit", 5);
+  notice *k = NULL;
+  size_t nk = 0, cap = 0;
+  int rc = 0;
+  for (uint32_t i = 0; i < m->nnodes && !rc; i++) {
+    const weft__node *n = &m->nodes[i];
+    const char *type = weft__model_name(m, n->type);
+    if (n->file != file || n->kind != WEFT__NODE_MESSAGE ||
+        strncmp(type, NOTICE_PREFIX, strlen(NOTICE_PREFIX)) ||
+        n->rank >= nranks)
+      continue;
+    uint32_t sublen;
+    const char *sub = limit_of(m, i, limit, &sublen);
+    size_t j = 0;
+    while (j < nk && !(k[j].type == n->type && k[j].sublen == sublen &&
+                       (!sublen || !memcmp(k[j].sub, sub, sublen))))
+      j++;
+    if (j == nk) {
+      if (nk == cap) {
+        size_t c2 = cap ? 2 * cap : 8;
+        notice *k2 = realloc(k, c2 * sizeof *k2);
+        if (!k2) {
+          rc = -1;
+          break;
+        }
+        k = k2;
+        cap = c2;
+      }
+      k[nk] = (notice){n->type, sub, sublen, i, 0, 0, calloc(nranks, 1)};
+      if (!k[nk].on_rank) {
+        rc = -1;
+        break;
+      }
+      nk++;
+    }
+    k[j].count++;
+    k[j].ranks += !k[j].on_rank[n->rank];
+    k[j].on_rank[n->rank] = 1;
+  }
+  if (!rc && !nk)
+    weft__out_str(o, "notices:   none (no weft:limit, weft:dropped, "
+                     "weft:no_journal or weft:no_shield message)\n");
+  for (size_t j = 0; j < nk && !rc; j++) {
+    const weft__node *n = &m->nodes[k[j].first];
+    weft__out_fmt(o, "%s%s on rank%s ", j ? "           " : "notices:   ",
+                  weft__model_name(m, k[j].type), k[j].ranks > 1 ? "s" : "");
+    rank_ranges(o, k[j].on_rank, nranks);
+    weft__out_fmt(
+        o, ", %llu time%s; first on rank %u:", (unsigned long long)k[j].count,
+        k[j].count == 1 ? "" : "s", n->rank);
+    for (uint32_t f = 0; f < n->nfields; f++) {
+      const weft__mvalue *v = &m->values[n->fields + f];
+      weft__out_fmt(o, "%s %s=", f ? "," : "", weft__model_name(m, v->name));
+      weft__value_human(o, m, v, 240, 0, 0);
+    }
+    weft__out_char(o, '\n');
+  }
+  for (size_t j = 0; j < nk; j++)
+    free(k[j].on_rank);
+  free(k);
+  return rc;
+}
