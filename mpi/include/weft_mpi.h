@@ -21,7 +21,8 @@
  * Environment (read by weft_mpi_init on every rank; rank 0's path wins):
  *   WEFT_FILE          output path (default: weft-<SLURM_JOB_ID>.h5, or
  *                      weft-<YYYYmmdd-HHMMSS>-<pid of rank 0>.h5 outside
- *                      Slurm, in the working directory)
+ *                      Slurm, in rank 0's working directory; when taken,
+ *                      the first free weft-<...>.1.h5, .2.h5, ...)
  *   WEFT_OVERWRITE=1   replace an existing file (otherwise WEFT_EEXIST)
  *   WEFT_ACTIONS=0     do not write the /actions analysis table
  *   WEFT_ACTIONS_MIN_NS  succeeded actions shorter than this get no
@@ -114,8 +115,8 @@ WEFT_API int weft_mpi_flush(void);
  * rank cannot make one). */
 WEFT_API int weft_mpi_finalize(void);
 
-/* Path of the file being written (valid between init and finalize), or
- * NULL. */
+/* Absolute path of the file being written, as rank 0 resolved it (valid
+ * between init and finalize), or NULL. */
 WEFT_API const char *weft_mpi_path(void);
 
 /* ------------------------------------------------------------------------ */

@@ -20,7 +20,8 @@
  *
  * Like Darshan, the wrappers return the application's MPI result
  * unchanged and never fail the job because of Weft; and, like Darshan,
- * they print one warning when the trace could not be written.
+ * they print a warning (rank 0) when the job cannot be traced or its
+ * trace could not be written.
  */
 #include "pmpi.h"
 
@@ -63,9 +64,13 @@ static void start(int provided, int64_t t0) {
   pm.locking = provided == MPI_THREAD_MULTIPLE;
   PMPI_Comm_rank(MPI_COMM_WORLD, &pm.world_rank);
   pm_comm_get(MPI_COMM_WORLD); /* set up before any thread races for it */
-  if (!weft_is_initialized() &&
-      weft__journal_init_early(MPI_COMM_WORLD) == WEFT_OK)
-    pm.owns_weft = 1;
+  if (!weft_is_initialized()) {
+    if (weft__journal_init_early(MPI_COMM_WORLD) == WEFT_OK)
+      pm.owns_weft = 1;
+    else if (pm.world_rank == 0) /* a bad WEFT_* value, say */
+      fprintf(stderr, "weft: libweft-pmpi does not trace this job: %s\n",
+              weft_errmsg());
+  }
   weft__mpi_finalize_hook_set(before_log_closes);
   pm_flush_setup();
   int size = 0;
@@ -98,10 +103,11 @@ int MPI_Init_thread(int *argc, char ***argv, int required, int *provided) {
   return rc;
 }
 
-/* The one thing libweft-pmpi prints: an unmodified program has no code
- * that could see weft_mpi_init's or _finalize's error, and a trace that
- * silently is not there after a long job is worse than a line on stderr
- * (Darshan warns the same way).  Rank 0 only: the ranks agree on it. */
+/* What libweft-pmpi prints (this, and a line when it cannot trace at
+ * all): an unmodified program has no code that could see weft_mpi_init's
+ * or _finalize's error, and a trace that silently is not there after a
+ * long job is worse than a line on stderr (Darshan warns the same way).
+ * Rank 0 only: the ranks agree on it. */
 static void warn_unwritten(void) {
   if (pm.world_rank != 0)
     return;

@@ -25,9 +25,16 @@
 /* The default directory, kept to remove it when it is left empty. */
 static char default_dir[PATH_MAX + 16];
 
+/* 1: a journal (WEFT_JOURNAL unset, empty or 1), 0: none (0), or an
+ * error naming the variable: a typo must not turn the journal off, or
+ * leave it on when it was meant to be off, without a word. */
 static int journal_wanted(void) {
   const char *v = getenv("WEFT_JOURNAL");
-  return !(v && strcmp(v, "0") == 0);
+  if (!v || !*v || !strcmp(v, "1"))
+    return 1;
+  if (!strcmp(v, "0"))
+    return 0;
+  return weft__error(WEFT_EINVAL, "WEFT_JOURNAL=\"%s\": expected 0 or 1", v);
 }
 
 /* weft_init with the journal beside the log at path. */
@@ -38,7 +45,10 @@ static int init_beside(const char *path) {
   if (rc < 0)
     return rc;
   default_dir[0] = '\0';
-  if (!journal_wanted()) {
+  int wanted = journal_wanted();
+  if (wanted < 0)
+    return wanted;
+  if (!wanted) {
     o.journal_dir = NULL;
   } else if (!o.journal_dir) {
     snprintf(default_dir, sizeof default_dir, "%s.journal", path);

@@ -5,6 +5,13 @@
  * first creates the file itself with open(2): a missing directory, a
  * read-only one, a full disk or an existing log then get a precise
  * message, and every rank gets it through the broadcast below.
+ *
+ * Every rank then opens the file rank 0 made, by the absolute name rank 0
+ * gives it, before HDF5 does.  Under OMPIO, H5Fcreate on a rank that
+ * cannot see the file (node-local storage, another working directory)
+ * does not fail: it waits in a barrier for ever, while the other ranks
+ * wait in another.  Checking first turns that hang into an error that
+ * names the rank and the file.
  */
 #ifndef _GNU_SOURCE /* the build defines it for every file */
 #define _GNU_SOURCE
@@ -22,26 +29,35 @@
 
 #define PATH_CAP 4096
 
+/* A default name that exists is another step of the same job (a second
+ * srun in one batch script) or, outside Slurm, a run in the same second
+ * by a process with the same pid: the next free <base>.<n>.h5, n < this,
+ * is taken instead. */
+#define SUFFIX_MAX 1000
+
 /* The default name chosen before the log was opened (weft__output_name):
  * the log keeps it, as the journal beside it was named after it. */
 static char early_default[PATH_CAP];
 
-static int default_path(char *buf, size_t cap) {
+/* The n-th default name: weft-<SLURM_JOB_ID>.h5, or outside Slurm
+ * weft-<local time>-<pid>.h5; for n > 0 with .<n> before the .h5. */
+static int default_path(char *buf, size_t cap, unsigned n) {
   const char *job = getenv("SLURM_JOB_ID");
-  int n;
-  if (early_default[0]) {
-    n = snprintf(buf, cap, "%s", early_default);
-  } else if (job && *job) {
-    n = snprintf(buf, cap, "weft-%s.h5", job);
+  char base[128], suffix[16] = "";
+  if (job && *job) {
+    snprintf(base, sizeof base, "weft-%.100s", job);
   } else {
     time_t now = time(NULL);
     struct tm tm;
     char stamp[32];
     localtime_r(&now, &tm);
     strftime(stamp, sizeof stamp, "%Y%m%d-%H%M%S", &tm);
-    n = snprintf(buf, cap, "weft-%s-%ld.h5", stamp, (long)getpid());
+    snprintf(base, sizeof base, "weft-%s-%ld", stamp, (long)getpid());
   }
-  return n > 0 && (size_t)n < cap
+  if (n)
+    snprintf(suffix, sizeof suffix, ".%u", n);
+  int len = snprintf(buf, cap, "%s%s.h5", base, suffix);
+  return len > 0 && (size_t)len < cap
              ? WEFT_OK
              : weft__error(WEFT_ENAMETOOLONG, "default output path too long");
 }
@@ -62,29 +78,21 @@ const char *weft__path_absolute(const char *path, char *buf, size_t cap) {
   return buf;
 }
 
-/* Rank 0: decide the path and create the file empty.  Messages name it
+/* The directory part of name (which is absolute, or relative to ".") in
+ * dir[cap]. */
+static void dir_of(const char *name, char *dir, size_t cap) {
+  snprintf(dir, cap, "%s", name);
+  char *slash = strrchr(dir, '/');
+  if (slash)
+    *(slash == dir ? slash + 1 : slash) = '\0';
+  else
+    snprintf(dir, cap, ".");
+}
+
+/* Rank 0: create path empty, or say precisely why not.  Messages name it
  * absolute: a default name is relative to a working directory the user
  * may not know. */
-static int decide(const char *arg, char *path, int *created) {
-  *created = 0;
-  const char *env = getenv("WEFT_FILE");
-  if (arg) {
-    if (!*arg)
-      return weft__error(WEFT_EINVAL, "empty output path");
-    if (strlen(arg) >= PATH_CAP)
-      return weft__error(WEFT_ENAMETOOLONG, "output path too long");
-    strcpy(path, arg);
-  } else if (env && *env) {
-    if (strlen(env) >= PATH_CAP)
-      return weft__error(WEFT_ENAMETOOLONG, "WEFT_FILE too long");
-    strcpy(path, env);
-  } else {
-    int rc = default_path(path, PATH_CAP);
-    early_default[0] = '\0'; /* a later log gets a name of its own */
-    if (rc < 0)
-      return rc;
-  }
-
+static int create(const char *path, int *created) {
   char shown[2 * PATH_CAP];
   const char *name = weft__path_absolute(path, shown, sizeof shown);
   struct stat st;
@@ -102,13 +110,10 @@ static int decide(const char *arg, char *path, int *created) {
   if (fd < 0) {
     int e = errno;
     char dir[2 * PATH_CAP];
-    strcpy(dir, name);
-    char *slash = strrchr(dir, '/');
-    if (slash)
-      *(slash == dir ? slash + 1 : slash) = '\0';
-    else
-      strcpy(dir, ".");
-    if (e == ENOENT)
+    dir_of(name, dir, sizeof dir);
+    /* ENOENT also comes from a directory that is there but makes no
+     * files (/proc): say "does not exist" only when it does not. */
+    if (e == ENOENT && stat(dir, &st) != 0)
       return weft__error(WEFT_EIO,
                          "cannot create %s: directory %s does not "
                          "exist",
@@ -136,6 +141,57 @@ static int decide(const char *arg, char *path, int *created) {
   return WEFT_OK;
 }
 
+/* Rank 0: decide the path (argument, WEFT_FILE, or the default name) and
+ * create the file; then make path absolute, for the ranks elsewhere. */
+static int decide(const char *arg, char *path, int *created) {
+  *created = 0;
+  const char *env = getenv("WEFT_FILE");
+  const char *fixed = arg ? arg : env && *env ? env : NULL;
+  int rc;
+  if (arg && !*arg)
+    return weft__error(WEFT_EINVAL, "empty output path");
+  if (fixed && strlen(fixed) >= PATH_CAP)
+    return weft__error(WEFT_ENAMETOOLONG, "%s too long",
+                       arg ? "output path" : "WEFT_FILE");
+  if (fixed || early_default[0]) {
+    strcpy(path, fixed ? fixed : early_default);
+    early_default[0] = '\0'; /* a later log gets a name of its own */
+    rc = create(path, created);
+  } else {
+    for (unsigned n = 0;; n++) {
+      if ((rc = default_path(path, PATH_CAP, n)) < 0)
+        return rc;
+      rc = create(path, created);
+      if (rc != WEFT_EEXIST || n + 1 == SUFFIX_MAX)
+        break;
+    }
+  }
+  if (rc < 0)
+    return rc;
+  char abs[PATH_CAP];
+  const char *a = weft__path_absolute(path, abs, sizeof abs);
+  if (a != path)
+    strcpy(path, a);
+  return WEFT_OK;
+}
+
+/* A rank other than 0: can it open the file rank 0 created? */
+static int visible(const char *path) {
+  int fd = open(path, O_WRONLY | O_CLOEXEC);
+  if (fd >= 0) {
+    close(fd);
+    return WEFT_OK;
+  }
+  int e = errno;
+  char host[256] = "?";
+  gethostname(host, sizeof host - 1);
+  return weft__error(WEFT_EIO,
+                     "cannot open %s on host %s, where rank 0 created it: "
+                     "%s (every rank must see the log: node-local storage "
+                     "such as /tmp is not shared between nodes)",
+                     path, host, strerror(e));
+}
+
 int weft__output_path(MPI_Comm comm, const char *arg, char **out,
                       int *created) {
   int rank;
@@ -151,6 +207,8 @@ int weft__output_path(MPI_Comm comm, const char *arg, char **out,
     rc = weft__error(WEFT_EMPI, "MPI_Bcast of the output path failed");
   if (rc == WEFT_OK)
     rc = weft__agree(comm, rc);
+  if (rc == WEFT_OK)
+    rc = weft__agree(comm, rank ? visible(path) : WEFT_OK);
   PMPI_Bcast(&made, 1, MPI_INT, 0, comm);
   *created = made;
   if (rc < 0) {
@@ -177,9 +235,18 @@ int weft__output_name(MPI_Comm comm, char *out, size_t cap) {
         local = weft__error(WEFT_ENAMETOOLONG, "WEFT_FILE too long");
       else
         strcpy(buf, env);
-    } else if ((local = default_path(buf, PATH_CAP)) == WEFT_OK) {
-      buf[PATH_CAP] = 1;
+    } else {
+      /* the first default name not taken yet */
+      struct stat st;
+      for (unsigned n = 0; n < SUFFIX_MAX; n++)
+        if ((local = default_path(buf, PATH_CAP, n)) < 0 || stat(buf, &st) != 0)
+          break;
+      buf[PATH_CAP] = local == WEFT_OK;
     }
+    char abs[PATH_CAP];
+    const char *a = weft__path_absolute(buf, abs, sizeof abs);
+    if (local == WEFT_OK && a != buf)
+      strcpy(buf, a);
   }
   int rc = weft__agree(comm, local);
   if (rc == WEFT_OK &&

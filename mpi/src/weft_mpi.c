@@ -17,6 +17,11 @@ static weft__writer *writer;
  * nothing (what is logged after stays in the journal) and finalize only
  * shuts libweft down when weft_mpi_init had started it. */
 static int closed_early, owned_early;
+/* libweft was started by a weft_mpi_init whose log then failed at
+ * finalize, and its buffers and journal still hold the events: the next
+ * weft_mpi_init takes it over, and shuts it down (removing the journal)
+ * once its own log has everything. */
+static int owned_left;
 /* Why the last weft_mpi_init failed ("" when none did, or one succeeded
  * since): without a writer, flush and finalize say so. */
 static char init_failure[512];
@@ -46,7 +51,14 @@ static int env_int(const char *name, int def, int min, int max, int *out) {
 }
 
 static int read_env(weft__writer *w) {
+  int flag;
   int rc = env_int("WEFT_ACTIONS", 1, 0, 1, &w->actions_on);
+  /* Read where they are used (output_path.c, journal_setup.c), checked
+   * here, on every rank. */
+  if (rc == WEFT_OK)
+    rc = env_int("WEFT_OVERWRITE", 0, 0, 1, &flag);
+  if (rc == WEFT_OK)
+    rc = env_int("WEFT_JOURNAL", 1, 0, 1, &flag);
   if (rc == WEFT_OK)
     rc = weft__actions_min_from_env(&w->actions_min_ns);
   if (rc == WEFT_OK)
@@ -78,6 +90,21 @@ static void writer_free(weft__writer *w) {
   if (w->comm != MPI_COMM_NULL)
     PMPI_Comm_free(&w->comm);
   free(w);
+}
+
+/* After MPI_Finalize no MPI call may be made (Open MPI aborts the job),
+ * so weft_mpi_flush and weft_mpi_finalize refuse: the events stay in the
+ * buffers and the journal, for weft recover. */
+static int mpi_finalized(const char *call) {
+  int finalized = 0;
+  PMPI_Finalized(&finalized);
+  return finalized ? weft__error(WEFT_EMPI,
+                                 "MPI is already finalised: call %s before "
+                                 "MPI_Finalize (what was logged since the "
+                                 "last flush is in the crash journal, for "
+                                 "weft recover)",
+                                 call)
+                   : WEFT_OK;
 }
 
 /* Local checks that need no other rank. */
@@ -120,6 +147,8 @@ static int start(weft__writer *w, const char *path) {
   /* libweft after the path: its journal goes beside the log by default. */
   int local = WEFT_OK;
   if (!weft_is_initialized() && (local = weft__journal_init(w)) == WEFT_OK)
+    w->owns_weft = 1;
+  else if (owned_left && weft_is_initialized())
     w->owns_weft = 1;
   if (local == WEFT_OK) {
     weft__journal_describe(w);
@@ -176,7 +205,8 @@ static int init(MPI_Comm comm, const char *path) {
   weft__h5_quiet_end(&q);
   weft__mpi_guard_leave();
   if (rc < 0) {
-    if (w->owns_weft) {
+    /* Not a libweft taken over: its events wait for another try. */
+    if (w->owns_weft && !owned_left) {
       weft_shutdown(); /* the journal goes too, unless it holds events */
       weft__journal_dir_cleanup();
     }
@@ -185,6 +215,7 @@ static int init(MPI_Comm comm, const char *path) {
   }
   writer = w;
   closed_early = 0;
+  owned_left = 0;
   return WEFT_OK;
 }
 
@@ -217,6 +248,9 @@ int weft_mpi_flush(void) {
       return WEFT_OK;
     return not_initialised();
   }
+  int done = mpi_finalized("weft_mpi_flush");
+  if (done < 0)
+    return done;
   weft__h5_quiet q;
   weft__mpi_guard_enter();
   weft__h5_quiet_begin(&q);
@@ -264,6 +298,9 @@ int weft_mpi_finalize(void) {
   }
   if (!writer)
     return not_initialised();
+  int done = mpi_finalized("weft_mpi_finalize");
+  if (done < 0)
+    return done;
   weft__writer *w = writer;
   /* libweft-pmpi finishes the job-wide action it opened (guard.h). */
   weft__mpi_before_finalize();
@@ -286,6 +323,8 @@ int weft_mpi_finalize(void) {
      * journal's creation at weft_mpi_init's agreement. */
     weft__journal_dir_cleanup();
   }
+  if (rc < 0 && w->owns_weft)
+    owned_left = 1;
   writer = NULL;
   writer_free(w);
   if (rc < 0) {

@@ -20,7 +20,14 @@
  * under a regular file; the default one, <log>.journal, too small for the
  * budget under RLIMIT_FSIZE): the job runs without one, every rank's trace
  * holds one weft:no_journal message naming the directory and why, and the
- * default directory weft_init made is gone after finalize.
+ * default directory weft_init made is gone after finalize.  With 2 or
+ * more ranks, also: a relative name with the ranks in different working
+ * directories (rank 0's file, by its absolute name), and a directory that
+ * rank 1 cannot see (WEFT_EIO on every rank instead of a hang in
+ * H5Fcreate).  The default names: weft-<SLURM_JOB_ID>.h5, then
+ * weft-<id>.1.h5 for a second step; outside Slurm the time-stamped one.
+ * Last, weft_mpi_flush and weft_mpi_finalize after MPI_Finalize: WEFT_EMPI,
+ * no abort.
  */
 #include "all_ranks.h"
 #include "log_reader.h"
@@ -32,6 +39,8 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <sched.h>
+#include <sys/mount.h>
 #include <sys/resource.h>
 #include <sys/stat.h>
 #include <time.h>
@@ -232,13 +241,70 @@ static void final_without_journal(const char *dir) {
   expect(weft_mpi_init(MPI_COMM_WORLD, rescue), WEFT_OK, NULL,
          "init, rescue log");
   expect(weft_mpi_finalize(), WEFT_OK, NULL, "finalize, rescue log");
-  weft_shutdown(); /* the rescue did not start libweft: not its to stop */
+  /* The rescue took over the libweft the failed log had started, and with
+   * everything written shut it down. */
+  CHECK(!weft_is_initialized(), "libweft left running after the rescue");
   counts *c = calloc((size_t)size, sizeof *c);
   if (rank == 0 && c && decode_ranks(rescue, on_event, c, sizeof *c, NULL) == 0)
     for (int r = 0; r < size; r++)
       CHECK(c[r].vol == N_VOL, "rank %d: %ld vol in the rescue log", r,
             c[r].vol);
   free(c);
+}
+
+/* A relative name with the ranks in different working directories (an
+ * MPMD launch with one -wdir per program): the log is rank 0's, every
+ * rank writes it by its absolute name, and weft_mpi_path() says so. */
+static void different_directories(const char *dir) {
+  char mine[4096 + 32], want[4096 + 64], cwd[4096];
+  snprintf(mine, sizeof mine, "%s/wd%d", dir, rank);
+  snprintf(want, sizeof want, "%s/wd0/rel.h5", dir);
+  CHECK(mkdir(mine, 0755) == 0 || errno == EEXIST, "mkdir %s", mine);
+  remove(want);
+  MPI_Barrier(MPI_COMM_WORLD);
+  CHECK(getcwd(cwd, sizeof cwd) != NULL, "getcwd");
+  CHECK(chdir(mine) == 0, "chdir %s", mine);
+  expect(weft_mpi_init(MPI_COMM_WORLD, "rel.h5"), WEFT_OK, NULL,
+         "ranks in other directories");
+  CHECK(weft_mpi_path() && !strcmp(weft_mpi_path(), want), "path %s, want %s",
+        weft_mpi_path() ? weft_mpi_path() : "(null)", want);
+  log_actions("elsewhere", N_MID, 0);
+  expect(weft_mpi_finalize(), WEFT_OK, NULL, "finalize, other directories");
+  CHECK(rank == 0 || access("rel.h5", F_OK) != 0, "rank %d made its own log",
+        rank);
+  CHECK(chdir(cwd) == 0, "chdir back");
+}
+
+/* Rank 1 does not see the log's directory (node-local storage on another
+ * node; here a tmpfs over it in rank 1's own mount namespace).  Under
+ * OMPIO, H5Fcreate would then wait for ever; every rank must get an error
+ * naming the file, and rank 0's empty file must be gone.  Needs root
+ * (CI runs the tests as root); otherwise skipped. */
+static void hidden_directory(const char *dir) {
+  char sub[4096 + 32], path[4096 + 64];
+  snprintf(sub, sizeof sub, "%s/shared", dir);
+  snprintf(path, sizeof path, "%s/x.h5", sub);
+  CHECK(mkdir(sub, 0755) == 0 || errno == EEXIST, "mkdir %s", sub);
+  int hidden = 1;
+  if (rank == 1)
+    hidden = unshare(CLONE_NEWNS) == 0 &&
+             mount("none", "/", NULL, MS_REC | MS_PRIVATE, NULL) == 0 &&
+             mount("tmpfs", sub, "tmpfs", 0, "size=64k") == 0;
+  int all = 0;
+  MPI_Allreduce(&hidden, &all, 1, MPI_INT, MPI_MIN, MPI_COMM_WORLD);
+  if (!all) {
+    if (rank == 0)
+      printf("hidden directory: skipped (no mount namespace: not root?)\n");
+    return;
+  }
+  expect(weft_mpi_init(MPI_COMM_WORLD, path), WEFT_EIO,
+         "where rank 0 created it", "directory not seen by rank 1");
+  CHECK(strstr(weft_errmsg(), "rank 1:") && strstr(weft_errmsg(), path),
+        "message %s", weft_errmsg());
+  MPI_Barrier(MPI_COMM_WORLD);
+  CHECK(rank != 0 || access(path, F_OK) != 0, "%s left behind", path);
+  if (rank == 1)
+    CHECK(umount2(sub, MNT_DETACH) == 0, "umount %s", sub);
 }
 
 static void verify(const char *path) {
@@ -287,6 +353,15 @@ int main(int argc, char **argv) {
   expect(weft_mpi_init(MPI_COMM_WORLD, path), WEFT_EINVAL,
          "WEFT_IO=", "bad WEFT_IO");
   unsetenv("WEFT_IO");
+  /* Flags take 0 or 1: "yes" must not silently mean no. */
+  setenv("WEFT_OVERWRITE", "yes", 1);
+  expect(weft_mpi_init(MPI_COMM_WORLD, path), WEFT_EINVAL,
+         "WEFT_OVERWRITE=\"yes\"", "bad WEFT_OVERWRITE");
+  unsetenv("WEFT_OVERWRITE");
+  setenv("WEFT_JOURNAL", "off", 1);
+  expect(weft_mpi_init(MPI_COMM_WORLD, path), WEFT_EINVAL,
+         "WEFT_JOURNAL=\"off\"", "bad WEFT_JOURNAL");
+  unsetenv("WEFT_JOURNAL");
 
   snprintf(path, sizeof path, "%s/missing/job.h5", dir);
   expect(weft_mpi_init(MPI_COMM_WORLD, path), WEFT_EIO, "does not exist",
@@ -295,6 +370,11 @@ int main(int argc, char **argv) {
   expect(weft_mpi_flush(), WEFT_ENOTINIT, "weft_mpi_init failed",
          "flush after a failed init");
   CHECK(strstr(weft_errmsg(), "does not exist"), "why: %s", weft_errmsg());
+  /* A directory that is there but makes no files also gives ENOENT: the
+   * message must not say it does not exist. */
+  expect(weft_mpi_init(MPI_COMM_WORLD, "/proc/weft-test.h5"), WEFT_EIO,
+         strerror(ENOENT), "directory that makes no files");
+  CHECK(!strstr(weft_errmsg(), "does not exist"), "why: %s", weft_errmsg());
 
   /* Root ignores permission bits: use a file system that refuses. */
   if (geteuid() == 0) {
@@ -372,21 +452,40 @@ int main(int argc, char **argv) {
   CHECK(chdir(dir) == 0, "chdir %s", dir);
   unsetenv("WEFT_FILE");
   setenv("SLURM_JOB_ID", "777", 1);
-  if (rank == 0)
+  if (rank == 0) {
     remove("weft-777.h5");
+    remove("weft-777.1.h5");
+  }
   MPI_Barrier(MPI_COMM_WORLD);
   expect(weft_mpi_init(MPI_COMM_WORLD, NULL), WEFT_OK, NULL,
          "default name under Slurm");
-  CHECK(weft_mpi_path() && !strcmp(weft_mpi_path(), "weft-777.h5"),
-        "default path %s", weft_mpi_path() ? weft_mpi_path() : "(null)");
+  /* weft_mpi_path() is absolute: rank 0's working directory. */
+  char here[4096] = "", want[8192];
+  CHECK(getcwd(here, sizeof here) != NULL, "getcwd");
+  snprintf(want, sizeof want, "%s/weft-777.h5", here);
+  CHECK(weft_mpi_path() && !strcmp(weft_mpi_path(), want), "default path %s",
+        weft_mpi_path() ? weft_mpi_path() : "(null)");
   expect(weft_mpi_finalize(), WEFT_OK, NULL, "finalize");
   CHECK(access("weft-777.h5", R_OK) == 0, "weft-777.h5 written");
-  /* Again: the default name exists; the message says where it is. */
-  char here[4096], where[8192] = "?";
-  if (getcwd(here, sizeof here))
-    snprintf(where, sizeof where, "%s/weft-777.h5 already exists", here);
-  expect(weft_mpi_init(MPI_COMM_WORLD, NULL), WEFT_EEXIST, where,
-         "default name exists");
+  /* Again, as a second step of the job (srun twice in one batch script):
+   * the default name exists, so the step gets weft-777.1.h5, and the
+   * first log is untouched. */
+  struct stat before_st, after_st;
+  CHECK(stat("weft-777.h5", &before_st) == 0, "stat weft-777.h5");
+  expect(weft_mpi_init(MPI_COMM_WORLD, NULL), WEFT_OK, NULL,
+         "default name exists: next step");
+  snprintf(want, sizeof want, "%s/weft-777.1.h5", here);
+  CHECK(weft_mpi_path() && !strcmp(weft_mpi_path(), want),
+        "second step's path %s", weft_mpi_path() ? weft_mpi_path() : "(null)");
+  expect(weft_mpi_finalize(), WEFT_OK, NULL, "finalize, next step");
+  CHECK(stat("weft-777.h5", &after_st) == 0 &&
+            after_st.st_size == before_st.st_size &&
+            after_st.st_mtime == before_st.st_mtime,
+        "weft-777.h5 was touched");
+  CHECK(access("weft-777.1.h5", R_OK) == 0, "weft-777.1.h5 written");
+  /* A name given explicitly is never replaced by another. */
+  expect(weft_mpi_init(MPI_COMM_WORLD, "weft-777.h5"), WEFT_EEXIST,
+         "weft-777.h5 already exists", "explicit name exists");
 
   /* Outside Slurm: weft-<YYYYmmdd-HHMMSS>-<rank 0's pid>.h5, local time. */
   unsetenv("SLURM_JOB_ID");
@@ -396,6 +495,7 @@ int main(int argc, char **argv) {
   expect(weft_mpi_init(MPI_COMM_WORLD, NULL), WEFT_OK, NULL,
          "default name outside Slurm");
   const char *p = weft_mpi_path() ? weft_mpi_path() : "";
+  p = strrchr(p, '/') ? strrchr(p, '/') + 1 : p;
   char stamp[16] = "";
   int got_pid = -1, n = 0;
   CHECK(sscanf(p, "weft-%15[0-9-]-%d.h5%n", stamp, &got_pid, &n) == 2 &&
@@ -418,6 +518,10 @@ int main(int argc, char **argv) {
   if (rank == 0)
     remove(mine);
   CHECK(chdir(cwd) == 0, "chdir back");
+  if (size > 1) {
+    different_directories(dir);
+    hidden_directory(dir);
+  }
   weft_shutdown();
 
   snprintf(path, sizeof path, "%s/nojournal.h5", dir);
@@ -464,5 +568,27 @@ int main(int argc, char **argv) {
   }
   unsetenv("WEFT_END_MARGIN");
   unsetenv("SLURM_JOB_END_TIME");
-  return all_ranks_finish(failures);
+
+  /* MPI_Finalize with the log still open: weft_mpi_flush and
+   * weft_mpi_finalize then refuse (no MPI call may follow it; Open MPI
+   * would abort the job) and the process ends normally. */
+  snprintf(path, sizeof path, "%s/after_mpi.h5", dir);
+  if (rank == 0)
+    remove(path);
+  MPI_Barrier(MPI_COMM_WORLD);
+  expect(weft_mpi_init(MPI_COMM_WORLD, path), WEFT_OK, NULL,
+         "init, MPI_Finalize next");
+  log_actions("after", N_MID, 0);
+  int all = all_ranks_failures(failures);
+  MPI_Finalize();
+  int rc = weft_mpi_flush();
+  CHECK(rc == WEFT_EMPI && strstr(weft_errmsg(), "before MPI_Finalize"),
+        "flush after MPI_Finalize: %s (%s)", weft_err_name(rc), weft_errmsg());
+  rc = weft_mpi_finalize();
+  CHECK(rc == WEFT_EMPI && strstr(weft_errmsg(), "before MPI_Finalize"),
+        "finalize after MPI_Finalize: %s (%s)", weft_err_name(rc),
+        weft_errmsg());
+  if (rank == 0)
+    printf("%s\n", all || failures ? "FAILED" : "ok");
+  return all || failures ? 1 : 0;
 }
