@@ -49,9 +49,17 @@ static void rank_ranges(weft__out *o, const uint8_t *on, uint32_t n) {
   }
 }
 
+/* The first line says "notices:", the others are indented under it. */
+static const char *lead(size_t line) {
+  return line ? "           " : "notices:   ";
+}
+
 int weft__info_notices(weft__out *o, const weft__model *m, uint32_t file,
-                       uint32_t nranks) {
+                       uint32_t nranks, uint64_t dropped) {
   uint32_t limit = weft__strtab_find(&m->names, "limit", 5);
+  uint32_t count = weft__strtab_find(&m->names, "count", 5);
+  uint32_t drop_type = weft__strtab_find(&m->names, "weft:dropped", 12);
+  uint64_t reported = 0; /* the counts of the weft:dropped messages */
   notice *k = NULL;
   size_t nk = 0, cap = 0;
   int rc = 0;
@@ -89,14 +97,22 @@ int weft__info_notices(weft__out *o, const weft__model *m, uint32_t file,
     k[j].count++;
     k[j].ranks += !k[j].on_rank[n->rank];
     k[j].on_rank[n->rank] = 1;
+    const weft__mvalue *c = n->type == drop_type && count != WEFT__NONE
+                                ? weft__model_field(m, i, count)
+                                : NULL;
+    if (c && c->type == WEFT_TYPE_U64)
+      reported += c->v.u64;
   }
-  if (!rc && !nk)
+  /* A rank reports its drops when it has room again; the drops after its
+   * last report are counted in /flushes (the dropped: line) only. */
+  int unreported = !rc && dropped > reported;
+  if (!rc && !nk && !unreported)
     weft__out_str(o, "notices:   none (no weft:limit, weft:dropped, "
                      "weft:no_journal or weft:no_shield message)\n");
   for (size_t j = 0; j < nk && !rc; j++) {
     const weft__node *n = &m->nodes[k[j].first];
-    weft__out_fmt(o, "%s%s on rank%s ", j ? "           " : "notices:   ",
-                  weft__model_name(m, k[j].type), k[j].ranks > 1 ? "s" : "");
+    weft__out_fmt(o, "%s%s on rank%s ", lead(j), weft__model_name(m, k[j].type),
+                  k[j].ranks > 1 ? "s" : "");
     rank_ranges(o, k[j].on_rank, nranks);
     weft__out_fmt(
         o, ", %llu time%s; first on rank %u:", (unsigned long long)k[j].count,
@@ -108,6 +124,12 @@ int weft__info_notices(weft__out *o, const weft__model *m, uint32_t file,
     }
     weft__out_char(o, '\n');
   }
+  if (unreported)
+    weft__out_fmt(o,
+                  "%s%llu dropped event%s never reported in the trace (no "
+                  "room for a weft:dropped message before the last flush)\n",
+                  lead(nk), (unsigned long long)(dropped - reported),
+                  dropped - reported == 1 ? "" : "s");
   for (size_t j = 0; j < nk; j++)
     free(k[j].on_rank);
   free(k);

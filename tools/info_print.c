@@ -218,10 +218,12 @@ void weft__info_write(weft__out *o, const weft__trace *t,
         weft__fmt_duration(b2, sizeof b2, max_err, raw, 1),
         (unsigned long long)dropped);
   }
-  weft__out_fmt(o, "\ndropped:   %llu event%s (buffer budget)\n",
+  weft__out_fmt(o,
+                "\ndropped:   %llu event%s (buffer budget, or a record too "
+                "large for a block)\n",
                 (unsigned long long)dropped_total,
                 dropped_total == 1 ? "" : "s");
-  if (m && weft__info_notices(o, m, file, t->mpi_size) < 0)
+  if (m && weft__info_notices(o, m, file, t->mpi_size, dropped_total) < 0)
     weft__out_str(o, "notices:   (not enough memory to gather them)\n");
   if (flushes) {
     weft__out_str(o, "\n  epoch  rank  sample (mono ns)       offset        "

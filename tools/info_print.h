@@ -28,9 +28,11 @@ void weft__info_write(weft__out *o, const weft__trace *t,
 /* The `notices:` lines: one per kind of Weft's own message in file
  * `file` of m (type weft:..., and for weft:limit which limit), with the
  * ranks it came from (of nranks), how often, and the fields of its first
- * occurrence; "none" when there is none.  -1 when out of memory (then
- * nothing was printed). */
+ * occurrence; then, when `dropped` (the events the ranks dropped, from
+ * /flushes) is more than the weft:dropped messages count, how many were
+ * never reported in the trace; "none" when there is nothing.  -1 when out
+ * of memory (then nothing was printed). */
 int weft__info_notices(weft__out *o, const weft__model *m, uint32_t file,
-                       uint32_t nranks);
+                       uint32_t nranks, uint64_t dropped);
 
 #endif

@@ -65,6 +65,12 @@ weft_value synth_i64(const char *name, int64_t v) {
   return x;
 }
 
+weft_value synth_u64(const char *name, uint64_t v) {
+  weft_value x = {.name = name, .type = WEFT_TYPE_U64};
+  x.v.u64 = v;
+  return x;
+}
+
 weft_value synth_str(const char *name, const char *v) {
   weft_value x = {.name = name, .type = WEFT_TYPE_STR};
   x.v.str.ptr = v;

@@ -23,6 +23,7 @@ void synth_fail(weft__model *m, weft__stream *s, const char *type,
                 uint64_t task, const char *level, int64_t t_us,
                 const char *reason, int64_t code);
 weft_value synth_i64(const char *name, int64_t v);
+weft_value synth_u64(const char *name, uint64_t v);
 weft_value synth_str(const char *name, const char *v);
 /* Render / profile / export a finished model into a NUL-terminated
  * malloc'ed string. */

@@ -17,10 +17,11 @@
 
 #include <cmocka.h>
 
-static char *notices(weft__model *m, uint32_t file, uint32_t nranks) {
+static char *notices(weft__model *m, uint32_t file, uint32_t nranks,
+                     uint64_t dropped) {
   weft__out o;
   assert_int_equal(weft__out_init(&o, NULL), 0);
-  assert_int_equal(weft__info_notices(&o, m, file, nranks), 0);
+  assert_int_equal(weft__info_notices(&o, m, file, nranks, dropped), 0);
   return synth_take(&o);
 }
 
@@ -56,7 +57,7 @@ static void test_notices_gathered(void **state) {
   message(&m, 0, 0, "webform:limit", 8, app, 1);
   message(&m, 1, 0, "weft:no_journal", 9, nj, 2);
   assert_int_equal(weft__model_finish(&m), 0);
-  char *got = notices(&m, 0, 6);
+  char *got = notices(&m, 0, 6, 0);
   const char *want =
       "notices:   weft:limit on ranks 0-1,3,5, 5 times; first on rank 0: "
       "limit=depth, value=128\n"
@@ -76,9 +77,43 @@ static void test_notices_none(void **state) {
   weft_value f[] = {synth_i64("step", 1)};
   message(&m, 0, 0, "step", 1, f, 1);
   assert_int_equal(weft__model_finish(&m), 0);
-  char *got = notices(&m, 0, 1);
+  char *got = notices(&m, 0, 1, 0);
   assert_string_equal(got, "notices:   none (no weft:limit, weft:dropped, "
                            "weft:no_journal or weft:no_shield message)\n");
+  free(got);
+  weft__model_release(&m);
+}
+
+/* Drops: the weft:dropped messages count some; the ranks dropped more
+ * (/flushes), after their last report. */
+static void test_notices_unreported_drops(void **state) {
+  (void)state;
+  weft__model m;
+  assert_int_equal(weft__model_init(&m), 0);
+  weft_value c1[] = {synth_u64("count", 1388)};
+  weft_value c2[] = {synth_u64("count", 3096)};
+  message(&m, 0, 1, "weft:dropped", 1, c1, 1);
+  message(&m, 0, 1, "weft:dropped", 2, c2, 1);
+  assert_int_equal(weft__model_finish(&m), 0);
+  char *got = notices(&m, 0, 3, 7956);
+  assert_string_equal(
+      got, "notices:   weft:dropped on rank 1, 2 times; first on rank 1: "
+           "count=1388\n"
+           "           3472 dropped events never reported in the trace (no "
+           "room for a weft:dropped message before the last flush)\n");
+  free(got);
+  /* all reported: nothing more to say */
+  got = notices(&m, 0, 3, 4484);
+  assert_null(strstr(got, "never reported"));
+  free(got);
+  weft__model_release(&m);
+  /* none reported at all */
+  assert_int_equal(weft__model_init(&m), 0);
+  assert_int_equal(weft__model_finish(&m), 0);
+  got = notices(&m, 0, 1, 320);
+  assert_string_equal(got, "notices:   320 dropped events never reported in "
+                           "the trace (no room for a weft:dropped message "
+                           "before the last flush)\n");
   free(got);
   weft__model_release(&m);
 }
@@ -87,6 +122,7 @@ int main(void) {
   const struct CMUnitTest tests[] = {
       cmocka_unit_test(test_notices_gathered),
       cmocka_unit_test(test_notices_none),
+      cmocka_unit_test(test_notices_unreported_drops),
   };
   return cmocka_run_group_tests(tests, NULL, NULL);
 }
