@@ -114,13 +114,16 @@ void weft__info_write(weft__out *o, const weft__trace *t,
   /* Nothing in the log tells a finalize from the last flush after a stop
    * signal or near SLURM_JOB_END_TIME (docs/resilience.md); after the
    * latter the application may have gone on logging, into the journals. */
-  weft__out_fmt(o, "state:     %s\n",
-                t->closed
-                    ? "closed (by weft_mpi_finalize, or by the last flush "
-                      "at a stop signal or near the job's end time: weft "
-                      "recover adds what was logged later)"
-                    : "writing (job running, or it ended without "
-                      "weft_mpi_finalize)");
+  weft__out_fmt(
+      o, "state:     %s\n",
+      t->closed      ? "closed (by weft_mpi_finalize, or by the last flush "
+                       "at a stop signal or near the job's end time: weft "
+                       "recover adds what was logged later)"
+      : t->recovered ? "writing (the job ended before a weft_mpi_finalize "
+                       "that succeeded)"
+                     : "writing (job running, or it ended before a "
+                       "weft_mpi_finalize that succeeded: weft recover "
+                       "completes it)");
   if (t->recovered)
     weft__out_fmt(o,
                   "           completed by weft recover from crash journals "
