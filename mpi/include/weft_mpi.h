@@ -87,7 +87,9 @@ extern "C" {
  * WEFT_EINVAL for a bad environment value.  After a failure nothing is kept
  * open and the call may be repeated, e.g. with another path.  A failed call
  * that initialised libweft shuts it down again: until a call succeeds,
- * logging calls return WEFT_ENOTINIT and keep nothing, and weft_mpi_flush
+ * logging calls return WEFT_ENOTINIT (WEFT_ESHUTDOWN on a thread that had
+ * logged meanwhile, say a weft:no_journal message) and keep nothing,
+ * and weft_mpi_flush
  * and weft_mpi_finalize return WEFT_ENOTINIT saying why the init failed.
  * To keep what is logged meanwhile (and retry with another path), call
  * weft_init (or weft_options_from_env and weft_init) before
