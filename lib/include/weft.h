@@ -76,7 +76,8 @@ extern "C" {
   X(EMPI, -21, "MPI error")                                                    \
   X(EHDF5, -22, "HDF5 error")                                                  \
   X(EEXIST, -23, "file already exists")                                        \
-  X(ENOTSUP, -24, "not supported")
+  X(ENOTSUP, -24, "not supported")                                             \
+  X(ELIMIT, -25, "limit reached")
 
 typedef enum weft_errno {
   WEFT_OK = 0,

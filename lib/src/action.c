@@ -46,7 +46,8 @@ int weft__start(weft__thread *t, weft_action *out, uint32_t schema,
       need += pre_len;
     else if (d == 0)
       need += sizeof(weft_rec) + 16;
-    unsigned char *p = psize <= UINT32_MAX ? weft__buf_reserve(t, need) : NULL;
+    unsigned char *p = psize > UINT32_MAX ? weft__buf_refuse(t, need)
+                                          : weft__buf_reserve(t, need);
     if (p) {
       /* A continued action follows, causally, the serialize that may have
        * run on another thread: order its stamp after reading the context. */
@@ -84,7 +85,9 @@ int weft__start(weft__thread *t, weft_action *out, uint32_t schema,
   if (fr->dropped) {
     t->dropped++;
     t->dropped_all++;
-    rc = WEFT_EFULL;
+    rc = d && t->frames[d - 1].dropped
+             ? weft__error_repeat(WEFT_EFULL, weft__drop_inside, 0, 0)
+             : weft__buf_drop_error(t);
   }
   fr->next = 2;
   fr->continued = 0;

@@ -39,6 +39,27 @@ static struct {
   uint64_t handed_off; /* runs of records handed to the sink */
 } pool;
 
+/* Why an event was dropped, for weft_errmsg() (weft__buf_drop_error): each
+ * takes two numbers, which the constant ones ignore. */
+const char weft__drop_inside[] =
+    "the action this event is in was dropped, and everything inside it is";
+static const char budget_full[] =
+    "buffer budget of %llu bytes reached (blocks of %llu bytes)";
+static const char budget_no_block[] =
+    "buffer budget of %llu bytes reached: other threads hold every block "
+    "of %llu bytes, this thread none";
+static const char record_too_big[] =
+    "a record of %llu bytes is larger than a block of %llu bytes holds "
+    "beside its reserve for ends";
+static const char sink_failed[] =
+    "the sink failed to take this thread's records (WEFT_FULL_HANDOFF)";
+
+static void drop_why(weft__thread *t, const char *why, uint64_t a, uint64_t b) {
+  t->drop_why = why;
+  t->drop_a = a;
+  t->drop_b = b;
+}
+
 /* Pointed at by threads that hold no block, so pos/limit compare sanely. */
 static unsigned char no_block[8];
 static uint64_t no_used;
@@ -316,13 +337,16 @@ static int next_block(weft__thread *t) {
   weft__block *b = block_get(t);
   int rc = 0;
   if (!b) {
-    if (spent(t))
+    if (spent(t)) {
       recycle(t);
-    else if (pool.policy != WEFT_FULL_HANDOFF || !pool.sink || !t->block ||
-             pool.snapshot || pool.capture)
+    } else if (pool.policy != WEFT_FULL_HANDOFF || !pool.sink || !t->block ||
+               pool.snapshot || pool.capture) {
       rc = -1;
-    else
-      rc = hand_off(t);
+      drop_why(t, t->block ? budget_full : budget_no_block, pool.budget,
+               pool.block_size);
+    } else if ((rc = hand_off(t))) {
+      drop_why(t, sink_failed, 0, 0);
+    }
     pthread_mutex_unlock(&lock);
     return rc;
   }
@@ -352,12 +376,13 @@ unsigned char *weft__buf_slow(weft__thread *t, size_t need, int end) {
   }
   if (end && room >= need && t->block)
     return t->pos; /* report later */
+  if (need > pool.block_size - WEFT__BLOCK_RESERVE)
+    return weft__buf_refuse(t, need);
   if (need + report > pool.block_size - WEFT__BLOCK_RESERVE) {
-    if (report && room >= need)
-      return t->pos; /* too big to report now: report later */
-    if (need > pool.block_size - WEFT__BLOCK_RESERVE)
-      weft__emit_limit(t, "record_size", need);
-    return NULL;
+    /* Too big to go with the report, even in a new block: report later. */
+    if (room >= need && t->block)
+      return t->pos;
+    report = 0;
   }
   if (next_block(t)) {
     /* No new block.  An END record may still use the reserve. */
@@ -368,6 +393,13 @@ unsigned char *weft__buf_slow(weft__thread *t, size_t need, int end) {
   if (report)
     weft__emit_dropped(t);
   return t->pos;
+}
+
+unsigned char *weft__buf_refuse(weft__thread *t, size_t need) {
+  weft__emit_limit(t, "record_size", need);
+  /* After the weft:limit message, whose own drop may have set a reason. */
+  drop_why(t, record_too_big, need, pool.block_size);
+  return NULL;
 }
 
 uint64_t weft__buf_pending_bytes(void) {

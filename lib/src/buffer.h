@@ -16,6 +16,7 @@
 #ifndef WEFT_BUFFER_H
 #define WEFT_BUFFER_H
 
+#include "error_repeat.h"
 #include "thread.h"
 
 /* Room for the END record (SUCCESS, or FAILURE with its reason cut) of
@@ -57,8 +58,24 @@ static inline size_t weft__buf_room(const weft__thread *t) {
 
 /* Slow path: make room for `need` bytes (end: an END record, which may use
  * the reserve).  Returns the write position, or NULL when the event must be
- * dropped (budget exhausted).  May first write a weft:dropped message. */
+ * dropped (budget exhausted, or a record larger than a block), with the
+ * reason left in t->drop_why/drop_a/drop_b for weft__buf_drop_error.  May
+ * first write a weft:dropped message. */
 unsigned char *weft__buf_slow(weft__thread *t, size_t need, int end);
+
+/* Drop a record of `need` bytes as too large (a block cannot hold it, or
+ * its payload exceeds the u32 of its header): records the record_size
+ * limit and the reason.  Returns NULL. */
+unsigned char *weft__buf_refuse(weft__thread *t, size_t need);
+
+/* WEFT_EFULL for an event that weft__buf_reserve refused, with its reason
+ * in weft_errmsg() (formatted once per storm of drops: weft__error_repeat). */
+static inline int weft__buf_drop_error(const weft__thread *t) {
+  return weft__error_repeat(WEFT_EFULL, t->drop_why, t->drop_a, t->drop_b);
+}
+
+/* weft_errmsg() of an event dropped because the action it is in was. */
+extern const char weft__drop_inside[];
 
 /* Where `need` bytes of non-END records go, or NULL (drop). */
 static inline unsigned char *weft__buf_reserve(weft__thread *t, size_t need) {

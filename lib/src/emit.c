@@ -40,20 +40,24 @@ static int in_dropped(const weft__thread *t) {
   return t->depth && t->frames[t->depth - 1].dropped;
 }
 
-int weft__emit_fields(weft__thread *t, uint32_t schema, const weft_field *f,
-                      size_t n, int takes_slot) {
+/* weft__emit_fields; quiet: without weft_errmsg() on a drop, for a
+ * weft:limit message, which must not hide the error of the call that hit
+ * the limit.  Inlined into both, so a drop costs no extra call. */
+static inline __attribute__((always_inline)) int
+emit(weft__thread *t, uint32_t schema, const weft_field *f, size_t n,
+     int takes_slot, int quiet) {
   const weft__schema *s = weft__schema_get(schema);
   int root = takes_slot && t->depth == 0;
   int64_t psize = weft__payload_size(t, s, f, n);
   if (psize < 0)
     return (int)psize;
-  if (in_dropped(t))
+  int inside = in_dropped(t);
+  if (inside)
     goto drop;
   size_t need = sizeof(weft_rec) + WEFT_REC_PAD((size_t)psize) +
                 (root ? sizeof(weft_rec) + 16 : 0);
-  if (psize > UINT32_MAX)
-    goto drop;
-  unsigned char *p = weft__buf_reserve(t, need);
+  unsigned char *p = psize > UINT32_MAX ? weft__buf_refuse(t, need)
+                                        : weft__buf_reserve(t, need);
   if (!p)
     goto drop;
   int64_t now = weft__now();
@@ -71,7 +75,15 @@ int weft__emit_fields(weft__thread *t, uint32_t schema, const weft_field *f,
 drop:
   t->dropped++;
   t->dropped_all++;
-  return WEFT_EFULL;
+  if (quiet)
+    return WEFT_EFULL;
+  return inside ? weft__error_repeat(WEFT_EFULL, weft__drop_inside, 0, 0)
+                : weft__buf_drop_error(t);
+}
+
+int weft__emit_fields(weft__thread *t, uint32_t schema, const weft_field *f,
+                      size_t n, int takes_slot) {
+  return emit(t, schema, f, n, takes_slot, 0);
 }
 
 int64_t weft__payload_size_slow(weft__thread *t, const weft__schema *s,
@@ -99,7 +111,18 @@ int64_t weft__site_schema_slow(weft__thread *t, weft_site *site,
 void weft__emit_limit(weft__thread *t, const char *limit, uint64_t value) {
   weft_field f[2] = {WEFT_STR("limit", limit), WEFT_U64("value", value)};
   t->limits++;
-  weft__emit_fields(t, weft__schema_limit, f, 2, 1);
+  emit(t, weft__schema_limit, f, 2, 1, 1);
+}
+
+/* A full name or schema table refuses every new entry: each refusal is
+ * counted, and one weft:limit per weft_init records it. */
+static void intern_limit(weft__thread *t) {
+  uint64_t value;
+  const char *limit = weft__intern_limit_take(&value);
+  if (limit)
+    weft__emit_limit(t, limit, value);
+  else
+    t->limits++;
 }
 
 /* ---- schema cache ----------------------------------------------------------
@@ -163,5 +186,7 @@ slow:;
     weft__emit_limit(t, "name_length", WEFT_NAME_MAX);
   else if (id == WEFT_EFIELDS)
     weft__emit_limit(t, "fields", WEFT_FIELDS_MAX);
+  else if (id == WEFT_ELIMIT)
+    intern_limit(t);
   return id;
 }

@@ -22,26 +22,32 @@ uint32_t weft__generation(void) {
 
 int weft_is_initialized(void) { return weft__generation() != 0; }
 
+/* Options are named as the user gave them: the environment variable or
+ * the field (weft__option_name). */
 static int check_options(const weft_options *o) {
+  char a[96], b[96], c[96];
+  const char *block =
+      weft__option_name(WEFT__OPT_BLOCK_SIZE, o->block_size, a, sizeof a);
   if (o->block_size < ((size_t)64 << 10))
-    return weft__error(WEFT_EINVAL, "block_size %zu is below 64 KiB",
-                       o->block_size);
+    return weft__error(WEFT_EINVAL, "%s: below 64 KiB", block);
   if (o->block_size % WEFT_REC_ALIGN)
-    return weft__error(WEFT_EINVAL, "block_size %zu is not a multiple of 8",
-                       o->block_size);
+    return weft__error(WEFT_EINVAL, "%s: not a multiple of 8", block);
   if (o->buffer_budget < o->block_size)
-    return weft__error(WEFT_EINVAL,
-                       "buffer_budget %zu is smaller than one block (%zu)",
-                       o->buffer_budget, o->block_size);
+    return weft__error(WEFT_EINVAL, "%s: smaller than one block (%s)",
+                       weft__option_name(WEFT__OPT_BUFFER_BUDGET,
+                                         o->buffer_budget, b, sizeof b),
+                       block);
   if (o->policy != WEFT_FULL_DROP && o->policy != WEFT_FULL_HANDOFF)
     return weft__error(WEFT_EINVAL, "unknown full policy %d", (int)o->policy);
   /* A record must fit in a block beside the END reserve. */
   if ((uint64_t)o->array_keep * 8 * WEFT_FIELDS_MAX + o->string_max >
       o->block_size / 2)
-    return weft__error(WEFT_EINVAL,
-                       "array_keep %u and string_max %u need blocks larger "
-                       "than %zu bytes",
-                       o->array_keep, o->string_max, o->block_size);
+    return weft__error(
+        WEFT_EINVAL,
+        "%s and %s: a record could need more than half a block (%s)",
+        weft__option_name(WEFT__OPT_ARRAY_KEEP, o->array_keep, b, sizeof b),
+        weft__option_name(WEFT__OPT_STRING_MAX, o->string_max, c, sizeof c),
+        block);
   return WEFT_OK;
 }
 

@@ -4,6 +4,8 @@
 #include "weft_int.h"
 
 #include <errno.h>
+#include <pthread.h>
+#include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
 #include <strings.h>
@@ -61,48 +63,90 @@ static int parse_size(const char *s, uint64_t *out) {
   return 0;
 }
 
-static int env_size(const char *name, uint64_t min, uint64_t max, uint64_t *out,
-                    int *set) {
-  const char *s = getenv(name);
-  *set = 0;
+/* The size options: their fields, variables and accepted ranges. */
+static const struct {
+  const char *field, *var;
+  uint64_t min, max;
+} sizes[WEFT__OPT_COUNT] = {
+    [WEFT__OPT_BUFFER_BUDGET] = {"buffer_budget", "WEFT_BUFFER_BUDGET",
+                                 64 << 10, (uint64_t)1 << 44},
+    [WEFT__OPT_BLOCK_SIZE] = {"block_size", "WEFT_BLOCK_SIZE", 64 << 10,
+                              (uint64_t)1 << 32},
+    [WEFT__OPT_ARRAY_KEEP] = {"array_keep", "WEFT_ARRAY_KEEP", 0, 1 << 20},
+    [WEFT__OPT_STRING_MAX] = {"string_max", "WEFT_STRING_MAX", 0, 1 << 24},
+};
+
+/* What weft_options_from_env last took from the environment, as written,
+ * so that weft_init can name the variable in the message of a check that
+ * only the combination of options fails (weft__option_name).  weft_init
+ * checks a struct, not where it came from: a value that equals the one
+ * taken from the environment is taken to be that one. */
+static pthread_mutex_t env_lock = PTHREAD_MUTEX_INITIALIZER;
+static struct {
+  int set;
+  uint64_t value;
+  char text[64]; /* the variable's text, cut */
+} env_taken[WEFT__OPT_COUNT];
+
+const char *weft__option_name(weft__option o, uint64_t v, char *buf,
+                              size_t cap) {
+  pthread_mutex_lock(&env_lock);
+  if (env_taken[o].set && env_taken[o].value == v)
+    snprintf(buf, cap, "%s=%s", sizes[o].var, env_taken[o].text);
+  else
+    snprintf(buf, cap, "%s %llu", sizes[o].field, (unsigned long long)v);
+  pthread_mutex_unlock(&env_lock);
+  return buf;
+}
+
+/* Size option o from its variable: *text is the variable's text, or NULL
+ * when it is not set. */
+static int env_size(weft__option o, uint64_t *out, const char **text) {
+  const char *s = getenv(sizes[o].var);
+  *text = s;
   if (!s)
     return WEFT_OK;
-  uint64_t v;
-  if (parse_size(s, &v) || v < min || v > max)
+  if (parse_size(s, out) || *out < sizes[o].min || *out > sizes[o].max)
     return weft__error(WEFT_EINVAL,
                        "environment variable %s=\"%s\": expected a number "
                        "from %llu to %llu, optionally with K, M or G",
-                       name, s, (unsigned long long)min,
-                       (unsigned long long)max);
-  *out = v;
-  *set = 1;
+                       sizes[o].var, s, (unsigned long long)sizes[o].min,
+                       (unsigned long long)sizes[o].max);
   return WEFT_OK;
+}
+
+/* Remember what was taken, once every variable is good. */
+static void remember(const uint64_t v[WEFT__OPT_COUNT],
+                     const char *const text[WEFT__OPT_COUNT]) {
+  pthread_mutex_lock(&env_lock);
+  for (int i = 0; i < WEFT__OPT_COUNT; i++) {
+    env_taken[i].set = text[i] != NULL;
+    env_taken[i].value = v[i];
+    if (text[i])
+      snprintf(env_taken[i].text, sizeof env_taken[i].text, "%s", text[i]);
+  }
+  pthread_mutex_unlock(&env_lock);
 }
 
 int weft_options_from_env(weft_options *opts) {
   if (!opts)
     return weft__error(WEFT_EINVAL, "weft_options_from_env: opts is NULL");
   weft_options o = *opts;
-  uint64_t v;
-  int set, rc;
+  uint64_t v[WEFT__OPT_COUNT] = {0};
+  const char *text[WEFT__OPT_COUNT];
+  int rc;
 
-  if ((rc = env_size("WEFT_BUFFER_BUDGET", 64 << 10, (uint64_t)1 << 44, &v,
-                     &set)))
-    return rc;
-  if (set)
-    o.buffer_budget = (size_t)v;
-  if ((rc = env_size("WEFT_BLOCK_SIZE", 64 << 10, (uint64_t)1 << 32, &v, &set)))
-    return rc;
-  if (set)
-    o.block_size = (size_t)v;
-  if ((rc = env_size("WEFT_ARRAY_KEEP", 0, 1 << 20, &v, &set)))
-    return rc;
-  if (set)
-    o.array_keep = (uint32_t)v;
-  if ((rc = env_size("WEFT_STRING_MAX", 0, 1 << 24, &v, &set)))
-    return rc;
-  if (set)
-    o.string_max = (uint32_t)v;
+  for (int i = 0; i < WEFT__OPT_COUNT; i++)
+    if ((rc = env_size((weft__option)i, &v[i], &text[i])))
+      return rc;
+  if (text[WEFT__OPT_BUFFER_BUDGET])
+    o.buffer_budget = (size_t)v[WEFT__OPT_BUFFER_BUDGET];
+  if (text[WEFT__OPT_BLOCK_SIZE])
+    o.block_size = (size_t)v[WEFT__OPT_BLOCK_SIZE];
+  if (text[WEFT__OPT_ARRAY_KEEP])
+    o.array_keep = (uint32_t)v[WEFT__OPT_ARRAY_KEEP];
+  if (text[WEFT__OPT_STRING_MAX])
+    o.string_max = (uint32_t)v[WEFT__OPT_STRING_MAX];
 
   const char *p = getenv("WEFT_FULL_POLICY");
   if (p) {
@@ -135,6 +179,7 @@ int weft_options_from_env(weft_options *opts) {
                                       "is empty");
     o.journal_dir = j;
   }
+  remember(v, text);
   *opts = o;
   return WEFT_OK;
 }

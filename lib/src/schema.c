@@ -19,7 +19,12 @@
 
 #define CHUNK_BITS 10
 #define CHUNK (1u << CHUNK_BITS)
-#define MAX_CHUNKS 1024 /* 2^20 names and 2^20 schemas per process */
+#define MAX_CHUNKS 1024 /* ids are 20 bits */
+
+/* The documented limits (docs/api.md section 11): name id 0 means "no
+ * name"; schema ids include the fixed ones and Weft's own messages. */
+#define NAMES_MAX (MAX_CHUNKS * CHUNK - 1)
+#define SCHEMAS_MAX (MAX_CHUNKS * CHUNK)
 
 typedef struct name_entry {
   uint32_t len;
@@ -42,6 +47,46 @@ typedef struct table {
 } table;
 
 static table names_by_content, schemas_by_content;
+
+/* Whether a table's limit was hit, and whether that was taken to be
+ * recorded in the trace (weft__intern_limit_take): recorded once per
+ * weft_init, however many calls it refuses. */
+enum { LIMIT_FREE, LIMIT_HIT, LIMIT_TOLD };
+static int names_limit, schemas_limit;
+
+/* Refuse a new entry of a full table (caller holds the lock). */
+static int64_t limit_hit(int *state, const char *limit, unsigned max,
+                         const char *what) {
+  int unset = LIMIT_FREE; /* once: take() may have moved it on */
+  __atomic_compare_exchange_n(state, &unset, LIMIT_HIT, 0, __ATOMIC_ACQ_REL,
+                              __ATOMIC_ACQUIRE);
+  return weft__error(WEFT_ELIMIT, "%s: a process holds at most %u distinct %s",
+                     limit, max, what);
+}
+
+static int64_t schemas_refused(void) {
+  return limit_hit(&schemas_limit, "schemas", SCHEMAS_MAX,
+                   "schemas (kind, type and fields of an event)");
+}
+
+static int take(int *state) {
+  int hit = LIMIT_HIT;
+  return __atomic_load_n(state, __ATOMIC_ACQUIRE) == LIMIT_HIT &&
+         __atomic_compare_exchange_n(state, &hit, LIMIT_TOLD, 0,
+                                     __ATOMIC_ACQ_REL, __ATOMIC_ACQUIRE);
+}
+
+const char *weft__intern_limit_take(uint64_t *value) {
+  if (take(&names_limit)) {
+    *value = NAMES_MAX;
+    return "names";
+  }
+  if (take(&schemas_limit)) {
+    *value = SCHEMAS_MAX;
+    return "schemas";
+  }
+  return NULL;
+}
 
 uint64_t weft__hash_bytes(uint64_t h, const void *p, size_t n) {
   const unsigned char *b = p;
@@ -112,8 +157,10 @@ uint32_t weft__name_count(void) {
   return __atomic_load_n(&name_count, __ATOMIC_ACQUIRE);
 }
 
-/* Caller holds the lock. */
-static int64_t name_intern_locked(const char *s, size_t len) {
+/* Caller holds the lock.  With schemas_full, a name not interned yet is
+ * refused: the schema that needs it is new and cannot be added, and the
+ * name would fill the names table for nothing. */
+static int64_t name_intern_locked(const char *s, size_t len, int schemas_full) {
   uint64_t h = weft__hash_bytes(WEFT__HASH_SEED, s, len);
   if (names_by_content.cap) {
     for (size_t j = h & (names_by_content.cap - 1); names_by_content.ids[j];
@@ -124,12 +171,13 @@ static int64_t name_intern_locked(const char *s, size_t len) {
         return names_by_content.ids[j];
     }
   }
+  if (schemas_full)
+    return schemas_refused();
   if (name_count == 0)
     name_count = 1; /* id 0 means "no name" */
   uint32_t id = name_count;
-  if ((id >> CHUNK_BITS) >= MAX_CHUNKS)
-    return weft__error(WEFT_ENOMEM, "more than %u distinct names",
-                       MAX_CHUNKS * CHUNK - 1);
+  if (id > NAMES_MAX)
+    return limit_hit(&names_limit, "names", NAMES_MAX, "type and field names");
   if ((names_by_content.n + 1) * 2 > names_by_content.cap &&
       table_grow(&names_by_content))
     return weft__error(WEFT_ENOMEM, "interning a name");
@@ -178,7 +226,7 @@ int64_t weft__name_intern(const char *s, size_t len) {
                        "%d bytes",
                        s, WEFT_NAME_MAX);
   pthread_mutex_lock(&lock);
-  int64_t id = name_intern_locked(s, len);
+  int64_t id = name_intern_locked(s, len, 0);
   pthread_mutex_unlock(&lock);
   return id;
 }
@@ -233,9 +281,8 @@ static int64_t schema_add_locked(uint8_t kind, uint32_t type,
     }
   }
   uint32_t id = schema_count;
-  if ((id >> CHUNK_BITS) >= MAX_CHUNKS)
-    return weft__error(WEFT_ENOMEM, "more than %u distinct schemas",
-                       MAX_CHUNKS * CHUNK);
+  if (id >= SCHEMAS_MAX)
+    return schemas_refused();
   if ((schemas_by_content.n + 1) * 2 > schemas_by_content.cap &&
       table_grow(&schemas_by_content))
     return weft__error(WEFT_ENOMEM, "interning a schema");
@@ -319,14 +366,15 @@ int64_t weft__schema_intern(weft_rec_kind kind, const char *type,
   pthread_mutex_lock(&lock);
   int64_t rc = 0;
   uint32_t type_id = 0;
+  int full = schema_count >= SCHEMAS_MAX;
   if (type) {
-    rc = name_intern_locked(type, (size_t)tlen);
+    rc = name_intern_locked(type, (size_t)tlen, full);
     if (rc < 0)
       goto out;
     type_id = (uint32_t)rc;
   }
   for (size_t i = 0; i < n; i++) {
-    rc = name_intern_locked(f[i].name, strlen(f[i].name));
+    rc = name_intern_locked(f[i].name, strlen(f[i].name), full);
     if (rc < 0)
       goto out;
     names[i] = (uint32_t)rc;
@@ -386,5 +434,7 @@ void weft__schema_teardown(void) {
   __atomic_store_n(&schema_count, 0, __ATOMIC_RELEASE);
   table_free(&names_by_content);
   table_free(&schemas_by_content);
+  __atomic_store_n(&names_limit, LIMIT_FREE, __ATOMIC_RELEASE);
+  __atomic_store_n(&schemas_limit, LIMIT_FREE, __ATOMIC_RELEASE);
   pthread_mutex_unlock(&lock);
 }

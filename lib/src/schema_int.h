@@ -13,6 +13,12 @@
 /* FNV-1a over n bytes, continuing from h. */
 uint64_t weft__hash_bytes(uint64_t h, const void *p, size_t n);
 
+/* When interning was refused because a table is full (WEFT_ELIMIT) and no
+ * one has taken that to record it yet: the limit's name ("names" or
+ * "schemas") and, in *value, how many the table holds.  Else NULL.  Each
+ * hit is taken once per weft_init, so the trace gets one weft:limit. */
+const char *weft__intern_limit_take(uint64_t *value);
+
 /* Publish the fixed schemas (ids below WEFT_SCHEMA_FIRST_USER). */
 int weft__schema_setup(void);
 /* Free both tables.  No other thread may use them any more. */

@@ -51,7 +51,9 @@ weft__thread *weft__thread_slow(int *err) {
   weft__buf_lock();
   if (thread_count >= WEFT_THREADS_MAX) {
     weft__buf_unlock();
-    *err = weft__error(WEFT_ENOMEM, "more than %d threads have logged",
+    *err = weft__error(WEFT_ELIMIT,
+                       "threads: more than %d threads have logged in this "
+                       "process (WEFT_THREADS_MAX)",
                        WEFT_THREADS_MAX);
     return NULL;
   }

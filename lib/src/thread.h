@@ -47,7 +47,10 @@ typedef struct weft__thread {
   uint64_t dropped;     /* events dropped, not yet reported */
   uint64_t dropped_all; /* events dropped since weft_init */
   uint64_t limits;      /* limits hit since weft_init */
-  uint64_t task_hi;     /* task of the root action (when not continued) */
+  const char *drop_why; /* why weft__buf_slow last refused: a format ... */
+  uint64_t drop_a;      /* ... for weft__error_repeat, and its numbers */
+  uint64_t drop_b;
+  uint64_t task_hi; /* task of the root action (when not continued) */
   uint64_t task_lo;
   uint32_t conts_len;                 /* used elements of conts */
   uint32_t conts[4 * WEFT_DEPTH_MAX]; /* levels of continued actions */

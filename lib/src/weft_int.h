@@ -25,6 +25,12 @@
 WEFT_INTERNAL int weft__error(int code, const char *fmt, ...)
     __attribute__((format(printf, 2, 3)));
 
+/* Bytes of weft_errmsg(), NUL included: room for two paths of PATH_MAX
+ * (4096 on Linux; spelled out so that every file agrees whatever feature
+ * macros it sets) and the rest of the message.  A copy of a message
+ * (libweft-mpi's agreement) needs as much. */
+#define WEFT__ERRMSG_MAX (2 * 4096 + 512)
+
 /* The detail of WEFT_ENOTINIT, the same everywhere: a program that only
  * calls weft_mpi_init must learn that its failure is why. */
 #define WEFT__NOT_INIT                                                         \
@@ -48,7 +54,8 @@ typedef struct weft__schema {
 } weft__schema;
 
 /* Intern a name; returns its id (>= 1) or a negative error
- * (WEFT_ENAMETOOLONG, WEFT_EINVAL for "" or NULL, WEFT_ENOMEM). */
+ * (WEFT_ENAMETOOLONG, WEFT_EINVAL for "" or NULL, WEFT_ENOMEM, WEFT_ELIMIT
+ * when the process holds the most names it can). */
 WEFT_INTERNAL int64_t weft__name_intern(const char *s, size_t len);
 /* Name with id `id` and its length, or NULL.  Lock-free. */
 WEFT_INTERNAL const char *weft__name_get(uint32_t id, uint32_t *len);
@@ -213,6 +220,22 @@ WEFT_INTERNAL void weft__decoder_set_rows(weft__decoder *d, int on);
 WEFT_INTERNAL void weft__task_id_new(uint64_t *hi, uint64_t *lo);
 
 /* ---- library state (init.c) ---------------------------------------------- */
+
+/* The options weft_init checks against each other (weft__option_name). */
+typedef enum weft__option {
+  WEFT__OPT_BUFFER_BUDGET,
+  WEFT__OPT_BLOCK_SIZE,
+  WEFT__OPT_ARRAY_KEEP,
+  WEFT__OPT_STRING_MAX,
+  WEFT__OPT_COUNT
+} weft__option;
+
+/* How an error message names option o, whose value is v: as the user set
+ * it, "WEFT_BLOCK_SIZE=100001" when weft_options_from_env took v from that
+ * variable, else the field, "block_size 100001".  Written to buf (cap
+ * bytes), which is returned. */
+const char *weft__option_name(weft__option o, uint64_t v, char *buf,
+                              size_t cap);
 
 /* The options in force (valid between weft_init and weft_shutdown). */
 WEFT_INTERNAL const weft_options *weft__options(void);

@@ -10,7 +10,8 @@
 #include <stdio.h>
 #include <string.h>
 
-#define MSG_MAX 512
+/* As long as weft_errmsg() can be: the message is passed on whole. */
+#define MSG_MAX WEFT__ERRMSG_MAX
 
 const char *weft__errmsg_detail(void) {
   const char *m = weft_errmsg();

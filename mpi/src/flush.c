@@ -550,7 +550,7 @@ static int write_records(weft__writer *w, epoch *e) {
     int r = tot[1] ? weft__write_rows(w, WEFT_D_PAYLOAD, pay0 + bytes, m,
                                       tot[1], pay->p)
                    : WEFT_OK;
-    char why[512] = "";
+    char why[WEFT__ERRMSG_MAX] = "";
     if (r < 0) /* the second write would overwrite the message */
       snprintf(why, sizeof why, "%s", weft__errmsg_detail());
     int r2 = weft__write_rows(w, WEFT_D_EVENTS, ev0 + rows, k, tot[0], ev->p);

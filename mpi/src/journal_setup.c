@@ -60,7 +60,7 @@ static int init_beside(const char *path) {
      * rather than not at all; the log is still written at every flush.
      * The trace says so, on this rank (default_dir is kept: weft_init may
      * have made it, and it goes when empty). */
-    char dir[PATH_MAX + 16], why[512];
+    char dir[PATH_MAX + 16], why[WEFT__ERRMSG_MAX];
     snprintf(dir, sizeof dir, "%s", o.journal_dir);
     snprintf(why, sizeof why, "%s", weft_errmsg());
     o.journal_dir = NULL;
@@ -94,7 +94,7 @@ int weft__journal_init_early(MPI_Comm comm) {
   if (rc < 0) {
     /* No name to put the journal beside: trace without one (the log
      * itself fails with the same reason when it is opened). */
-    char why[512];
+    char why[WEFT__ERRMSG_MAX];
     snprintf(why, sizeof why, "%s", weft_errmsg());
     weft_options o;
     weft_options_init(&o);

@@ -167,7 +167,7 @@ void weft__shield_check(void) {
   if (!mpi || !pmpi || !dladdr(mpi, &a) || !dladdr(pmpi, &b) ||
       a.dli_fbase != b.dli_fbase)
     return;
-  char why[512];
+  char why[WEFT__ERRMSG_MAX];
   snprintf(why, sizeof why,
            "HDF5's MPI_File_write_at is %s's own: link libweft-mpi before "
            "the MPI library, or a metadata write that fails on one rank "

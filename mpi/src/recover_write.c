@@ -908,7 +908,7 @@ int weft__recover_write(MPI_Comm comm, const char *path, int create,
     rc = check_ranks(w, ranks, nranks, &l);
   if (rc == WEFT_OK)
     rc = write_epoch(w, ranks, nranks, create, &l, res);
-  char why[512] = "";
+  char why[WEFT__ERRMSG_MAX] = "";
   if (rc < 0)
     strncpy(why, weft__errmsg_detail(), sizeof why - 1);
   if (w->file >= 0) {

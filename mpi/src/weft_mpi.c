@@ -24,7 +24,7 @@ static int closed_early, owned_early;
 static int owned_left;
 /* Why the last weft_mpi_init failed ("" when none did, or one succeeded
  * since): without a writer, flush and finalize say so. */
-static char init_failure[512];
+static char init_failure[WEFT__ERRMSG_MAX];
 
 static int not_initialised(void) {
   if (!init_failure[0])
@@ -165,7 +165,7 @@ static int start(weft__writer *w, const char *path) {
     /* epoch 0: metadata, the first clock sample */
     rc = weft__flush(w, 0, WEFT__MEET_NONE, NULL);
   if (rc < 0) {
-    char why[512];
+    char why[WEFT__ERRMSG_MAX];
     strncpy(why, weft__errmsg_detail(), sizeof why - 1);
     why[sizeof why - 1] = '\0';
     weft__signals_restore();
@@ -232,7 +232,7 @@ int weft_mpi_init(MPI_Comm comm, const char *path) {
  * release the snapshot or give it back (weft__flush_settle).  Guarded by
  * the caller. */
 static int close_after(weft__writer *w, int rc) {
-  char why[512] = "";
+  char why[WEFT__ERRMSG_MAX] = "";
   if (rc < 0)
     strncpy(why, weft__errmsg_detail(), sizeof why - 1);
   int crc = weft__file_close(w, rc == WEFT_OK);
@@ -277,7 +277,7 @@ int weft_mpi_flush(void) {
   weft__h5_quiet_end(&q);
   weft__mpi_guard_leave();
   if (stop) {
-    char why[512] = "";
+    char why[WEFT__ERRMSG_MAX] = "";
     if (rc < 0)
       strncpy(why, weft__errmsg_detail(), sizeof why - 1);
     weft__signals_finish(); /* after SIGTERM: does not return */
@@ -328,7 +328,7 @@ int weft_mpi_finalize(void) {
   writer = NULL;
   writer_free(w);
   if (rc < 0) {
-    char why[512] = "";
+    char why[WEFT__ERRMSG_MAX] = "";
     strncpy(why, weft__errmsg_detail(), sizeof why - 1);
     weft__signals_finish();
     return weft__error(rc, "%s", why);

@@ -4,6 +4,7 @@
  * and the version functions.
  */
 #include "event_assert.h"
+#include "error_repeat.h"
 
 #include <limits.h>
 
@@ -22,7 +23,7 @@ static const code codes[] = {
 
 static void test_errors_every_code_named_and_described(void **state) {
   (void)state;
-  assert_int_equal(NCODES, 24);
+  assert_int_equal(NCODES, 25);
   for (size_t i = 0; i < NCODES; i++) {
     const char *name = weft_err_name(codes[i].value);
     const char *text = weft_strerror(codes[i].value);
@@ -40,6 +41,7 @@ static void test_errors_every_code_named_and_described(void **state) {
   /* The enum agrees with the map. */
   assert_int_equal(WEFT_EINVAL, -1);
   assert_int_equal(WEFT_ENOTSUP, -24);
+  assert_int_equal(WEFT_ELIMIT, -25);
   assert_string_equal(weft_err_name(WEFT_EFINISHED), "WEFT_EFINISHED");
 }
 
@@ -49,7 +51,7 @@ static void test_errors_success_and_unknown_codes(void **state) {
   assert_non_null(weft_strerror(WEFT_OK));
   assert_string_not_equal(weft_strerror(WEFT_OK), "unknown error");
 
-  static const int unknown[] = {1, 7, -25, -100, -1000, INT_MIN, INT_MAX};
+  static const int unknown[] = {1, 7, -26, -100, -1000, INT_MIN, INT_MAX};
   for (size_t i = 0; i < sizeof unknown / sizeof unknown[0]; i++) {
     const char *text = weft_strerror(unknown[i]);
     const char *name = weft_err_name(unknown[i]);
@@ -91,6 +93,45 @@ static void test_errors_errmsg_tells_the_last_failure(void **state) {
   assert_int_equal(weft_shutdown(), WEFT_OK);
 }
 
+/* A message naming two paths of PATH_MAX keeps what follows them. */
+static void test_errors_errmsg_holds_two_long_paths(void **state) {
+  (void)state;
+  static char from[4096], to[4096];
+  memset(from, 'f', sizeof from - 1);
+  memset(to, 't', sizeof to - 1);
+  from[0] = to[0] = '/';
+  assert_int_equal(weft__error(WEFT_EIO, "cannot rename %s to %s: %s", from, to,
+                               "Permission denied"),
+                   WEFT_EIO);
+  const char *m = weft_errmsg();
+  assert_int_equal(strlen(m), strlen("input/output error: cannot rename ") +
+                                  4095 + strlen(" to ") + 4095 +
+                                  strlen(": Permission denied"));
+  assert_string_equal(m + strlen(m) - strlen(": Permission denied"),
+                      ": Permission denied");
+}
+
+/* weft__error_repeat formats once per storm, but never leaves another
+ * failure's message in place. */
+static void test_errors_repeat_is_never_stale(void **state) {
+  (void)state;
+  static const char fmt[] = "budget of %llu bytes, block of %llu";
+  assert_int_equal(weft__error_repeat(WEFT_EFULL, fmt, 64, 8), WEFT_EFULL);
+  char first[128];
+  snprintf(first, sizeof first, "%s", weft_errmsg());
+  assert_string_equal(first,
+                      "buffer budget reached: event dropped: budget of 64 "
+                      "bytes, block of 8");
+  assert_int_equal(weft__error_repeat(WEFT_EFULL, fmt, 64, 8), WEFT_EFULL);
+  assert_string_equal(weft_errmsg(), first);
+  assert_int_equal(weft__error(WEFT_EINVAL, "something else"), WEFT_EINVAL);
+  assert_int_equal(weft__error_repeat(WEFT_EFULL, fmt, 64, 8), WEFT_EFULL);
+  assert_string_equal(weft_errmsg(), first);
+  /* Other numbers, another message. */
+  weft__error_repeat(WEFT_EFULL, fmt, 128, 8);
+  assert_non_null(strstr(weft_errmsg(), "budget of 128 bytes"));
+}
+
 static void test_errors_version_matches_header(void **state) {
   (void)state;
   char want[32];
@@ -106,6 +147,8 @@ int main(void) {
       cmocka_unit_test(test_errors_every_code_named_and_described),
       cmocka_unit_test(test_errors_success_and_unknown_codes),
       cmocka_unit_test(test_errors_errmsg_tells_the_last_failure),
+      cmocka_unit_test(test_errors_errmsg_holds_two_long_paths),
+      cmocka_unit_test(test_errors_repeat_is_never_stale),
       cmocka_unit_test(test_errors_version_matches_header),
   };
   return cmocka_run_group_tests_name("errors", tests, NULL, NULL);

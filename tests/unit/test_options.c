@@ -197,6 +197,55 @@ static void test_options_init_refuses_bad_options(void **state) {
   assert_int_equal(weft_shutdown(), WEFT_OK);
 }
 
+/* weft_init's checks of options against each other name each option as
+ * the user set it: the environment variable and its text when
+ * weft_options_from_env took it from there, else the field. */
+static void test_options_init_names_the_variable_or_field(void **state) {
+  (void)state;
+  weft_options o;
+  /* Set through the API, with nothing taken from the environment. */
+  weft_options_init(&o);
+  assert_int_equal(weft_options_from_env(&o), WEFT_OK);
+  o.block_size = 100001;
+  assert_int_equal(weft_init(&o), WEFT_EINVAL);
+  assert_non_null(
+      strstr(weft_errmsg(), "block_size 100001: not a multiple of 8"));
+  assert_null(strstr(weft_errmsg(), "WEFT_"));
+
+  weft_options_init(&o);
+  assert_int_equal(setenv("WEFT_BLOCK_SIZE", "100001", 1), 0);
+  assert_int_equal(weft_options_from_env(&o), WEFT_OK);
+  assert_int_equal(weft_init(&o), WEFT_EINVAL);
+  assert_non_null(
+      strstr(weft_errmsg(), "WEFT_BLOCK_SIZE=100001: not a multiple of 8"));
+
+  /* The environment's value overwritten in the struct: the field. */
+  weft_options_init(&o);
+  assert_int_equal(weft_options_from_env(&o), WEFT_OK);
+  o.block_size = 100003;
+  assert_int_equal(weft_init(&o), WEFT_EINVAL);
+  assert_non_null(strstr(weft_errmsg(), "block_size 100003"));
+
+  /* Two variables, written as the user wrote them. */
+  clear_env(NULL);
+  assert_int_equal(setenv("WEFT_BUFFER_BUDGET", "64K", 1), 0);
+  weft_options_init(&o);
+  assert_int_equal(weft_options_from_env(&o), WEFT_OK);
+  assert_int_equal(weft_init(&o), WEFT_EINVAL);
+  assert_non_null(strstr(weft_errmsg(), "WEFT_BUFFER_BUDGET=64K: smaller than "
+                                        "one block (block_size 1048576)"));
+  assert_int_equal(setenv("WEFT_BLOCK_SIZE", "1M", 1), 0);
+  assert_int_equal(setenv("WEFT_STRING_MAX", "16M", 1), 0);
+  weft_options_init(&o);
+  assert_int_equal(weft_options_from_env(&o), WEFT_OK);
+  o.buffer_budget = (size_t)8 << 20;
+  assert_int_equal(weft_init(&o), WEFT_EINVAL);
+  assert_non_null(
+      strstr(weft_errmsg(), "array_keep 16 and WEFT_STRING_MAX=16M"));
+  assert_non_null(strstr(weft_errmsg(), "(WEFT_BLOCK_SIZE=1M)"));
+  assert_false(weft_is_initialized());
+}
+
 int main(void) {
   const struct CMUnitTest tests[] = {
       cmocka_unit_test_setup_teardown(test_options_defaults, clear_env,
@@ -211,6 +260,8 @@ int main(void) {
                                       clear_env, clear_env),
       cmocka_unit_test_setup_teardown(test_options_init_refuses_bad_options,
                                       clear_env, clear_env),
+      cmocka_unit_test_setup_teardown(
+          test_options_init_names_the_variable_or_field, clear_env, clear_env),
   };
   return cmocka_run_group_tests_name("options", tests, NULL, NULL);
 }

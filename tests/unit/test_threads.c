@@ -292,7 +292,7 @@ static void test_threads_limit(void **state) {
   pthread_t th;
   assert_int_equal(pthread_create(&th, NULL, log_once, &rc), 0);
   assert_int_equal(pthread_join(th, NULL), 0);
-  assert_true(rc < 0);
+  assert_int_equal(rc, WEFT_ELIMIT);
   weft_stats st;
   assert_int_equal(weft_stats_get(&st), WEFT_OK);
   assert_int_equal(st.threads, WEFT_THREADS_MAX);
