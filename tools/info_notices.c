@@ -114,6 +114,12 @@ int weft__info_notices(weft__out *o, const weft__model *m, uint32_t file,
     weft__out_fmt(o, "%s%s on rank%s ", lead(j), weft__model_name(m, k[j].type),
                   k[j].ranks > 1 ? "s" : "");
     rank_ranges(o, k[j].on_rank, nranks);
+    if (k[j].type == drop_type) { /* the sum says more than the first */
+      weft__out_fmt(o, ", %llu time%s: %llu events reported\n",
+                    (unsigned long long)k[j].count, k[j].count == 1 ? "" : "s",
+                    (unsigned long long)reported);
+      continue;
+    }
     weft__out_fmt(
         o, ", %llu time%s; first on rank %u:", (unsigned long long)k[j].count,
         k[j].count == 1 ? "" : "s", n->rank);

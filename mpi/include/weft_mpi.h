@@ -21,9 +21,11 @@
  * Environment (read by weft_mpi_init on every rank; rank 0's path wins):
  *   WEFT_FILE          output path (default: weft-<SLURM_JOB_ID>.h5, or
  *                      weft-<YYYYmmdd-HHMMSS>-<pid of rank 0>.h5 outside
- *                      Slurm, in rank 0's working directory; when taken,
- *                      the first free weft-<...>.1.h5, .2.h5, ...)
- *   WEFT_OVERWRITE=1   replace an existing file (otherwise WEFT_EEXIST)
+ *                      Slurm, in rank 0's working directory; when it or
+ *                      its <name>.journal/ exists, the first free
+ *                      weft-<...>.1.h5, .2.h5, ...)
+ *   WEFT_OVERWRITE=1   replace an existing file (otherwise WEFT_EEXIST);
+ *                      a path given only, never a default name
  *   WEFT_ACTIONS=0     do not write the /actions analysis table
  *   WEFT_ACTIONS_MIN_NS  succeeded actions shorter than this get no
  *                      /actions row (1000; 0: a row for every action)
@@ -52,11 +54,12 @@
  *                      weft_mpi_path() is NULL once a flush closed the log
  *   and those of weft_options_from_env() when libweft is initialised here.
  *
- * Crash journal: when weft_mpi_init initialises libweft, the buffers are
- * backed by a per-rank journal file from which `weft recover` completes the
- * log if the job dies; a clean weft_mpi_finalize removes it.  An
- * application that calls weft_init itself must set
- * weft_options.journal_dir (or use weft_options_from_env with
+ * Crash journal: when weft_mpi_init initialises libweft (or libweft-pmpi
+ * does, at MPI_Init: docs/causality.md), the buffers are backed by a
+ * per-rank journal file from which `weft recover` completes the log if
+ * the job dies; a clean weft_mpi_finalize (MPI_Finalize under
+ * libweft-pmpi) removes it.  An application that calls weft_init itself
+ * must set weft_options.journal_dir (or use weft_options_from_env with
  * WEFT_JOURNAL_DIR) to have one.
  *
  * Thread safety: call these functions from one thread per rank, while no
@@ -114,7 +117,9 @@ WEFT_API int weft_mpi_flush(void);
  * the unwritten events stay in libweft's buffers, and the file keeps what
  * its last successful flush wrote (it is closed without another write to
  * it: HDF5's last metadata goes to a scratch file in memory, unless some
- * rank cannot make one). */
+ * rank cannot make one).  When weft_mpi_init had initialised libweft, the
+ * next weft_mpi_init takes libweft over with the events still buffered,
+ * and its weft_mpi_finalize shuts libweft down once they are written. */
 WEFT_API int weft_mpi_finalize(void);
 
 /* Absolute path of the file being written, as rank 0 resolved it (valid

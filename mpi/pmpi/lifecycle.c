@@ -30,6 +30,9 @@
 #include <time.h>
 
 pm_state pm;
+/* The log libweft-pmpi writes at MPI_Finalize, named at MPI_Init (its
+ * journal is beside it), for the warning below. */
+static char log_name[4096];
 
 static int64_t mono_ns(void) {
   struct timespec ts;
@@ -65,7 +68,8 @@ static void start(int provided, int64_t t0) {
   PMPI_Comm_rank(MPI_COMM_WORLD, &pm.world_rank);
   pm_comm_get(MPI_COMM_WORLD); /* set up before any thread races for it */
   if (!weft_is_initialized()) {
-    if (weft__journal_init_early(MPI_COMM_WORLD) == WEFT_OK)
+    if (weft__journal_init_early(MPI_COMM_WORLD, log_name, sizeof log_name) ==
+        WEFT_OK)
       pm.owns_weft = 1;
     else if (pm.world_rank == 0) /* a bad WEFT_* value, say */
       fprintf(stderr, "weft: libweft-pmpi does not trace this job: %s\n",
@@ -116,11 +120,13 @@ static void warn_unwritten(void) {
           weft_errmsg());
   if (journal) {
     const char *slash = strrchr(journal, '/');
-    int dir = slash ? (int)(slash - journal) : 1;
+    int dir = !slash ? 1 : slash == journal ? 1 : (int)(slash - journal);
+    const char *d = !slash ? "." : journal;
     fprintf(stderr,
             "weft: it is kept in the crash journals in %.*s: once the cause "
-            "is fixed, `weft recover --journal %.*s LOG` writes the log\n",
-            dir, slash ? journal : ".", dir, slash ? journal : ".");
+            "is fixed (a file in the way moved aside), `weft recover "
+            "--journal %.*s %s` writes the log\n",
+            dir, d, dir, d, log_name[0] ? log_name : "LOG");
   }
 }
 
@@ -133,8 +139,19 @@ static void write_log(void) {
   else if (pm.owns_weft && !pm.saw_writer &&
            (rc = weft_mpi_init(MPI_COMM_WORLD, NULL)) == WEFT_OK)
     rc = weft_mpi_finalize();
-  if (rc < 0 && pm.owns_weft)
+  if (rc < 0 && pm.owns_weft) {
     warn_unwritten();
+  } else if (pm.owns_weft && pm.saw_writer && weft__mpi_log_complete()) {
+    /* The application wrote its own log and closed it whole: what was
+     * logged after it (the MPI calls between its weft_mpi_finalize and
+     * MPI_Finalize) has no log to go to, as without libweft-pmpi (its
+     * weft_mpi_finalize would have shut libweft down).  Dropping it lets
+     * weft_shutdown remove the journal instead of leaving 64 MiB a rank
+     * beside a log that does not exist. */
+    weft__pending p;
+    if (weft__pending_collect(&p) == WEFT_OK)
+      weft__pending_release(&p);
+  }
   weft__mpi_guard_leave();
 }
 
@@ -148,6 +165,8 @@ int MPI_Finalize(void) {
       weft_shutdown(); /* keeps the journal if the log did not get all */
       weft__journal_dir_cleanup();
     }
+    if (pm.owns_weft)
+      weft__output_name_release();
     pm_request_table_free();
     pm_comm_table_free();
     pm.started = 0;

@@ -87,28 +87,51 @@ void weft__journal_describe(const weft__writer *w) {
   describe(w->rank, w->path);
 }
 
-int weft__journal_init_early(MPI_Comm comm) {
-  char path[PATH_MAX + 1];
-  int rank, rc = weft__output_name(comm, path, sizeof path);
+/* weft_init without a journal, which the trace then says, with why. */
+static int init_without(const char *why) {
+  weft_options o;
+  weft_options_init(&o);
+  int rc = weft_options_from_env(&o);
+  if (rc < 0)
+    return rc;
+  o.journal_dir = NULL;
+  if ((rc = weft_init(&o)) == WEFT_OK) {
+    weft_field f[2] = {WEFT_STR("dir", "-"), WEFT_STR("reason", why)};
+    weft_message_log("weft:no_journal", f, 2);
+  }
+  return rc;
+}
+
+int weft__journal_init_early(MPI_Comm comm, char *log, size_t cap) {
+  int rank;
   PMPI_Comm_rank(comm, &rank);
+  /* The settings weft_mpi_init will check, checked now: a bad value must
+   * not cost a whole run (an MPMD launch may give ranks different ones). */
+  int rc = weft__agree(comm, weft__env_check(rank));
+  if (rc < 0)
+    return rc;
+  char path[PATH_MAX + 1];
+  rc = weft__output_name(comm, path, sizeof path);
+  log[0] = '\0';
+  if (rc == WEFT_OK)
+    snprintf(log, cap, "%s", path);
+  int local;
   if (rc < 0) {
     /* No name to put the journal beside: trace without one (the log
      * itself fails with the same reason when it is opened). */
     char why[WEFT__ERRMSG_MAX];
     snprintf(why, sizeof why, "%s", weft_errmsg());
-    weft_options o;
-    weft_options_init(&o);
-    if ((rc = weft_options_from_env(&o)) < 0)
-      return rc;
-    o.journal_dir = NULL;
-    if ((rc = weft_init(&o)) == WEFT_OK) {
-      weft_field f[2] = {WEFT_STR("dir", "-"), WEFT_STR("reason", why)};
-      weft_message_log("weft:no_journal", f, 2);
-    }
-    return rc;
-  }
-  if ((rc = init_beside(path)) == WEFT_OK)
+    local = init_without(why);
+  } else if ((local = init_beside(path)) == WEFT_OK) {
     describe(rank, path);
+  }
+  /* Every rank traces, or none: libweft-pmpi's collective calls (the job
+   * action, the log at MPI_Finalize) need all of them. */
+  rc = weft__agree(comm, local);
+  if (rc < 0 && local == WEFT_OK) {
+    weft_shutdown();
+    weft__journal_dir_cleanup();
+  }
   return rc;
 }
 

@@ -6,6 +6,13 @@
  * read-only one, a full disk or an existing log then get a precise
  * message, and every rank gets it through the broadcast below.
  *
+ * A default name is taken only when neither it nor <name>.journal exists
+ * (the journals of a run that was killed), and the file is created with
+ * O_EXCL, so that job steps starting at the same moment, or one after a
+ * killed one, never share a name; libweft-pmpi decides the name at
+ * MPI_Init (weft__output_name) and holds it with the empty file until its
+ * log is written at MPI_Finalize.
+ *
  * Every rank then opens the file rank 0 made, by the absolute name rank 0
  * gives it, before HDF5 does.  Under OMPIO, H5Fcreate on a rank that
  * cannot see the file (node-local storage, another working directory)
@@ -16,6 +23,7 @@
 #ifndef _GNU_SOURCE /* the build defines it for every file */
 #define _GNU_SOURCE
 #endif
+#include "guard.h"
 #include "writer.h"
 
 #include <errno.h>
@@ -35,9 +43,11 @@
  * is taken instead. */
 #define SUFFIX_MAX 1000
 
-/* The default name chosen before the log was opened (weft__output_name):
- * the log keeps it, as the journal beside it was named after it. */
+/* The default name chosen before the log was opened (weft__output_name),
+ * on every rank, and on rank 0 the empty file made to hold it: the log
+ * keeps that name, as the journal beside it was named after it. */
 static char early_default[PATH_CAP];
+static struct stat early_held; /* st_ino 0: nothing held */
 
 /* The n-th default name: weft-<SLURM_JOB_ID>.h5, or outside Slurm
  * weft-<local time>-<pid>.h5; for n > 0 with .<n> before the .h5. */
@@ -92,21 +102,20 @@ static void dir_of(const char *name, char *dir, size_t cap) {
 /* Rank 0: create path empty, or say precisely why not.  Messages name it
  * absolute: a default name is relative to a working directory the user
  * may not know. */
-static int create(const char *path, int *created) {
+static int create(const char *path, int replace, int *created) {
   char shown[2 * PATH_CAP];
   const char *name = weft__path_absolute(path, shown, sizeof shown);
   struct stat st;
   if (stat(path, &st) == 0) {
     if (S_ISDIR(st.st_mode))
       return weft__error(WEFT_EIO, "%s is a directory", name);
-    if (!overwrite_allowed())
+    if (!replace)
       return weft__error(WEFT_EEXIST,
                          "%s already exists (a log of another job?); "
                          "remove it or set WEFT_OVERWRITE=1",
                          name);
   }
-  int fd =
-      open(path, O_WRONLY | O_CREAT | (overwrite_allowed() ? 0 : O_EXCL), 0644);
+  int fd = open(path, O_WRONLY | O_CREAT | (replace ? 0 : O_EXCL), 0644);
   if (fd < 0) {
     int e = errno;
     char dir[2 * PATH_CAP];
@@ -141,8 +150,43 @@ static int create(const char *path, int *created) {
   return WEFT_OK;
 }
 
+/* Whether the default name `path` is taken: the file, or the journals of
+ * a run that died before writing it. */
+static int taken(const char *path) {
+  char journal[PATH_CAP + 16];
+  struct stat st;
+  snprintf(journal, sizeof journal, "%s.journal", path);
+  return stat(path, &st) == 0 || stat(journal, &st) == 0;
+}
+
+/* Whether path is still the empty file weft__output_name made. */
+static int held(const char *path) {
+  struct stat st;
+  return early_held.st_ino && stat(path, &st) == 0 &&
+         st.st_dev == early_held.st_dev && st.st_ino == early_held.st_ino &&
+         st.st_size == 0;
+}
+
+/* Rank 0: the first default name not taken, created (O_EXCL, so a step
+ * starting at the same moment gets the next). */
+static int create_default(char *path, int *created) {
+  for (unsigned n = 0; n < SUFFIX_MAX; n++) {
+    int rc = default_path(path, PATH_CAP, n);
+    if (rc < 0)
+      return rc;
+    if (taken(path))
+      continue;
+    rc = create(path, 0, created);
+    if (rc != WEFT_EEXIST)
+      return rc;
+  }
+  return weft__error(WEFT_EEXIST, "%s: %d default names are taken", path,
+                     SUFFIX_MAX);
+}
+
 /* Rank 0: decide the path (argument, WEFT_FILE, or the default name) and
- * create the file; then make path absolute, for the ranks elsewhere. */
+ * create the file; then make path absolute, for the ranks elsewhere.
+ * WEFT_OVERWRITE applies to names given, never to default ones. */
 static int decide(const char *arg, char *path, int *created) {
   *created = 0;
   const char *env = getenv("WEFT_FILE");
@@ -153,18 +197,14 @@ static int decide(const char *arg, char *path, int *created) {
   if (fixed && strlen(fixed) >= PATH_CAP)
     return weft__error(WEFT_ENAMETOOLONG, "%s too long",
                        arg ? "output path" : "WEFT_FILE");
-  if (fixed || early_default[0]) {
-    strcpy(path, fixed ? fixed : early_default);
-    early_default[0] = '\0'; /* a later log gets a name of its own */
-    rc = create(path, created);
+  if (fixed) {
+    strcpy(path, fixed);
+    rc = create(path, overwrite_allowed(), created);
+  } else if (early_default[0] && held(early_default)) {
+    strcpy(path, early_default);
+    rc = create(path, 1, created); /* the empty file that held it */
   } else {
-    for (unsigned n = 0;; n++) {
-      if ((rc = default_path(path, PATH_CAP, n)) < 0)
-        return rc;
-      rc = create(path, created);
-      if (rc != WEFT_EEXIST || n + 1 == SUFFIX_MAX)
-        break;
-    }
+    rc = create_default(path, created);
   }
   if (rc < 0)
     return rc;
@@ -201,6 +241,12 @@ int weft__output_path(MPI_Comm comm, const char *arg, char **out,
   int made = 0;
   if (rank == 0 && local == WEFT_OK)
     local = decide(arg, path, &made);
+  /* A default name decided early serves one log, on every rank. */
+  const char *env = getenv("WEFT_FILE");
+  if (!arg && !(env && *env)) {
+    early_default[0] = '\0';
+    memset(&early_held, 0, sizeof early_held);
+  }
   int rc = weft__agree(comm, local);
   if (rc == WEFT_OK &&
       PMPI_Bcast(path, PATH_CAP, MPI_CHAR, 0, comm) != MPI_SUCCESS)
@@ -230,18 +276,17 @@ int weft__output_name(MPI_Comm comm, char *out, size_t cap) {
   int local = WEFT_OK;
   if (rank == 0) {
     const char *env = getenv("WEFT_FILE");
+    int made = 0;
     if (env && *env) {
       if (strlen(env) >= PATH_CAP)
         local = weft__error(WEFT_ENAMETOOLONG, "WEFT_FILE too long");
       else
         strcpy(buf, env);
-    } else {
-      /* the first default name not taken yet */
-      struct stat st;
-      for (unsigned n = 0; n < SUFFIX_MAX; n++)
-        if ((local = default_path(buf, PATH_CAP, n)) < 0 || stat(buf, &st) != 0)
-          break;
-      buf[PATH_CAP] = local == WEFT_OK;
+    } else if ((local = create_default(buf, &made)) == WEFT_OK) {
+      /* held by the empty file until the log is written */
+      buf[PATH_CAP] = 1;
+      if (stat(buf, &early_held) != 0)
+        memset(&early_held, 0, sizeof early_held);
     }
     char abs[PATH_CAP];
     const char *a = weft__path_absolute(buf, abs, sizeof abs);
@@ -260,4 +305,12 @@ int weft__output_name(MPI_Comm comm, char *out, size_t cap) {
     strcpy(early_default, buf);
   strcpy(out, buf);
   return WEFT_OK;
+}
+
+void weft__output_name_release(void) {
+  /* Rank 0 only holds a file; elsewhere early_held is empty. */
+  if (early_default[0] && held(early_default))
+    unlink(early_default);
+  early_default[0] = '\0';
+  memset(&early_held, 0, sizeof early_held);
 }

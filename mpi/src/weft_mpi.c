@@ -22,6 +22,8 @@ static int closed_early, owned_early;
  * weft_mpi_init takes it over, and shuts it down (removing the journal)
  * once its own log has everything. */
 static int owned_left;
+/* The last log was closed with everything written (guard.h). */
+static int log_complete;
 /* Why the last weft_mpi_init failed ("" when none did, or one succeeded
  * since): without a writer, flush and finalize say so. */
 static char init_failure[WEFT__ERRMSG_MAX];
@@ -50,15 +52,23 @@ static int env_int(const char *name, int def, int min, int max, int *out) {
   return WEFT_OK;
 }
 
+/* A flag: unset, empty, 0 or 1, exactly as output_path.c and
+ * journal_setup.c compare it ("01" or "yes" is an error, not a guess). */
+static int env_flag(const char *name) {
+  const char *v = getenv(name);
+  if (!v || !*v || !strcmp(v, "0") || !strcmp(v, "1"))
+    return WEFT_OK;
+  return weft__error(WEFT_EINVAL, "%s=\"%s\": expected 0 or 1", name, v);
+}
+
 static int read_env(weft__writer *w) {
-  int flag;
   int rc = env_int("WEFT_ACTIONS", 1, 0, 1, &w->actions_on);
   /* Read where they are used (output_path.c, journal_setup.c), checked
    * here, on every rank. */
   if (rc == WEFT_OK)
-    rc = env_int("WEFT_OVERWRITE", 0, 0, 1, &flag);
+    rc = env_flag("WEFT_OVERWRITE");
   if (rc == WEFT_OK)
-    rc = env_int("WEFT_JOURNAL", 1, 0, 1, &flag);
+    rc = env_flag("WEFT_JOURNAL");
   if (rc == WEFT_OK)
     rc = weft__actions_min_from_env(&w->actions_min_ns);
   if (rc == WEFT_OK)
@@ -80,6 +90,13 @@ static int read_env(weft__writer *w) {
   return rc;
 }
 
+int weft__env_check(int rank) {
+  weft__writer w;
+  memset(&w, 0, sizeof w);
+  w.rank = rank;
+  return read_env(&w);
+}
+
 static void writer_free(weft__writer *w) {
   for (int d = 0; d < WEFT_D_COUNT; d++)
     weft__bytes_free(&w->stage[d]);
@@ -98,13 +115,15 @@ static void writer_free(weft__writer *w) {
 static int mpi_finalized(const char *call) {
   int finalized = 0;
   PMPI_Finalized(&finalized);
-  return finalized ? weft__error(WEFT_EMPI,
-                                 "MPI is already finalised: call %s before "
-                                 "MPI_Finalize (what was logged since the "
-                                 "last flush is in the crash journal, for "
-                                 "weft recover)",
-                                 call)
-                   : WEFT_OK;
+  if (!finalized)
+    return WEFT_OK;
+  return weft__error(WEFT_EMPI,
+                     "MPI is already finalised: call %s before MPI_Finalize "
+                     "(what was logged since the last flush %s)",
+                     call,
+                     weft__journal_path()
+                         ? "is in the crash journal, for weft recover"
+                         : "is lost: there is no crash journal");
 }
 
 /* Local checks that need no other rank. */
@@ -146,14 +165,14 @@ static int start(weft__writer *w, const char *path) {
     return rc;
   /* libweft after the path: its journal goes beside the log by default. */
   int local = WEFT_OK;
-  if (!weft_is_initialized() && (local = weft__journal_init(w)) == WEFT_OK)
+  if (!weft_is_initialized() && (local = weft__journal_init(w)) == WEFT_OK) {
     w->owns_weft = 1;
-  else if (owned_left && weft_is_initialized())
+    owned_left = 0; /* the libweft left behind was shut down since */
+  } else if (owned_left && weft_is_initialized()) {
     w->owns_weft = 1;
-  if (local == WEFT_OK) {
-    weft__journal_describe(w);
-    weft__shield_check();
   }
+  if (local == WEFT_OK)
+    weft__shield_check();
   if (local == WEFT_OK)
     local = weft__signals_install();
   rc = weft__agree(w->comm, local);
@@ -164,6 +183,10 @@ static int start(weft__writer *w, const char *path) {
   if (rc == WEFT_OK)
     /* epoch 0: metadata, the first clock sample */
     rc = weft__flush(w, 0, WEFT__MEET_NONE, NULL);
+  /* Only now does the journal name this log: a failed init must leave it
+   * naming the log its events belong to (a failed finalize's, say). */
+  if (rc == WEFT_OK)
+    weft__journal_describe(w);
   if (rc < 0) {
     char why[WEFT__ERRMSG_MAX];
     strncpy(why, weft__errmsg_detail(), sizeof why - 1);
@@ -198,6 +221,10 @@ static int init(MPI_Comm comm, const char *path) {
   PMPI_Comm_rank(w->comm, &w->rank);
   PMPI_Comm_size(w->comm, &w->size);
 
+  /* A log that a stop signal closed early leaves libweft to the next log,
+   * as a failed finalize does. */
+  if (closed_early && owned_early)
+    owned_left = 1;
   weft__h5_quiet q;
   weft__mpi_guard_enter(); /* HDF5's MPI calls are not the application's */
   weft__h5_quiet_begin(&q);
@@ -214,8 +241,9 @@ static int init(MPI_Comm comm, const char *path) {
     return rc;
   }
   writer = w;
-  closed_early = 0;
+  closed_early = owned_early = 0;
   owned_left = 0;
+  log_complete = 0;
   return WEFT_OK;
 }
 
@@ -262,6 +290,7 @@ int weft_mpi_flush(void) {
     weft__writer *w = writer;
     rc = close_after(w, rc);
     closed_early = 1;
+    log_complete = rc == WEFT_OK;
     owned_early = w->owns_weft;
     if (rc == WEFT_OK && owned_early && weft__signals_term_pending()) {
       /* The process ends now: the journal has served, unless other
@@ -310,6 +339,7 @@ int weft_mpi_finalize(void) {
   /* Ranks come to the end when they are done logging, not together
    * (weft__meet in writer.h). */
   int rc = close_after(w, weft__flush(w, 1, WEFT__MEET_BARRIER, NULL));
+  log_complete = rc == WEFT_OK;
   weft__h5_quiet_end(&q);
   weft__mpi_guard_leave();
   /* Shut libweft down only if we started it and everything was written:
@@ -338,3 +368,5 @@ int weft_mpi_finalize(void) {
 }
 
 const char *weft_mpi_path(void) { return writer ? writer->path : NULL; }
+
+int weft__mpi_log_complete(void) { return !writer && log_complete; }

@@ -227,9 +227,9 @@ int weft__output_path(MPI_Comm comm, const char *arg, char **out, int *created);
 /* path itself when absolute (or when the working directory cannot be
  * had), else the working directory joined to it in buf. */
 const char *weft__path_absolute(const char *path, char *buf, size_t cap);
-/* Collective: the name weft__output_path(comm, NULL, ...) will choose,
- * decided now by rank 0 (WEFT_FILE, or the default name, which it then
- * keeps), without creating the file. */
+/* Collective: the absolute name weft__output_path(comm, NULL, ...) will
+ * choose, decided now by rank 0: WEFT_FILE, or the default name, which
+ * rank 0 holds with an empty file until that call takes it. */
 int weft__output_name(MPI_Comm comm, char *out, size_t cap);
 
 /* ---- rank metadata (rank_info.c) ---------------------------------------- */
@@ -391,6 +391,9 @@ int weft__journal_init(weft__writer *w);
 /* Name rank, job and log in the journal header (when there is one). */
 void weft__journal_describe(const weft__writer *w);
 /* weft__journal_init_early and weft__journal_dir_cleanup: guard.h. */
+/* The WEFT_* settings weft_mpi_init reads (weft_mpi.c), checked alone:
+ * WEFT_EINVAL naming the first bad one. */
+int weft__env_check(int rank);
 /* Install the SIGTERM and WEFT_SIGNAL handlers (they only set flags). */
 int weft__signals_install(void);
 void weft__signals_restore(void);

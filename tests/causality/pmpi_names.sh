@@ -1,0 +1,92 @@
+#!/bin/sh
+# pmpi_names.sh WEFT PMPI_LIB WORKLOAD CHECK DIR MPIEXEC NPFLAG [PREFLAGS...]
+# The default log name under libweft-pmpi, decided at MPI_Init (no
+# WEFT_FILE; SLURM_JOB_ID set, as in a batch job), run in DIR:
+#   1. a step killed before MPI_Finalize holds weft-<id>.h5 (an empty
+#      file) and its journals in weft-<id>.h5.journal/;
+#   2. the next step gets weft-<id>.1.h5 and leaves the first one's
+#      journals alone; weft recover then rebuilds weft-<id>.h5 from them,
+#      and check_pmpi finds the killed step's calls there;
+#   3. two steps started at once get two names (.2 and .3), each a whole log;
+#   4. a bad WEFT_* value: the job runs untraced and rank 0 says why at
+#      MPI_Init, once.
+set -eu
+weft=$1 pmpi=$2 workload=$3 check=$4 dir=$5 mpiexec=$6 npflag=$7
+shift 7
+fail() {
+  echo "pmpi_names.sh: $*" >&2
+  exit 1
+}
+id=pmpinames
+base=weft-$id
+mkdir -p "$dir"
+cd "$dir"
+for f in "$base".h5 "$base".h5.damaged* "$base".1.h5 "$base".2.h5 \
+  "$base".3.h5 "$base".4.h5 out.* ; do
+  rm -f "$f"
+done
+for j in "$base".h5.journal "$base".1.h5.journal "$base".2.h5.journal \
+  "$base".3.h5.journal; do
+  if [ -d "$j" ]; then
+    rm -f "$j"/*.wj "$j"/*.wjd
+    rmdir "$j"
+  fi
+done
+for t in t1 t2 t3 t4; do
+  mkdir -p "$t"
+  rm -f "$t"/truth.*
+done
+pre="$*" # mpiexec's flags after NPFLAG N (words without spaces)
+run() { # run TRUTH_DIR OUT [VAR=VALUE...]: the workload on 2 ranks
+  truth=$1 out=$2
+  shift 2
+  # shellcheck disable=SC2086
+  "$mpiexec" "$npflag" 2 $pre /usr/bin/env LD_PRELOAD="$pmpi" \
+    SLURM_JOB_ID=$id "$@" "$workload" "$truth" >"$out" 2>&1
+}
+
+# 1. killed
+if run t1 out.1 PMPI_WORKLOAD_DIE=1; then
+  fail "the workload did not die (see $dir/out.1)"
+fi
+[ -f "$base.h5" ] && [ ! -s "$base.h5" ] ||
+  fail "$base.h5 is not the empty file holding the name"
+ls "$base".h5.journal/*.wj >/dev/null 2>&1 || fail "no journal in $base.h5.journal"
+
+# 2. the next step
+run t2 out.2 || fail "second step failed (see $dir/out.2)"
+"$weft" info "$base.1.h5" | grep -q "^state:     closed" ||
+  fail "the second step's log is not $base.1.h5"
+[ ! -s "$base.h5" ] || fail "the second step wrote into $base.h5"
+"$weft" recover "$base.h5" >out.recover 2>&1 ||
+  fail "weft recover: $(cat out.recover)"
+grep -q "rebuilt" out.recover || fail "weft recover: $(cat out.recover)"
+"$mpiexec" "$npflag" 1 "$@" "$check" "$base.h5" t1 2 crashed
+"$mpiexec" "$npflag" 1 "$@" "$check" "$base.1.h5" t2 2
+
+# 3. two at once
+run t3 out.3 &
+a=$!
+run t4 out.4 &
+b=$!
+wait $a || fail "concurrent step 1 failed (see $dir/out.3)"
+wait $b || fail "concurrent step 2 failed (see $dir/out.4)"
+for n in 2 3; do
+  "$weft" info "$base.$n.h5" | grep -q "^state:     closed" ||
+    fail "$base.$n.h5 is not a closed log"
+done
+# each log is one of the two steps, whole
+if "$mpiexec" "$npflag" 1 "$@" "$check" "$base.2.h5" t3 2 >/dev/null 2>&1; then
+  "$mpiexec" "$npflag" 1 "$@" "$check" "$base.3.h5" t4 2
+else
+  "$mpiexec" "$npflag" 1 "$@" "$check" "$base.2.h5" t4 2
+  "$mpiexec" "$npflag" 1 "$@" "$check" "$base.3.h5" t3 2
+fi
+
+# 4. a bad value
+run t1 out.bad WEFT_JOURNAL=off || fail "the untraced job failed"
+w=$(grep -c "^weft: libweft-pmpi does not trace this job: .*WEFT_JOURNAL" \
+  out.bad || true)
+[ "$w" = 1 ] || fail "$w warnings about WEFT_JOURNAL, want 1 (see $dir/out.bad)"
+[ ! -e "$base.4.h5" ] || fail "an untraced job made $base.4.h5"
+echo "pmpi_names.sh: killed step's name kept, next steps .1 .2 .3, bad value warned"
