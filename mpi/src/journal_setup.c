@@ -37,8 +37,21 @@ static int journal_wanted(void) {
   return weft__error(WEFT_EINVAL, "WEFT_JOURNAL=\"%s\": expected 0 or 1", v);
 }
 
-/* weft_init with the journal beside the log at path. */
-static int init_beside(const char *path) {
+/* weft_init with the options o (without a journal), saying in the trace
+ * that this rank has none, in dir, and why. */
+static int init_without(weft_options *o, const char *dir, const char *why) {
+  o->journal_dir = NULL;
+  int rc = weft_init(o);
+  if (rc == WEFT_OK) {
+    weft_field f[2] = {WEFT_STR("dir", dir), WEFT_STR("reason", why)};
+    weft_message_log("weft:no_journal", f, 2);
+  }
+  return rc;
+}
+
+/* weft_init with the journal beside the log at path; with path NULL
+ * (no name to put it beside), without one, because of `why`. */
+static int init_beside(const char *path, const char *why) {
   weft_options o;
   weft_options_init(&o);
   int rc = weft_options_from_env(&o);
@@ -48,6 +61,8 @@ static int init_beside(const char *path) {
   int wanted = journal_wanted();
   if (wanted < 0)
     return wanted;
+  if (!path)
+    return init_without(&o, "-", why);
   if (!wanted) {
     o.journal_dir = NULL;
   } else if (!o.journal_dir) {
@@ -60,15 +75,10 @@ static int init_beside(const char *path) {
      * rather than not at all; the log is still written at every flush.
      * The trace says so, on this rank (default_dir is kept: weft_init may
      * have made it, and it goes when empty). */
-    char dir[PATH_MAX + 16], why[WEFT__ERRMSG_MAX];
+    char dir[PATH_MAX + 16], err[WEFT__ERRMSG_MAX];
     snprintf(dir, sizeof dir, "%s", o.journal_dir);
-    snprintf(why, sizeof why, "%s", weft_errmsg());
-    o.journal_dir = NULL;
-    rc = weft_init(&o);
-    if (rc == WEFT_OK) {
-      weft_field f[2] = {WEFT_STR("dir", dir), WEFT_STR("reason", why)};
-      weft_message_log("weft:no_journal", f, 2);
-    }
+    snprintf(err, sizeof err, "%s", weft_errmsg());
+    rc = init_without(&o, dir, err);
   }
   return rc;
 }
@@ -81,25 +91,10 @@ static void describe(int rank, const char *path) {
   weft__journal_set_meta(rank, getenv("SLURM_JOB_ID"), log);
 }
 
-int weft__journal_init(weft__writer *w) { return init_beside(w->path); }
+int weft__journal_init(weft__writer *w) { return init_beside(w->path, NULL); }
 
 void weft__journal_describe(const weft__writer *w) {
   describe(w->rank, w->path);
-}
-
-/* weft_init without a journal, which the trace then says, with why. */
-static int init_without(const char *why) {
-  weft_options o;
-  weft_options_init(&o);
-  int rc = weft_options_from_env(&o);
-  if (rc < 0)
-    return rc;
-  o.journal_dir = NULL;
-  if ((rc = weft_init(&o)) == WEFT_OK) {
-    weft_field f[2] = {WEFT_STR("dir", "-"), WEFT_STR("reason", why)};
-    weft_message_log("weft:no_journal", f, 2);
-  }
-  return rc;
 }
 
 int weft__journal_init_early(MPI_Comm comm, char *log, size_t cap) {
@@ -115,16 +110,14 @@ int weft__journal_init_early(MPI_Comm comm, char *log, size_t cap) {
   log[0] = '\0';
   if (rc == WEFT_OK)
     snprintf(log, cap, "%s", path);
-  int local;
-  if (rc < 0) {
-    /* No name to put the journal beside: trace without one (the log
-     * itself fails with the same reason when it is opened). */
-    char why[WEFT__ERRMSG_MAX];
+  /* Without a name to put the journal beside, trace without one (the log
+   * itself fails with the same reason when it is opened). */
+  char why[WEFT__ERRMSG_MAX] = "";
+  if (rc < 0)
     snprintf(why, sizeof why, "%s", weft_errmsg());
-    local = init_without(why);
-  } else if ((local = init_beside(path)) == WEFT_OK) {
+  int local = init_beside(rc < 0 ? NULL : path, why);
+  if (local == WEFT_OK && rc == WEFT_OK)
     describe(rank, path);
-  }
   /* Every rank traces, or none: libweft-pmpi's collective calls (the job
    * action, the log at MPI_Finalize) need all of them. */
   rc = weft__agree(comm, local);
