@@ -47,10 +47,7 @@ typedef struct weft__thread {
   uint64_t dropped;     /* events dropped, not yet reported */
   uint64_t dropped_all; /* events dropped since weft_init */
   uint64_t limits;      /* limits hit since weft_init */
-  const char *drop_why; /* why weft__buf_slow last refused: a format ... */
-  uint64_t drop_a;      /* ... for weft__error_repeat, and its numbers */
-  uint64_t drop_b;
-  uint64_t task_hi; /* task of the root action (when not continued) */
+  uint64_t task_hi;     /* task of the root action (when not continued) */
   uint64_t task_lo;
   uint32_t conts_len;                 /* used elements of conts */
   uint32_t conts[4 * WEFT_DEPTH_MAX]; /* levels of continued actions */
@@ -62,6 +59,12 @@ typedef struct weft__thread {
   int alive;
   int retired;                   /* on the retired list: never reused */
   struct weft__thread *next_all; /* registry list */
+
+  /* Cold, at the end so that the hot fields above keep their places:
+   * why weft__buf_slow last refused a record, as a format for
+   * weft__error_repeat and its two numbers. */
+  const char *drop_why;
+  uint64_t drop_a, drop_b;
 } weft__thread;
 
 extern _Thread_local weft__thread *weft__tls
