@@ -130,6 +130,13 @@ static void probe_log(ctx *c) {
     snprintf(p->why, sizeof p->why, "it does not exist");
     return;
   }
+  if (S_ISREG(st.st_mode) && st.st_size == 0) {
+    /* The empty file that held a default name for a job killed before
+     * its log was written (libweft-pmpi): nothing in it to keep. */
+    p->mode = MODE_CREATE;
+    snprintf(p->why, sizeof p->why, "it is empty");
+    return;
+  }
   p->exists = 1;
   char err[300];
   if (weft__trace_open(&c->trace, c->log, err, sizeof err) == 0) {

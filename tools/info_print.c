@@ -203,23 +203,18 @@ void weft__info_write(weft__out *o, const weft__trace *t,
   weft__out_str(o, "\n  rank  host                  pid  threads   clock "
                    "offset     error bound  dropped\n");
   for (uint32_t r = 0; r < t->mpi_size; r++) {
-    /* the rank's first and latest samples: flushes are sorted by rank,
-     * then time */
-    const weft__flush_row *first = NULL, *last = NULL;
+    /* the rank's latest sample: flushes are sorted by rank, then time */
+    const weft__flush_row *last = NULL;
     int64_t max_err = 0;
+    uint64_t dropped = 0; /* the largest: rows weft recover adds hold 0 */
     for (uint64_t k = 0; k < t->c.flushes; k++)
       if (t->flushes[k].rank == r) {
         last = &t->flushes[k];
-        if (!first)
-          first = last;
         if (last->error_ns > max_err)
           max_err = last->error_ns;
+        if (last->dropped > dropped)
+          dropped = last->dropped;
       }
-    /* The count runs since weft_init: a second log of the same process
-     * starts where the first ended (format.md, /flushes). */
-    uint64_t dropped = last && last->dropped > first->dropped
-                           ? last->dropped - first->dropped
-                           : 0;
     dropped_total += dropped;
     weft__out_fmt(
         o, "  %4u  %-18s %7u  %7u  %14s  %14s  %7llu\n", r,

@@ -60,20 +60,43 @@ static void before_log_closes(void) {
 }
 
 static void start(int provided, int64_t t0) {
-  if (weft_mpi_trace_get() == WEFT_MPI_TRACE_OFF)
-    return;
   int64_t t1 = mono_ns(); /* MPI_Init's time, not Weft's set-up below */
+  /* The set-up below is collective, so every rank traces or none: an
+   * MPMD launch may give the ranks different WEFT_MPI_TRACE values. */
+  int off = weft_mpi_trace_get() == WEFT_MPI_TRACE_OFF;
+  int mine[2] = {off, !off}, any[2] = {0, 0};
+  PMPI_Allreduce(mine, any, 2, MPI_INT, MPI_MAX, MPI_COMM_WORLD);
+  if (any[0]) {
+    int rank = 0;
+    PMPI_Comm_rank(MPI_COMM_WORLD, &rank);
+    if (any[1] && rank == 0)
+      fprintf(stderr, "weft: libweft-pmpi does not trace this job: "
+                      "WEFT_MPI_TRACE=off on some ranks only\n");
+    weft_mpi_trace_set(WEFT_MPI_TRACE_OFF);
+    return;
+  }
   pm.started = 1;
   pm.locking = provided == MPI_THREAD_MULTIPLE;
   PMPI_Comm_rank(MPI_COMM_WORLD, &pm.world_rank);
   pm_comm_get(MPI_COMM_WORLD); /* set up before any thread races for it */
   if (!weft_is_initialized()) {
-    if (weft__journal_init_early(MPI_COMM_WORLD, log_name, sizeof log_name) ==
-        WEFT_OK)
+    char why[1024];
+    if (weft__journal_init_early(MPI_COMM_WORLD, log_name, sizeof log_name, why,
+                                 sizeof why) == WEFT_OK) {
       pm.owns_weft = 1;
-    else if (pm.world_rank == 0) /* a bad WEFT_* value, say */
+      if (!log_name[0] && pm.world_rank == 0) /* said now, not at the end */
+        fprintf(stderr,
+                "weft: libweft-pmpi cannot write a log: %s; what the job "
+                "logs %s\n",
+                why,
+                weft__journal_path()
+                    ? "is kept in the crash journals (WEFT_JOURNAL_DIR) "
+                      "for weft recover"
+                    : "will be lost: set WEFT_FILE to a writable path");
+    } else if (pm.world_rank == 0) { /* a bad WEFT_* value, say */
       fprintf(stderr, "weft: libweft-pmpi does not trace this job: %s\n",
               weft_errmsg());
+    }
   }
   weft__mpi_finalize_hook_set(before_log_closes);
   pm_flush_setup();
@@ -133,10 +156,15 @@ static void warn_unwritten(void) {
 /* Write the log (see the top of the file). */
 static void write_log(void) {
   weft__mpi_guard_enter();
+  /* Whether the application wrote a log of its own, on any rank: it may
+   * have opened one on a communicator that leaves some ranks out, and
+   * opening ours on MPI_COMM_WORLD takes every rank or none. */
+  int saw = pm.saw_writer, any_saw = saw;
+  PMPI_Allreduce(&saw, &any_saw, 1, MPI_INT, MPI_MAX, MPI_COMM_WORLD);
   int rc = WEFT_OK;
   if (weft_mpi_path())
     rc = weft_mpi_finalize();
-  else if (pm.owns_weft && !pm.saw_writer &&
+  else if (pm.owns_weft && !any_saw &&
            (rc = weft_mpi_init(MPI_COMM_WORLD, NULL)) == WEFT_OK)
     rc = weft_mpi_finalize();
   if (rc < 0 && pm.owns_weft) {

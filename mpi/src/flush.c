@@ -391,10 +391,15 @@ static int stage_dictionary(weft__writer *w, epoch *e) {
   return WEFT_OK;
 }
 
+/* libweft's drop count when the process's last log closed whole: the
+ * drops before it belong to that log (/flushes.dropped, format.md). */
+static uint64_t dropped_before;
+
 static int stage_flush_row(weft__writer *w, epoch *e) {
   weft_stats st;
   memset(&st, 0, sizeof st);
   weft_stats_get(&st);
+  w->dropped_seen = st.dropped;
   weft__flush_row r = {
       .sample_mono_ns = e->now.mono_ns,
       .offset_ns = e->now.offset_ns,
@@ -402,7 +407,7 @@ static int stage_flush_row(weft__writer *w, epoch *e) {
       .sample_wall_ns = e->now.wall_ns,
       .events = e->nrec,
       .payload_bytes = e->npay,
-      .dropped = st.dropped,
+      .dropped = st.dropped > dropped_before ? st.dropped - dropped_before : 0,
       .epoch = (uint32_t)w->committed.epochs,
       .rank = (uint32_t)w->rank,
   };
@@ -659,9 +664,10 @@ static int damaged(const weft__writer *w) {
 void weft__flush_settle(weft__writer *w, int closed) {
   if (!w->holding)
     return;
-  if (closed)
+  if (closed) {
     weft__pending_release(&w->held);
-  else if (w->damaged) /* H5Fclose wrote its metadata in part */
+    dropped_before = w->dropped_seen; /* the next log counts from here */
+  } else if (w->damaged)              /* H5Fclose wrote its metadata in part */
     weft__pending_keep(&w->held);
   else
     weft__pending_abandon(&w->held);

@@ -36,22 +36,24 @@ WEFT_INTERNAL void weft__mpi_before_finalize(void);
  * libweft: weft_init as weft_mpi_init(comm, NULL) would do it, with the
  * crash journal beside the log that call will write (whose default name
  * is chosen now, collectively over comm, and kept for it; its absolute
- * path in log[cap], "" when none), so that a job that never reaches
+ * path in log[cap]; "" when none could be had, and why in why_none), so
+ * that a job that never reaches
  * MPI_Finalize leaves its events for `weft recover`.  The WEFT_*
  * settings weft_mpi_init checks are checked first, and the ranks agree:
  * libweft is initialised on every rank or on none.
  * weft__journal_dir_cleanup() after weft_shutdown removes the default
  * journal directory when it is left empty. */
-WEFT_INTERNAL int weft__journal_init_early(MPI_Comm comm, char *log,
-                                           size_t cap);
+WEFT_INTERNAL int weft__journal_init_early(MPI_Comm comm, char *log, size_t cap,
+                                           char *why_none, size_t why_cap);
 WEFT_INTERNAL void weft__journal_dir_cleanup(void);
 /* After the log was written (or not) at MPI_Finalize: rank 0 removes the
  * empty file that held the default name weft__journal_init_early chose,
  * when no log took it (the application wrote its own elsewhere). */
 WEFT_INTERNAL void weft__output_name_release(void);
 
-/* 1 when no log is open and the last one was closed with everything
- * written (weft_mpi_finalize, or a last flush at a stop signal). */
+/* 1 when no log is open and the last one was closed by a
+ * weft_mpi_finalize that wrote everything (not by a last flush at a stop
+ * signal: what is logged after that is for weft recover). */
 WEFT_INTERNAL int weft__mpi_log_complete(void);
 
 /* The trace mode for an MPI call made now by the calling thread:

@@ -61,7 +61,7 @@ static int init_beside(const char *path, const char *why) {
   int wanted = journal_wanted();
   if (wanted < 0)
     return wanted;
-  if (!path)
+  if (!path && !(wanted && o.journal_dir)) /* WEFT_JOURNAL_DIR still can */
     return init_without(&o, "-", why);
   if (!wanted) {
     o.journal_dir = NULL;
@@ -97,7 +97,8 @@ void weft__journal_describe(const weft__writer *w) {
   describe(w->rank, w->path);
 }
 
-int weft__journal_init_early(MPI_Comm comm, char *log, size_t cap) {
+int weft__journal_init_early(MPI_Comm comm, char *log, size_t cap,
+                             char *why_none, size_t why_cap) {
   int rank;
   PMPI_Comm_rank(comm, &rank);
   /* The settings weft_mpi_init will check, checked now: a bad value must
@@ -115,15 +116,19 @@ int weft__journal_init_early(MPI_Comm comm, char *log, size_t cap) {
   char why[WEFT__ERRMSG_MAX] = "";
   if (rc < 0)
     snprintf(why, sizeof why, "%s", weft_errmsg());
+  snprintf(why_none, why_cap, "%s", why);
   int local = init_beside(rc < 0 ? NULL : path, why);
   if (local == WEFT_OK && rc == WEFT_OK)
     describe(rank, path);
   /* Every rank traces, or none: libweft-pmpi's collective calls (the job
    * action, the log at MPI_Finalize) need all of them. */
   rc = weft__agree(comm, local);
-  if (rc < 0 && local == WEFT_OK) {
-    weft_shutdown();
-    weft__journal_dir_cleanup();
+  if (rc < 0) {
+    if (local == WEFT_OK) {
+      weft_shutdown();
+      weft__journal_dir_cleanup();
+    }
+    weft__output_name_release(); /* no log will take the name */
   }
   return rc;
 }

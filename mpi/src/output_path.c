@@ -201,8 +201,13 @@ static int decide(const char *arg, char *path, int *created) {
     strcpy(path, fixed);
     rc = create(path, overwrite_allowed(), created);
   } else if (early_default[0] && held(early_default)) {
+    /* The empty file that held it (on this rank: the application's
+     * communicator may have another rank 0, which then takes the next
+     * free name, and MPI_Finalize releases this one).  It serves one log. */
     strcpy(path, early_default);
-    rc = create(path, 1, created); /* the empty file that held it */
+    early_default[0] = '\0';
+    memset(&early_held, 0, sizeof early_held);
+    rc = create(path, 1, created);
   } else {
     rc = create_default(path, created);
   }
@@ -241,12 +246,6 @@ int weft__output_path(MPI_Comm comm, const char *arg, char **out,
   int made = 0;
   if (rank == 0 && local == WEFT_OK)
     local = decide(arg, path, &made);
-  /* A default name decided early serves one log, on every rank. */
-  const char *env = getenv("WEFT_FILE");
-  if (!arg && !(env && *env)) {
-    early_default[0] = '\0';
-    memset(&early_held, 0, sizeof early_held);
-  }
   int rc = weft__agree(comm, local);
   if (rc == WEFT_OK &&
       PMPI_Bcast(path, PATH_CAP, MPI_CHAR, 0, comm) != MPI_SUCCESS)

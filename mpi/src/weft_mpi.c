@@ -290,7 +290,6 @@ int weft_mpi_flush(void) {
     weft__writer *w = writer;
     rc = close_after(w, rc);
     closed_early = 1;
-    log_complete = rc == WEFT_OK;
     owned_early = w->owns_weft;
     if (rc == WEFT_OK && owned_early && weft__signals_term_pending()) {
       /* The process ends now: the journal has served, unless other
@@ -320,9 +319,12 @@ int weft_mpi_finalize(void) {
   if (!writer && closed_early) {
     weft__mpi_before_finalize();
     closed_early = 0;
-    if (owned_early)
+    if (owned_early) {
       weft_shutdown(); /* keeps the journal when events came after */
-    weft__journal_dir_cleanup();
+      weft__journal_dir_cleanup();
+    }
+    /* log_complete stays 0: what was logged after the early close is for
+     * weft recover (resilience.md), not to be dropped. */
     return WEFT_OK;
   }
   if (!writer)

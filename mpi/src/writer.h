@@ -116,8 +116,9 @@ typedef struct weft__writer {
   int holding;
   int64_t actions_min_ns; /* rows for succeeded actions this long or more */
   int clock_samples;
-  int io_mode;          /* WEFT_IO: weft__io_mode */
-  int check_collective; /* WEFT_TEST_CHECK_COLLECTIVE (append.c) */
+  int io_mode;           /* WEFT_IO: weft__io_mode */
+  int check_collective;  /* WEFT_TEST_CHECK_COLLECTIVE (append.c) */
+  uint64_t dropped_seen; /* libweft's drop count at the last flush row */
   int unreserved;  /* the last space probe could not reserve (space_probe.c) */
   weft__skew skew; /* WEFT_TEST_CLOCK_SKEW_NS for this rank */
   int round_rows;  /* /events rows per round of a flush (flush.c) */

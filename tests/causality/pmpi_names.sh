@@ -8,8 +8,11 @@
 #      journals alone; weft recover then rebuilds weft-<id>.h5 from them,
 #      and check_pmpi finds the killed step's calls there;
 #   3. two steps started at once get two names (.2 and .3), each a whole log;
-#   4. a bad WEFT_* value: the job runs untraced and rank 0 says why at
-#      MPI_Init, once.
+#   4. a bad WEFT_* value (one libweft-mpi checks, one libweft checks after
+#      the name was taken): the job runs untraced, rank 0 says why at
+#      MPI_Init, once, and no empty file is left holding a name;
+#   5. WEFT_MPI_TRACE=off on one rank of an MPMD launch: no hang, the job
+#      runs untraced, and rank 0 says so.
 set -eu
 weft=$1 pmpi=$2 workload=$3 check=$4 dir=$5 mpiexec=$6 npflag=$7
 shift 7
@@ -17,6 +20,8 @@ fail() {
   echo "pmpi_names.sh: $*" >&2
   exit 1
 }
+# the names this script checks come from nothing the caller set
+unset WEFT_FILE WEFT_JOURNAL_DIR WEFT_JOURNAL WEFT_MPI_TRACE WEFT_OVERWRITE
 id=pmpinames
 base=weft-$id
 mkdir -p "$dir"
@@ -29,7 +34,7 @@ for j in "$base".h5.journal "$base".1.h5.journal "$base".2.h5.journal \
   "$base".3.h5.journal; do
   if [ -d "$j" ]; then
     rm -f "$j"/*.wj "$j"/*.wjd
-    rmdir "$j"
+    rmdir "$j" || fail "cannot clean $dir/$j up"
   fi
 done
 for t in t1 t2 t3 t4; do
@@ -61,6 +66,8 @@ run t2 out.2 || fail "second step failed (see $dir/out.2)"
 "$weft" recover "$base.h5" >out.recover 2>&1 ||
   fail "weft recover: $(cat out.recover)"
 grep -q "rebuilt" out.recover || fail "weft recover: $(cat out.recover)"
+# the empty file that held the name is replaced, not kept as damaged
+[ ! -e "$base.h5.damaged" ] || fail "weft recover kept the empty file aside"
 "$mpiexec" "$npflag" 1 "$@" "$check" "$base.h5" t1 2 crashed
 "$mpiexec" "$npflag" 1 "$@" "$check" "$base.1.h5" t2 2
 
@@ -84,9 +91,23 @@ else
 fi
 
 # 4. a bad value
-run t1 out.bad WEFT_JOURNAL=off || fail "the untraced job failed"
-w=$(grep -c "^weft: libweft-pmpi does not trace this job: .*WEFT_JOURNAL" \
-  out.bad || true)
-[ "$w" = 1 ] || fail "$w warnings about WEFT_JOURNAL, want 1 (see $dir/out.bad)"
-[ ! -e "$base.4.h5" ] || fail "an untraced job made $base.4.h5"
-echo "pmpi_names.sh: killed step's name kept, next steps .1 .2 .3, bad value warned"
+for bad in WEFT_JOURNAL=off WEFT_BLOCK_SIZE=100001; do
+  run t1 out.bad "$bad" || fail "the untraced job failed ($bad)"
+  var=${bad%%=*}
+  w=$(grep -c "^weft: libweft-pmpi does not trace this job: .*$var" \
+    out.bad || true)
+  [ "$w" = 1 ] || fail "$w warnings about $var, want 1 (see $dir/out.bad)"
+  [ ! -e "$base.4.h5" ] || fail "an untraced job ($bad) left $base.4.h5"
+done
+
+# 5. tracing off on one rank only
+# shellcheck disable=SC2086
+"$mpiexec" "$npflag" 1 $pre /usr/bin/env LD_PRELOAD="$pmpi" \
+  SLURM_JOB_ID=$id "$workload" t1 : "$npflag" 1 $pre /usr/bin/env \
+  LD_PRELOAD="$pmpi" SLURM_JOB_ID=$id WEFT_MPI_TRACE=off "$workload" t1 \
+  >out.mixed 2>&1 || fail "the MPMD job failed (see $dir/out.mixed)"
+grep -q "^weft: libweft-pmpi does not trace this job: WEFT_MPI_TRACE=off" \
+  out.mixed || fail "no warning about WEFT_MPI_TRACE (see $dir/out.mixed)"
+[ ! -e "$base.4.h5" ] || fail "the MPMD job made $base.4.h5"
+echo "pmpi_names.sh: killed step's name kept, next steps .1 .2 .3," \
+  "bad values warned, mixed trace modes untraced"

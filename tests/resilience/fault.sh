@@ -22,7 +22,9 @@
 #   truncated  kill9, then rank 2's journal is cut inside its last record
 #   flipped    kill9, then one bit of rank 2's journal header is flipped:
 #              that journal is refused, the others are recovered
-#   rebuild    kill9, then the log is damaged (emptied): it is moved aside
+#   rebuild    kill9, then the log is damaged (its bytes replaced by a
+#              line of text; an empty file is no log to keep, and weft
+#              recover simply writes over it): it is moved aside
 #              and rebuilt from the journals alone, after two rebuilds whose
 #              writes all fail (the ENOSPC shim), each of which must put the
 #              damaged log back as it was
@@ -116,7 +118,7 @@ flipped)
   expect_args=(--refused 2)
   ;;
 rebuild)
-  : >"$log"
+  echo "not a log any more" >"$log"
   ;;
 esac
 
