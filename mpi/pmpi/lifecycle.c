@@ -169,11 +169,13 @@ static void write_log(void) {
     rc = weft_mpi_finalize();
   if (rc < 0 && pm.owns_weft) {
     warn_unwritten();
-  } else if (pm.owns_weft && pm.saw_writer && weft__mpi_log_complete()) {
-    /* The application wrote its own log and closed it whole: what was
-     * logged after it (the MPI calls between its weft_mpi_finalize and
-     * MPI_Finalize) has no log to go to, as without libweft-pmpi (its
-     * weft_mpi_finalize would have shut libweft down).  Dropping it lets
+  } else if (pm.owns_weft && any_saw &&
+             (!pm.saw_writer || weft__mpi_log_complete())) {
+    /* The application wrote its own log (on this rank, closed whole; or
+     * on other ranks only): what this rank logged after it, or at all,
+     * has no log to go to, as without libweft-pmpi (its
+     * weft_mpi_finalize would have shut libweft down, and a rank outside
+     * its communicator would have logged nothing).  Dropping it lets
      * weft_shutdown remove the journal instead of leaving 64 MiB a rank
      * beside a log that does not exist. */
     weft__pending p;
