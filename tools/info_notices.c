@@ -132,8 +132,9 @@ int weft__info_notices(weft__out *o, const weft__model *m, uint32_t file,
   }
   if (unreported)
     weft__out_fmt(o,
-                  "%s%llu dropped event%s never reported in the trace (no "
-                  "room for a weft:dropped message before the last flush)\n",
+                  "%s%llu dropped event%s not reported in this log (no room "
+                  "for a weft:dropped message before its last flush; a later "
+                  "log of the process may hold the report)\n",
                   lead(nk), (unsigned long long)(dropped - reported),
                   dropped - reported == 1 ? "" : "s");
   for (size_t j = 0; j < nk; j++)

@@ -224,10 +224,14 @@ void weft__info_write(weft__out *o, const weft__trace *t,
         (unsigned long long)dropped);
   }
   weft__out_fmt(o,
-                "\ndropped:   %llu event%s (buffer budget, or a record too "
-                "large for a block)\n",
+                "\ndropped:   %s%llu event%s (buffer budget, or a record too "
+                "large for a block)%s\n",
+                t->recovered ? "at least " : "",
                 (unsigned long long)dropped_total,
-                dropped_total == 1 ? "" : "s");
+                dropped_total == 1 ? "" : "s",
+                t->recovered ? "; weft recover cannot count drops after the "
+                               "last flush"
+                             : "");
   if (m && weft__info_notices(o, m, file, t->mpi_size, dropped_total) < 0)
     weft__out_str(o, "notices:   (not enough memory to gather them)\n");
   if (flushes) {

@@ -63,23 +63,30 @@ static void start(int provided, int64_t t0) {
   int64_t t1 = mono_ns(); /* MPI_Init's time, not Weft's set-up below */
   /* The set-up below is collective, so every rank traces or none: an
    * MPMD launch may give the ranks different WEFT_MPI_TRACE values. */
+  /* Likewise whether the program initialised libweft itself: the ranks
+   * that did not set it up together below. */
   int off = weft_mpi_trace_get() == WEFT_MPI_TRACE_OFF;
-  int mine[2] = {off, !off}, any[2] = {0, 0};
-  PMPI_Allreduce(mine, any, 2, MPI_INT, MPI_MAX, MPI_COMM_WORLD);
+  int own = weft_is_initialized();
+  int mine[4] = {off, !off, own, !own}, any[4] = {0, 0, 0, 0};
+  PMPI_Allreduce(mine, any, 4, MPI_INT, MPI_MAX, MPI_COMM_WORLD);
+  int rank = 0;
+  PMPI_Comm_rank(MPI_COMM_WORLD, &rank);
   if (any[0]) {
-    int rank = 0;
-    PMPI_Comm_rank(MPI_COMM_WORLD, &rank);
     if (any[1] && rank == 0)
       fprintf(stderr, "weft: libweft-pmpi does not trace this job: "
                       "WEFT_MPI_TRACE=off on some ranks only\n");
     weft_mpi_trace_set(WEFT_MPI_TRACE_OFF);
     return;
   }
+  int mixed = any[2] && any[3];
+  if (mixed && rank == 0)
+    fprintf(stderr, "weft: libweft-pmpi traces only the ranks whose program "
+                    "initialised libweft itself: the others did not\n");
   pm.started = 1;
   pm.locking = provided == MPI_THREAD_MULTIPLE;
   PMPI_Comm_rank(MPI_COMM_WORLD, &pm.world_rank);
   pm_comm_get(MPI_COMM_WORLD); /* set up before any thread races for it */
-  if (!weft_is_initialized()) {
+  if (!own && !mixed) {
     char why[1024];
     if (weft__journal_init_early(MPI_COMM_WORLD, log_name, sizeof log_name, why,
                                  sizeof why) == WEFT_OK) {

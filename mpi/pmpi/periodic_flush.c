@@ -13,6 +13,7 @@
  */
 #include "pmpi.h"
 
+#include <stdio.h>
 #include <stdlib.h>
 
 static uint64_t every;
@@ -22,6 +23,16 @@ void pm_flush_setup(void) {
   char *end = NULL;
   unsigned long long n = v && *v ? strtoull(v, &end, 10) : 0;
   every = end && *end ? 0 : n; /* not a number: never */
+  /* Every rank flushes at the same collectives or none does (an MPMD
+   * launch may set it for some programs only). */
+  uint64_t mine[2] = {every, ~every}, lim[2] = {0, 0};
+  PMPI_Allreduce(mine, lim, 2, MPI_UINT64_T, MPI_MAX, MPI_COMM_WORLD);
+  if (lim[0] != ~lim[1]) {
+    if (pm.world_rank == 0)
+      fprintf(stderr, "weft: libweft-pmpi: WEFT_PMPI_FLUSH_EVERY differs "
+                      "between ranks: the log is written at MPI_Finalize\n");
+    every = 0;
+  }
   if (!every || !pm.owns_weft)
     return;
   weft__mpi_guard_enter();

@@ -391,15 +391,21 @@ static int stage_dictionary(weft__writer *w, epoch *e) {
   return WEFT_OK;
 }
 
-/* libweft's drop count when the process's last log closed whole: the
- * drops before it belong to that log (/flushes.dropped, format.md). */
+/* libweft's drop count when the process's last log closed whole, and the
+ * weft_init it counts for (the count starts again at each): the drops
+ * before it belong to that log (/flushes.dropped, format.md). */
 static uint64_t dropped_before;
+static uint32_t dropped_gen;
 
 static int stage_flush_row(weft__writer *w, epoch *e) {
   weft_stats st;
   memset(&st, 0, sizeof st);
   weft_stats_get(&st);
   w->dropped_seen = st.dropped;
+  uint64_t base =
+      dropped_gen == weft__generation() && st.dropped >= dropped_before
+          ? dropped_before
+          : 0;
   weft__flush_row r = {
       .sample_mono_ns = e->now.mono_ns,
       .offset_ns = e->now.offset_ns,
@@ -407,7 +413,7 @@ static int stage_flush_row(weft__writer *w, epoch *e) {
       .sample_wall_ns = e->now.wall_ns,
       .events = e->nrec,
       .payload_bytes = e->npay,
-      .dropped = st.dropped > dropped_before ? st.dropped - dropped_before : 0,
+      .dropped = st.dropped - base,
       .epoch = (uint32_t)w->committed.epochs,
       .rank = (uint32_t)w->rank,
   };
@@ -662,12 +668,15 @@ static int damaged(const weft__writer *w) {
 }
 
 void weft__flush_settle(weft__writer *w, int closed) {
+  if (closed) { /* the next log counts its drops from here */
+    dropped_before = w->dropped_seen;
+    dropped_gen = weft__generation();
+  }
   if (!w->holding)
     return;
-  if (closed) {
+  if (closed)
     weft__pending_release(&w->held);
-    dropped_before = w->dropped_seen; /* the next log counts from here */
-  } else if (w->damaged)              /* H5Fclose wrote its metadata in part */
+  else if (w->damaged) /* H5Fclose wrote its metadata in part */
     weft__pending_keep(&w->held);
   else
     weft__pending_abandon(&w->held);

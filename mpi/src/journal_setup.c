@@ -120,6 +120,10 @@ int weft__journal_init_early(MPI_Comm comm, char *log, size_t cap,
   int local = init_beside(rc < 0 ? NULL : path, why);
   if (local == WEFT_OK && rc == WEFT_OK)
     describe(rank, path);
+  else if (local == WEFT_OK && weft__journal_path())
+    /* a journal in WEFT_JOURNAL_DIR, for a log yet to be named: it must
+     * still say whose it is, or weft recover cannot use it */
+    weft__journal_set_meta(rank, getenv("SLURM_JOB_ID"), "");
   /* Every rank traces, or none: libweft-pmpi's collective calls (the job
    * action, the log at MPI_Finalize) need all of them. */
   rc = weft__agree(comm, local);

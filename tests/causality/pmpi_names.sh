@@ -12,7 +12,8 @@
 #      the name was taken): the job runs untraced, rank 0 says why at
 #      MPI_Init, once, and no empty file is left holding a name;
 #   5. WEFT_MPI_TRACE=off on one rank of an MPMD launch: no hang, the job
-#      runs untraced, and rank 0 says so.
+#      runs untraced, and rank 0 says so; WEFT_PMPI_FLUSH_EVERY on one rank
+#      only: no hang, one log written at MPI_Finalize, and rank 0 says so.
 set -eu
 weft=$1 pmpi=$2 workload=$3 check=$4 dir=$5 mpiexec=$6 npflag=$7
 shift 7
@@ -27,11 +28,11 @@ base=weft-$id
 mkdir -p "$dir"
 cd "$dir"
 for f in "$base".h5 "$base".h5.damaged* "$base".1.h5 "$base".2.h5 \
-  "$base".3.h5 "$base".4.h5 out.* ; do
+  "$base".3.h5 "$base".4.h5 "$base".5.h5 out.*; do
   rm -f "$f"
 done
 for j in "$base".h5.journal "$base".1.h5.journal "$base".2.h5.journal \
-  "$base".3.h5.journal; do
+  "$base".3.h5.journal "$base".4.h5.journal; do
   if [ -d "$j" ]; then
     rm -f "$j"/*.wj "$j"/*.wjd
     rmdir "$j" || fail "cannot clean $dir/$j up"
@@ -109,5 +110,15 @@ done
 grep -q "^weft: libweft-pmpi does not trace this job: WEFT_MPI_TRACE=off" \
   out.mixed || fail "no warning about WEFT_MPI_TRACE (see $dir/out.mixed)"
 [ ! -e "$base.4.h5" ] || fail "the MPMD job made $base.4.h5"
+# WEFT_PMPI_FLUSH_EVERY on one rank only: no hang, one log at MPI_Finalize
+# shellcheck disable=SC2086
+"$mpiexec" "$npflag" 1 $pre /usr/bin/env LD_PRELOAD="$pmpi" \
+  SLURM_JOB_ID=$id WEFT_PMPI_FLUSH_EVERY=3 "$workload" t1 : "$npflag" 1 \
+  $pre /usr/bin/env LD_PRELOAD="$pmpi" SLURM_JOB_ID=$id "$workload" t1 \
+  >out.mixed 2>&1 || fail "the MPMD job failed (see $dir/out.mixed)"
+grep -q "^weft: libweft-pmpi: WEFT_PMPI_FLUSH_EVERY differs" out.mixed ||
+  fail "no warning about WEFT_PMPI_FLUSH_EVERY (see $dir/out.mixed)"
+"$weft" info "$base.4.h5" | grep -q "^state:     closed" ||
+  fail "the MPMD job with mixed flushes wrote no $base.4.h5"
 echo "pmpi_names.sh: killed step's name kept, next steps .1 .2 .3," \
   "bad values warned, mixed trace modes untraced"
