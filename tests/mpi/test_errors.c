@@ -357,6 +357,10 @@ int main(int argc, char **argv) {
   setenv("WEFT_OVERWRITE", "yes", 1);
   expect(weft_mpi_init(MPI_COMM_WORLD, path), WEFT_EINVAL,
          "WEFT_OVERWRITE=\"yes\"", "bad WEFT_OVERWRITE");
+  /* read as it is used: "01" is not 1 */
+  setenv("WEFT_OVERWRITE", "01", 1);
+  expect(weft_mpi_init(MPI_COMM_WORLD, path), WEFT_EINVAL,
+         "WEFT_OVERWRITE=\"01\"", "WEFT_OVERWRITE=01");
   unsetenv("WEFT_OVERWRITE");
   setenv("WEFT_JOURNAL", "off", 1);
   expect(weft_mpi_init(MPI_COMM_WORLD, path), WEFT_EINVAL,
