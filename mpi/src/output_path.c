@@ -43,9 +43,9 @@
  * is taken instead. */
 #define SUFFIX_MAX 1000
 
-/* The default name chosen before the log was opened (weft__output_name),
- * on every rank, and on rank 0 the empty file made to hold it: the log
- * keeps that name, as the journal beside it was named after it. */
+/* On rank 0, the default name chosen before the log was opened
+ * (weft__output_name) and the empty file made to hold it: the log keeps
+ * that name, as the journal beside it was named after it. */
 static char early_default[PATH_CAP];
 static struct stat early_held; /* st_ino 0: nothing held */
 
@@ -270,44 +270,44 @@ int weft__output_path(MPI_Comm comm, const char *arg, char **out,
 int weft__output_name(MPI_Comm comm, char *out, size_t cap) {
   int rank;
   PMPI_Comm_rank(comm, &rank);
-  /* name, then whether it is the default one (not WEFT_FILE) */
-  char buf[PATH_CAP + 1] = "";
+  char buf[PATH_CAP] = "";
   int local = WEFT_OK;
   if (rank == 0) {
     const char *env = getenv("WEFT_FILE");
-    int made = 0;
+    int made = 0, held_here = 0;
     if (env && *env) {
       if (strlen(env) >= PATH_CAP)
         local = weft__error(WEFT_ENAMETOOLONG, "WEFT_FILE too long");
       else
         strcpy(buf, env);
     } else if ((local = create_default(buf, &made)) == WEFT_OK) {
-      /* held by the empty file until the log is written */
-      buf[PATH_CAP] = 1;
-      if (stat(buf, &early_held) != 0)
+      /* held by the empty file until the log is written (rank 0 alone
+       * knows it: decide() runs there) */
+      held_here = stat(buf, &early_held) == 0;
+      if (!held_here)
         memset(&early_held, 0, sizeof early_held);
     }
     char abs[PATH_CAP];
     const char *a = weft__path_absolute(buf, abs, sizeof abs);
     if (local == WEFT_OK && a != buf)
       strcpy(buf, a);
+    if (held_here)
+      strcpy(early_default, buf);
   }
   int rc = weft__agree(comm, local);
   if (rc == WEFT_OK &&
-      PMPI_Bcast(buf, PATH_CAP + 1, MPI_CHAR, 0, comm) != MPI_SUCCESS)
+      PMPI_Bcast(buf, PATH_CAP, MPI_CHAR, 0, comm) != MPI_SUCCESS)
     rc = weft__error(WEFT_EMPI, "MPI_Bcast of the output path failed");
   if (rc < 0)
     return rc;
   if (strlen(buf) >= cap)
     return weft__error(WEFT_ENAMETOOLONG, "output path too long");
-  if (buf[PATH_CAP])
-    strcpy(early_default, buf);
   strcpy(out, buf);
   return WEFT_OK;
 }
 
 void weft__output_name_release(void) {
-  /* Rank 0 only holds a file; elsewhere early_held is empty. */
+  /* Rank 0 only holds a file; elsewhere both are empty. */
   if (early_default[0] && held(early_default))
     unlink(early_default);
   early_default[0] = '\0';

@@ -349,23 +349,22 @@ int main(int argc, char **argv) {
   expect(weft_mpi_flush(), WEFT_ENOTINIT, NULL, "flush before init");
 
   snprintf(path, sizeof path, "%s/job.h5", dir);
-  setenv("WEFT_IO", "sideways", 1);
-  expect(weft_mpi_init(MPI_COMM_WORLD, path), WEFT_EINVAL,
-         "WEFT_IO=", "bad WEFT_IO");
-  unsetenv("WEFT_IO");
-  /* Flags take 0 or 1: "yes" must not silently mean no. */
-  setenv("WEFT_OVERWRITE", "yes", 1);
-  expect(weft_mpi_init(MPI_COMM_WORLD, path), WEFT_EINVAL,
-         "WEFT_OVERWRITE=\"yes\"", "bad WEFT_OVERWRITE");
-  /* read as it is used: "01" is not 1 */
-  setenv("WEFT_OVERWRITE", "01", 1);
-  expect(weft_mpi_init(MPI_COMM_WORLD, path), WEFT_EINVAL,
-         "WEFT_OVERWRITE=\"01\"", "WEFT_OVERWRITE=01");
-  unsetenv("WEFT_OVERWRITE");
-  setenv("WEFT_JOURNAL", "off", 1);
-  expect(weft_mpi_init(MPI_COMM_WORLD, path), WEFT_EINVAL,
-         "WEFT_JOURNAL=\"off\"", "bad WEFT_JOURNAL");
-  unsetenv("WEFT_JOURNAL");
+  /* Bad settings, each refused naming the variable and value; flags take
+   * exactly 0 or 1, read as they are used ("yes" or "01" is not 1). */
+  static const struct {
+    const char *var, *value, *said;
+  } bad[] = {
+      {"WEFT_IO", "sideways", "WEFT_IO=\"sideways\""},
+      {"WEFT_OVERWRITE", "yes", "WEFT_OVERWRITE=\"yes\""},
+      {"WEFT_OVERWRITE", "01", "WEFT_OVERWRITE=\"01\""},
+      {"WEFT_JOURNAL", "off", "WEFT_JOURNAL=\"off\""},
+  };
+  for (size_t i = 0; i < sizeof bad / sizeof bad[0]; i++) {
+    setenv(bad[i].var, bad[i].value, 1);
+    expect(weft_mpi_init(MPI_COMM_WORLD, path), WEFT_EINVAL, bad[i].said,
+           bad[i].said);
+    unsetenv(bad[i].var);
+  }
 
   snprintf(path, sizeof path, "%s/missing/job.h5", dir);
   expect(weft_mpi_init(MPI_COMM_WORLD, path), WEFT_EIO, "does not exist",
