@@ -25,13 +25,15 @@ typedef struct weft__export {
 /* Eliot JSON lines.  Node filters select whole tasks (a task is written
  * when any node matches) because Eliot's parser needs whole actions.
  * Levels are renumbered by position (start 1, children in tree order, end
- * last) so that a context continued N times gives N distinct levels. */
+ * last) so that a context continued N times gives N distinct levels.  A
+ * message names its strings that were cut when logged in "weft_cut". */
 int weft__export_eliot(const weft__export *x);
 /* Chrome trace-event JSON ("X" slices, "i" instants, "s"/"f" flow events
  * from each action to work it caused on another rank or thread). */
 int weft__export_chrome(const weft__export *x);
 /* CSV, one row per selected action; start fields as in.<name>, success
- * fields as out.<name>. */
+ * fields as out.<name>, each followed by cut.in.<name> / cut.out.<name>
+ * (true / false) when some string of it was cut when logged. */
 int weft__export_csv(const weft__export *x);
 
 /* Per task: 1 when the task is selected and has a node matching the node

@@ -3,7 +3,11 @@
  * level, type, status, rank, thread, host, start / end (Unix seconds),
  * elapsed (seconds), reason, code, then one column per start field
  * (in.<name>) and per success field (out.<name>), in order of first
- * appearance.
+ * appearance.  A column in which some string was cut when it was logged
+ * (shown with "…" by `weft tree`) is followed by cut.in.<name> (or
+ * cut.out.<name>): true where the value is cut, false where it is whole.
+ * The value itself stays the text that was kept: a marker inside it would
+ * look like data to pandas and could not be told from a real "…".
  */
 #include "export.h"
 
@@ -19,6 +23,24 @@ static void secs(weft__out *o, int64_t ns) {
                 (unsigned long long)(a % 1000000000u));
 }
 
+/* A header cell "<prefix><name>", quoted as one cell when the name holds
+ * a comma, a quote or a line break (the prefixes hold none). */
+static void header(weft__out *o, const char *prefix, const char *name) {
+  if (!strpbrk(name, ",\"\r\n")) {
+    weft__out_str(o, prefix);
+    weft__out_str(o, name);
+    return;
+  }
+  weft__out_char(o, '"');
+  weft__out_str(o, prefix);
+  for (const char *c = name; *c; c++) {
+    if (*c == '"')
+      weft__out_char(o, '"');
+    weft__out_char(o, *c);
+  }
+  weft__out_char(o, '"');
+}
+
 int weft__export_csv(const weft__export *x) {
   const weft__model *m = x->m;
   weft__out *o = x->o;
@@ -26,10 +48,12 @@ int weft__export_csv(const weft__export *x) {
   /* col[0][name]: column of in.<name>; col[1][name]: out.<name> */
   uint32_t *col = malloc(2 * (size_t)(nn ? nn : 1) * sizeof *col);
   uint32_t *order = malloc(2 * (size_t)(nn ? nn : 1) * sizeof *order);
+  /* cut[c]: some value of column c was cut, so cut.<column> follows it */
+  unsigned char *cut = calloc(2 * (size_t)(nn ? nn : 1), 1);
   const weft__mvalue **cell = NULL;
   int filters = weft__select_filters_nodes(x->sel);
   int rc = -1;
-  if (!col || !order)
+  if (!col || !order || !cut)
     goto out;
   for (size_t k = 0; k < 2 * (size_t)nn; k++)
     col[k] = WEFT__NONE;
@@ -49,6 +73,7 @@ int weft__export_csv(const weft__export *x) {
         *c = ncols;
         order[ncols++] = (uint32_t)out * nn + v->name;
       }
+      cut[*c] |= (v->flags & WEFT__MV_CUT) != 0;
     }
   }
   cell = calloc(ncols ? ncols : 1, sizeof *cell);
@@ -59,8 +84,12 @@ int weft__export_csv(const weft__export *x) {
   for (uint32_t c = 0; c < ncols; c++) {
     int out = order[c] >= nn;
     const char *name = weft__model_name(m, order[c] - (out ? nn : 0));
-    weft__out_str(o, out ? ",out." : ",in.");
-    weft__out_csv_str(o, name, strlen(name));
+    weft__out_char(o, ',');
+    header(o, out ? "out." : "in.", name);
+    if (cut[c]) {
+      weft__out_char(o, ',');
+      header(o, out ? "cut.out." : "cut.in.", name);
+    }
   }
   weft__out_char(o, '\n');
   static const char *st[] = {"", "succeeded", "failed", "unfinished"};
@@ -111,6 +140,11 @@ int weft__export_csv(const weft__export *x) {
       weft__out_char(o, ',');
       if (cell[c])
         weft__value_csv(o, m, cell[c]);
+      if (cut[c]) {
+        weft__out_char(o, ',');
+        if (cell[c])
+          weft__out_str(o, cell[c]->flags & WEFT__MV_CUT ? "true" : "false");
+      }
       cell[c] = NULL;
     }
     weft__out_char(o, '\n');
@@ -119,6 +153,7 @@ int weft__export_csv(const weft__export *x) {
 out:
   free(col);
   free(order);
+  free(cut);
   free(cell);
   return rc;
 }

@@ -6,6 +6,12 @@
  * Levels are assigned by walking the tree rather than copied, because one
  * Weft context may be continued many times (on every rank) and Eliot's
  * parser rejects two messages with the same (task_uuid, task_level).
+ *
+ * A string cut when it was logged (shown with "…" by `weft tree`) keeps
+ * the text that was kept, unchanged, and the message lists the names of
+ * such fields in "weft_cut": the value keeps its type for code that reads
+ * it, a "…" inside it could not be told from a real one, and a field of
+ * its own is what eliot-tree shows and jq or Eliot's parser can select.
  */
 #include "export.h"
 
@@ -19,7 +25,7 @@ typedef struct eliot {
   uint32_t *level; /* current level path */
   size_t depth, cap;
   char uuid[37];
-  uint32_t reserved[8]; /* name ids that clash with Eliot's own fields */
+  uint32_t reserved[8]; /* name ids that clash with Eliot's or ours */
   size_t nreserved;
   int oom;
 } eliot;
@@ -68,25 +74,42 @@ static void head(eliot *e, int64_t t, uint32_t file, uint32_t rank,
   }
 }
 
+/* The JSON key of user field `name` (a string with its quotes). */
+static void key(eliot *e, uint32_t name) {
+  const char *s = weft__model_name(e->x->m, name);
+  int clash = 0;
+  for (size_t r = 0; r < e->nreserved; r++)
+    clash |= e->reserved[r] == name;
+  if (clash) {
+    /* a user field named like one of Eliot's own, or weft_cut */
+    weft__out_str(e->x->o, "\"weft_user_");
+    weft__out_str(e->x->o, s);
+    weft__out_char(e->x->o, '"');
+  } else {
+    weft__out_json_str(e->x->o, s, strlen(s));
+  }
+}
+
 static void fields(eliot *e, uint32_t first, uint32_t n) {
   const weft__model *m = e->x->m;
+  uint32_t cut = 0;
   for (uint32_t k = 0; k < n; k++) {
     const weft__mvalue *v = &m->values[first + k];
-    const char *name = weft__model_name(m, v->name);
     weft__out_char(e->x->o, ',');
-    int clash = 0;
-    for (size_t r = 0; r < e->nreserved; r++)
-      clash |= e->reserved[r] == v->name;
-    if (clash) {
-      /* a user field named like one of Eliot's own */
-      weft__out_str(e->x->o, "\"weft_user_");
-      weft__out_str(e->x->o, name);
-      weft__out_char(e->x->o, '"');
-    } else {
-      weft__out_json_str(e->x->o, name, strlen(name));
-    }
+    key(e, v->name);
     weft__out_char(e->x->o, ':');
     weft__value_json(e->x->o, m, v);
+    cut += (v->flags & WEFT__MV_CUT) != 0;
+  }
+  if (!cut)
+    return;
+  weft__out_str(e->x->o, ",\"weft_cut\":[");
+  for (uint32_t k = 0; k < n; k++) {
+    const weft__mvalue *v = &m->values[first + k];
+    if (!(v->flags & WEFT__MV_CUT))
+      continue;
+    key(e, v->name);
+    weft__out_char(e->x->o, --cut ? ',' : ']');
   }
 }
 
@@ -173,9 +196,9 @@ unsigned char *weft__export_tasks(const weft__export *x) {
 int weft__export_eliot(const weft__export *x) {
   const weft__model *m = x->m;
   eliot e = {.x = x};
-  static const char *reserved[] = {"task_uuid",     "task_level",
-                                   "timestamp",     "action_type",
-                                   "action_status", "message_type"};
+  static const char *reserved[] = {
+      "task_uuid",     "task_level",   "timestamp", "action_type",
+      "action_status", "message_type", "weft_cut"};
   for (size_t k = 0; k < sizeof reserved / sizeof reserved[0]; k++) {
     uint32_t id =
         weft__strtab_find(&m->names, reserved[k], strlen(reserved[k]));

@@ -1,10 +1,10 @@
 """Check `weft export --format eliot` output with Eliot's own parser.
 
-usage: /usr/bin/python3 check_eliot.py FILE spmd|gen_trace
+usage: /usr/bin/python3 check_eliot.py FILE spmd|gen_trace|cut
 
 Parses FILE (JSON lines) with eliot.parse.Parser and checks the tree it
 rebuilds against the job that produced it (see test_profile.c's spmd()
-and gen_trace.c).  Exits 0 when everything holds, 1 with a message
+and cut_values(), and gen_trace.c).  Exits 0 when everything holds, 1 with a message
 otherwise.
 """
 import json
@@ -95,9 +95,42 @@ def main():
             slow = max(computes, key=lambda c: c.end_time - c.start_time)
             if rank == 1 and slow.start_message.contents["arg"] != -12:
                 fail("slowest compute of rank 1 is not arg -12")
+            # rank 0's "history" was cut by libweft to string_max (4096)
+            end = solve.end_message.contents
+            if rank == 0:
+                if end.get("history") != ("0123456789" * 410)[:4096]:
+                    fail("rank 0 history %r" % end.get("history", "")[:20])
+                if end.get("weft_cut") != ["history"]:
+                    fail("rank 0 solve end %r" % end.get("weft_cut"))
+            elif "weft_cut" in end or "history" in end:
+                fail("rank %d solve end %r" % (rank, dict(end)))
         hang = incomplete[0].root()
         if hang.action_type != "hang" or hang.end_message is not None:
             fail("the unfinished action")
+    elif mode == "cut":
+        if len(done) != 2 or incomplete:
+            fail("%d complete, %d incomplete tasks" % (len(done), len(incomplete)))
+        # test_profile.c's cut_values(): a message lists its cut fields in
+        # weft_cut, and the values are the text that was kept
+        roots = sorted((t.root() for t in done),
+                       key=lambda r: r.start_message.contents["path"])
+        whole, cut = roots  # "/etc/hosts" sorts first
+        start = cut.start_message.contents
+        if start.get("path") != "/scratch/run1/aaaa":
+            fail("cut input %r" % dict(start))
+        if start.get("weft_cut") != ["path"]:
+            fail("cut input not listed %r" % dict(start))
+        if start.get("weft_user_weft_cut") != 1 or start.get("a,b") != 2:
+            fail("renamed or quoted inputs %r" % dict(start))
+        end = cut.end_message.contents
+        if end.get("head") != "partial" or end.get("weft_cut") != ["head"]:
+            fail("cut result %r" % dict(end))
+        counts = end.get("counts")
+        if counts["count"] != 5 or counts["head"] != [7, 8]:
+            fail("array summary %r" % counts)
+        for m in (whole.start_message, whole.end_message):
+            if "weft_cut" in m.contents:
+                fail("whole values marked cut %r" % dict(m.contents))
     else:
         fail("unknown mode " + mode)
     print("check_eliot: ok (%s)" % mode)

@@ -95,7 +95,8 @@ has "$W/idle.txt" "  work       max/mean "
   fail "Eliot's parser"
 "$WEFT" export --format chrome -o "$W/job.json" "$f" || fail "export chrome"
 "$WEFT" export --format csv "$f" >"$W/job.csv" || fail "export csv"
-/usr/bin/python3 - "$W/job.json" "$W/job.csv" <<'PY' || fail "chrome/csv"
+"$WEFT" tree --full "$f" >"$W/full.txt" || fail "weft tree --full"
+/usr/bin/python3 - "$W/job.json" "$W/job.csv" "$W/full.txt" <<'PY' || fail "chrome/csv"
 import csv, json, sys
 ev = json.load(open(sys.argv[1]))["traceEvents"]
 x = [e for e in ev if e["ph"] == "X"]
@@ -114,6 +115,16 @@ lv = {(r["type"], r["task_level"]) for r in rows}
 assert ("job", "") in lv and ("hang", "") in lv, lv
 assert {l for t, l in lv if t == "solve"} == {"/2"}, lv
 assert all(l.startswith("/2/") for t, l in lv if t == "compute"), lv
+# rank 0's solve result "history" was cut by libweft to 4096 bytes: the
+# tree ends it with "…" even in full; the CSV keeps the kept text and says
+# cut.out.history = true (empty on the other rows, which lack the field)
+kept = ("0123456789" * 410)[:4096]
+tree = open(sys.argv[3], encoding="utf-8").read()
+assert "\u2500\u2500 history: " + kept + "\u2026\n" in tree, "tree --full"
+hist = [r for r in rows if r["out.history"]]
+assert len(hist) == 1 and hist[0]["rank"] == "0", hist
+assert hist[0]["out.history"] == kept and hist[0]["cut.out.history"] == "true"
+assert all(r["cut.out.history"] == "" for r in rows if r is not hist[0])
 PY
 
 # info

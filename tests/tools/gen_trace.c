@@ -18,7 +18,9 @@
  * every rank (rank 0 on a second thread) continues it as "solve" {n =
  * 10 * rank}; a solve runs five "compute" {arg} actions (arg = i, except
  * -12 on rank 1 at i = 3, which takes 20 ms instead of 1 ms) with success
- * field result = 2 * arg, and logs "progress" {i}; rank 2's solve fails
+ * field result = 2 * arg, and logs "progress" {i}; rank 0's solve adds
+ * the success field "history": 5000 bytes of "0123456789" repeated, which
+ * libweft cuts to its 4096-byte string_max; rank 2's solve fails
  * ("diverged", code 7); rank 3 leaves "hang" open (unfinished).  A flush
  * separates the solves from the end of "job", which logs "done".
  */
@@ -64,6 +66,13 @@ static void *solve(void *ctx) {
     check(weft_message_log("progress", &p, 1), "progress");
     if (crash && i == 1)
       return NULL; /* the caller flushes and aborts */
+  }
+  if (rank == 0) {
+    static char history[5001];
+    for (size_t k = 0; k < sizeof history - 1; k++)
+      history[k] = (char)('0' + k % 10);
+    weft_field h = WEFT_STR("history", history);
+    check(weft_action_add(s, &h, 1), "history");
   }
   if (rank == 2)
     check(weft_action_fail(s, "diverged", 7), "fail");

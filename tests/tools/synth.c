@@ -78,6 +78,12 @@ weft_value synth_str(const char *name, const char *v) {
   return x;
 }
 
+weft_value synth_str_cut(const char *name, const char *v, size_t original_len) {
+  weft_value x = synth_str(name, v);
+  x.v.str.original_len = original_len;
+  return x;
+}
+
 char *synth_take(void *out) {
   weft__out *o = out;
   char *s = malloc(o->len + 1);

@@ -25,6 +25,9 @@ void synth_fail(weft__model *m, weft__stream *s, const char *type,
 weft_value synth_i64(const char *name, int64_t v);
 weft_value synth_u64(const char *name, uint64_t v);
 weft_value synth_str(const char *name, const char *v);
+/* A string cut when it was logged: v is the part kept, original_len the
+ * length of the whole. */
+weft_value synth_str_cut(const char *name, const char *v, size_t original_len);
 /* Render / profile / export a finished model into a NUL-terminated
  * malloc'ed string. */
 char *synth_take(void *out); /* takes a weft__out collected in memory */

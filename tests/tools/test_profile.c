@@ -1,7 +1,8 @@
 /*
  * test_profile.c - `weft profile` numbers on known data, and the exports
  * of a known tree: Eliot JSON lines (checked by Eliot's own parser when
- * WEFT_CHECK_ELIOT names check_eliot.py), Chrome trace JSON and CSV.
+ * WEFT_CHECK_ELIOT names check_eliot.py), Chrome trace JSON and CSV, and
+ * how the Eliot and CSV exports mark strings cut when they were logged.
  */
 #include "synth.h"
 
@@ -253,6 +254,21 @@ static char *export(weft__model *m, int (*fn)(const weft__export *)) {
   return synth_take(&o);
 }
 
+/* Run check_eliot.py (path `check`) in `mode` on the export `got`. */
+static void check_with_eliot(const char *check, const char *got,
+                             const char *mode) {
+  char path[] = "/tmp/weft_eliot_XXXXXX";
+  int fd = mkstemp(path);
+  assert_true(fd >= 0);
+  assert_int_equal(write(fd, got, strlen(got)), (ssize_t)strlen(got));
+  close(fd);
+  char cmd[1024];
+  snprintf(cmd, sizeof cmd, "/usr/bin/python3 %s %s %s", check, path, mode);
+  int rc = system(cmd);
+  unlink(path);
+  assert_int_equal(rc, 0);
+}
+
 static void test_export_eliot_parsed_by_eliot(void **state) {
   (void)state;
   weft__model m;
@@ -278,18 +294,8 @@ static void test_export_eliot_parsed_by_eliot(void **state) {
                               "\"reason\":\"diverged\",\"code\":5"));
   assert_non_null(strstr(got, "\"timestamp\":1795701802.000010000,"));
   const char *check = getenv("WEFT_CHECK_ELIOT");
-  if (check) {
-    char path[] = "/tmp/weft_eliot_XXXXXX";
-    int fd = mkstemp(path);
-    assert_true(fd >= 0);
-    assert_int_equal(write(fd, got, strlen(got)), (ssize_t)strlen(got));
-    close(fd);
-    char cmd[1024];
-    snprintf(cmd, sizeof cmd, "/usr/bin/python3 %s %s spmd", check, path);
-    int rc = system(cmd);
-    unlink(path);
-    assert_int_equal(rc, 0);
-  }
+  if (check)
+    check_with_eliot(check, got, "spmd");
   free(got);
   weft__model_release(&m);
 }
@@ -326,12 +332,85 @@ static void test_export_chrome_and_csv(void **state) {
   weft__model_release(&m);
 }
 
+/* Strings cut when they were logged: task 20's "read" has a cut input
+ * "path" and a cut result "head"; task 21's "read" has a whole "path".
+ * Task 20 also has an array that kept 2 of its 5 values, a field named
+ * like the Eliot export's own weft_cut, and one whose name needs CSV
+ * quoting. */
+static void cut_values(weft__model *m) {
+  weft__stream *s = weft__model_stream(m, 0, 0, 0);
+  weft_value in[] = {synth_str_cut("path", "/scratch/run1/aaaa", 9000),
+                     synth_str("mode", "r"), synth_i64("weft_cut", 1),
+                     synth_i64("a,b", 2)};
+  int64_t kept[2] = {7, 8};
+  weft_value out[] = {synth_str_cut("head", "partial", 5000),
+                      {.name = "counts", .type = WEFT_TYPE_I64_ARRAY}};
+  out[1].v.arr.ndim = 1;
+  out[1].v.arr.shape[0] = out[1].v.arr.count = 5;
+  out[1].v.arr.min = 7;
+  out[1].v.arr.max = 11;
+  out[1].v.arr.mean = 9;
+  out[1].v.arr.kept = 2;
+  out[1].v.arr.values = kept;
+  synth_event(m, s, WEFT_KIND_START, "read", 20, "/1", 0, in, 4);
+  synth_event(m, s, WEFT_KIND_SUCCESS, "read", 20, "/2", 5, out, 2);
+  weft_value whole = synth_str("path", "/etc/hosts");
+  synth_event(m, s, WEFT_KIND_START, "read", 21, "/1", 10, &whole, 1);
+  synth_event(m, s, WEFT_KIND_SUCCESS, "read", 21, "/2", 12, NULL, 0);
+}
+
+static void test_export_cut_values(void **state) {
+  (void)state;
+  weft__model m;
+  assert_int_equal(weft__model_init(&m), 0);
+  cut_values(&m);
+  assert_int_equal(weft__model_finish(&m), 0);
+
+  /* CSV: the kept text as it is, and cut.<column> after each column that
+   * has a cut value: true where cut, false where whole, empty where the
+   * action lacks the field */
+  char *got = export(&m, weft__export_csv);
+  assert_non_null(strstr(got, ",reason,code,in.path,cut.in.path,in.mode,"
+                              "in.weft_cut,\"in.a,b\",out.head,cut.out.head,"
+                              "out.counts\n"));
+  assert_non_null(strstr(got, ",/scratch/run1/aaaa,true,r,1,2,partial,true,"
+                              "\"{\"\"dtype\"\":\"\"int64\"\",\"\"shape\"\":"
+                              "[5],\"\"count\"\":5,"));
+  assert_non_null(strstr(got, "\"\"head\"\":[7,8]}\"\n"));
+  assert_non_null(strstr(got, ",/etc/hosts,false,,,,,,\n"));
+  free(got);
+
+  /* Eliot: the kept text as it is, and the message's cut fields listed in
+   * weft_cut; a user field of that name is renamed */
+  got = export(&m, weft__export_eliot);
+  assert_non_null(strstr(got, "\"action_status\":\"started\","
+                              "\"path\":\"/scratch/run1/aaaa\",\"mode\":\"r\","
+                              "\"weft_user_weft_cut\":1,\"a,b\":2,"
+                              "\"weft_cut\":[\"path\"]}\n"));
+  assert_non_null(strstr(got, "\"action_status\":\"succeeded\","
+                              "\"head\":\"partial\",\"counts\":{"));
+  assert_non_null(strstr(got, "\"head\":[7,8]},\"weft_cut\":[\"head\"]}\n"));
+  assert_non_null(strstr(got, "\"path\":\"/etc/hosts\"}\n"));
+  /* and no other message has weft_cut */
+  const char *p = strstr(got, "\"weft_cut\":[");
+  assert_non_null(p);
+  p = strstr(p + 1, "\"weft_cut\":[");
+  assert_non_null(p);
+  assert_null(strstr(p + 1, "\"weft_cut\":["));
+  const char *check = getenv("WEFT_CHECK_ELIOT");
+  if (check)
+    check_with_eliot(check, got, "cut");
+  free(got);
+  weft__model_release(&m);
+}
+
 int main(void) {
   const struct CMUnitTest tests[] = {
       cmocka_unit_test(test_profile_known_numbers),
       cmocka_unit_test(test_profile_idle_ranks),
       cmocka_unit_test(test_export_eliot_parsed_by_eliot),
       cmocka_unit_test(test_export_chrome_and_csv),
+      cmocka_unit_test(test_export_cut_values),
   };
   return cmocka_run_group_tests(tests, NULL, NULL);
 }
