@@ -772,12 +772,13 @@ int weft__model_finish(weft__model *m) {
     goto out;
   for (uint32_t t = 0; t < m->ntasks; t++)
     m->tasks[t].first_root = task_last[t] = WEFT__NONE;
+  for (uint32_t i = 0; i < m->nnodes; i++)
+    last[i] = WEFT__NONE;
   /* Link in arrival order: one append per node.  The same pass notes the
    * lists that need sorting, the unfinished actions and each task's
    * earliest root: every pass over the nodes is a pass over memory. */
   for (uint32_t i = 0; i < m->nnodes; i++) {
     weft__node *n = &m->nodes[i];
-    last[i] = WEFT__NONE;
     uint32_t *head, *tail;
     size_t list;
     if (n->status == WEFT__ST_UNFINISHED)

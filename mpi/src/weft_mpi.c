@@ -22,6 +22,10 @@ static int closed_early, owned_early;
  * weft_mpi_init takes it over, and shuts it down (removing the journal)
  * once its own log has everything. */
 static int owned_left;
+/* The weft_init (weft__generation) that libweft belongs to: an
+ * application that shut it down and started it again owns the new one,
+ * which holds none of the events left behind. */
+static uint32_t owned_gen;
 /* The last log was closed with everything written (guard.h). */
 static int log_complete;
 /* Why the last weft_mpi_init failed ("" when none did, or one succeeded
@@ -168,7 +172,8 @@ static int start(weft__writer *w, const char *path) {
   if (!weft_is_initialized() && (local = weft__journal_init(w)) == WEFT_OK) {
     w->owns_weft = 1;
     owned_left = 0; /* the libweft left behind was shut down since */
-  } else if (owned_left && weft_is_initialized()) {
+  } else if (owned_left && weft_is_initialized() &&
+             weft__generation() == owned_gen) {
     w->owns_weft = 1;
   }
   if (local == WEFT_OK)
@@ -291,6 +296,7 @@ int weft_mpi_flush(void) {
     rc = close_after(w, rc);
     closed_early = 1;
     owned_early = w->owns_weft;
+    owned_gen = weft__generation();
     if (rc == WEFT_OK && owned_early && weft__signals_term_pending()) {
       /* The process ends now: the journal has served, unless other
        * threads logged after this flush's snapshot; weft_shutdown keeps
@@ -355,8 +361,10 @@ int weft_mpi_finalize(void) {
      * journal's creation at weft_mpi_init's agreement. */
     weft__journal_dir_cleanup();
   }
-  if (rc < 0 && w->owns_weft)
+  if (rc < 0 && w->owns_weft) {
     owned_left = 1;
+    owned_gen = weft__generation();
+  }
   writer = NULL;
   writer_free(w);
   if (rc < 0) {

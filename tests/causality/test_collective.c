@@ -10,6 +10,11 @@
  *   phase x 2        rooted at 0: on every rank a child of "run", at the
  *                    same level, with a message and a child of its own;
  *   rooted_at_2      rooted at rank 2 inside its nested action "r2";
+ *   rooted_at_last   rooted at the last rank inside its "local", with a
+ *                    message "in_last": in the log every other rank's
+ *                    action comes before the one it continues
+ *                    (collective_tree.sh checks `weft tree` and the Eliot
+ *                    export on this log);
  *   half             over a split communicator (root: world rank 0 for the
  *                    even ranks, world rank 1 for the odd ones);
  *   fresh            rooted at rank 1 when no action is open there: its
@@ -30,7 +35,7 @@
       return el_fail(__VA_ARGS__);                                             \
   } while (0)
 
-static int run(int rank) {
+static int run(int rank, int size) {
   weft_action top = 0, a = 0, r2 = 0;
   if (rank == 0)
     CHECK(weft_action_start(&top, "run", NULL, 0) == 0, "run");
@@ -57,6 +62,13 @@ static int run(int rank) {
   CHECK(weft_action_succeed(a) == 0, "rooted_at_2 end");
   if (rank == 2)
     CHECK(weft_action_succeed(r2) == 0, "r2 end");
+
+  weft_field lf[] = {WEFT_I64("r", rank)};
+  CHECK(weft_mpi_action_start(&a, MPI_COMM_WORLD, size - 1, "rooted_at_last",
+                              lf, 1) == 0,
+        "rooted_at_last: %s", weft_errmsg());
+  WEFT_LOG("in_last", WEFT_I64("r", rank));
+  CHECK(weft_action_succeed(a) == 0, "rooted_at_last end");
 
   MPI_Comm half;
   MPI_Comm_split(MPI_COMM_WORLD, rank % 2, rank, &half);
@@ -124,6 +136,18 @@ static int check(const char *path, int size) {
                    "(%s)",
                    r, x ? x->level : "missing", r2 ? r2->level : "missing");
   }
+  const el_event *last = start_of(&l, "local", size - 1, 0);
+  for (int r = 0; r < size && !rc; r++) {
+    const el_event *x = start_of(&l, "rooted_at_last", r, 0);
+    int64_t v = -1;
+    if (!last || !x || !el_child_of(x, last))
+      rc = el_fail("rank %d: rooted_at_last (%s) is not a child of rank %d's "
+                   "local (%s)",
+                   r, x ? x->level : "missing", size - 1,
+                   last ? last->level : "missing");
+    else if (!el_field(x, "r", &v) || v != r)
+      rc = el_fail("rank %d: rooted_at_last has r %lld", r, (long long)v);
+  }
   for (int r = 0; r < size && !rc; r++) {
     const el_event *h = start_of(&l, "half", r, 0);
     const el_event *parent = r % 2 == 0 ? runs : start_of(&l, "local", 1, 0);
@@ -139,7 +163,8 @@ static int check(const char *path, int size) {
     if (r != 1 && (!f || !el_child_of(f, f1)))
       rc = el_fail("rank %d: fresh is not under rank 1's", r);
   }
-  const char *types[] = {"phase", "work", "rooted_at_2", "half", "fresh"};
+  const char *types[] = {"phase",          "work", "rooted_at_2",
+                         "rooted_at_last", "half", "fresh"};
   for (size_t t = 0; t < sizeof types / sizeof types[0] && !rc; t++) {
     size_t starts = el_count(&l, WEFT_KIND_START, types[t], -1);
     size_t ends = el_count(&l, WEFT_KIND_SUCCESS, types[t], -1);
@@ -171,7 +196,7 @@ int main(int argc, char **argv) {
     fprintf(stderr, "weft_mpi_init: %s\n", weft_errmsg());
     MPI_Abort(MPI_COMM_WORLD, 1);
   }
-  int bad = run(rank);
+  int bad = run(rank, size);
   MPI_Allreduce(MPI_IN_PLACE, &bad, 1, MPI_INT, MPI_MAX, MPI_COMM_WORLD);
   rc = weft_mpi_finalize();
   if (rc < 0)
