@@ -69,9 +69,9 @@
  *   flush_buffer_bandwidth   bytes the buffers held / flush time
  *   flush_ns_per_event       flush time per record (all ranks' records)
  *   buffer_bytes_per_action  bytes buffered per action (START + SUCCESS)
- *   file_bytes_per_action    file size / actions (target <= 48): leaf
- *                            records, and no /actions rows for these 20 ns
- *                            actions under the default WEFT_ACTIONS_MIN_NS
+ *   file_bytes_per_action    file size / actions (target <= 48): each of
+ *                            these short actions is a leaf row of /actions
+ *                            (31 bytes) and its two fields in /payload
  *   end_to_end_ns_per_action_flushing  phase 2 wall time as in phase 1
  * With 4 ranks on 2 cores the ranks time-share the cores: wall time per
  * rank's action is twice the core time.

@@ -40,7 +40,10 @@ static const char summary[] =
     "process, or as an MPI job with one process per node (each reads the\n"
     "journals of its node).  A log that has everything is left untouched.";
 
-enum { MODE_APPEND, MODE_CREATE, MODE_REBUILD_DAMAGED };
+/* MODE_REFUSED: a Weft log of a format version this weft does not read
+ * (an older Weft's 1.x, or a newer one's): neither completed nor taken
+ * for damaged and rebuilt, since it may hold what no journal does. */
+enum { MODE_APPEND, MODE_CREATE, MODE_REBUILD_DAMAGED, MODE_REFUSED };
 
 /* What rank 0 found about the log, broadcast to every process. */
 typedef struct log_probe {
@@ -48,9 +51,10 @@ typedef struct log_probe {
   int exists;
   uint64_t epochs;
   uint32_t size;
-  int closed;    /* state closed: a flush ended the job's writing */
-  int recovered; /* an earlier weft recover appended to it */
-  char why[400]; /* why it cannot be appended to */
+  int closed;          /* state closed: a flush ended the job's writing */
+  int recovered;       /* an earlier weft recover appended to it */
+  uint32_t version[2]; /* MODE_REFUSED: its format_version */
+  char why[400];       /* why it cannot be appended to */
 } log_probe;
 
 typedef struct journal {
@@ -139,7 +143,15 @@ static void probe_log(ctx *c) {
   }
   p->exists = 1;
   char err[300];
-  if (weft__trace_open(&c->trace, c->log, err, sizeof err) == 0) {
+  int rc = weft__trace_open(&c->trace, c->log, err, sizeof err);
+  if (rc == WEFT__TRACE_EVERSION) {
+    p->mode = MODE_REFUSED;
+    p->version[0] = c->trace.version[0];
+    p->version[1] = c->trace.version[1];
+    snprintf(p->why, sizeof p->why, "%s", err);
+    return;
+  }
+  if (rc == 0) {
     p->mode = MODE_APPEND;
     p->epochs = c->trace.c.epochs;
     p->size = c->trace.mpi_size;
@@ -362,6 +374,19 @@ static int run(ctx *c) {
     probe_log(c);
   if (bcast_probe(c))
     return 1;
+  if (c->probe.mode == MODE_REFUSED) {
+    /* Before any journal is read or marked: the log and the journals
+     * stay as they are, for the Weft that wrote them. */
+    if (c->rank == 0)
+      fprintf(stderr,
+              "weft: %s: a Weft log of format %u.%u, written by %s Weft: "
+              "not recovered by this weft (it writes format %u.x); the log "
+              "and its journals are left untouched\n",
+              c->log, c->probe.version[0], c->probe.version[1],
+              c->probe.version[0] < WEFT__FORMAT_MAJOR ? "an older" : "a newer",
+              WEFT__FORMAT_MAJOR);
+    return 2;
+  }
   if (c->probe.mode == MODE_APPEND) {
     char err[300];
     int bad = 0, any_bad = 0;
@@ -531,6 +556,12 @@ static int run(ctx *c) {
            (unsigned long long)res.events, res.ranks, res.ranks == 1 ? "" : "s",
            tot[1], tot[1] == 1 ? "" : "s", (unsigned long long)res.epoch,
            (unsigned long long)res.actions, res.mpi_size);
+  if (c->rank == 0 && res.unsettled)
+    printf("%s: %llu action%s begun before the log's last commit left as "
+           "the log had %s: their rows could not be told apart (same rank, "
+           "type and start)\n",
+           c->log, (unsigned long long)res.unsettled,
+           res.unsettled == 1 ? "" : "s", res.unsettled == 1 ? "it" : "them");
   return 0;
 }
 

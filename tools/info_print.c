@@ -173,17 +173,18 @@ void weft__info_write(weft__out *o, const weft__trace *t,
       "%llu schemas\n",
       (unsigned long long)t->c.events, (unsigned long long)t->c.payload,
       (unsigned long long)t->c.names, (unsigned long long)t->c.schemas);
+  /* Format 2.0: a row per action; the short ones (leaf rows) have no
+   * other record (docs/format.md section 4). */
   if (!t->actions_table)
-    weft__out_str(o, "/actions:  off (WEFT_ACTIONS=0)\n");
-  else if (t->actions_min_ns > 0)
-    weft__out_fmt(o,
-                  "/actions:  %llu rows: actions that failed, were unfinished "
-                  "or took >= %lld ns\n",
-                  (unsigned long long)t->c.actions,
-                  (long long)t->actions_min_ns);
+    weft__out_str(o, "/actions:  off (WEFT_ACTIONS=0): every action is in "
+                     "/events only\n");
   else
-    weft__out_fmt(o, "/actions:  %llu rows: every action\n",
-                  (unsigned long long)t->c.actions);
+    weft__out_fmt(o,
+                  "/actions:  %llu rows: every action (%llu leaf row%s: "
+                  "short actions, stored only there)\n",
+                  (unsigned long long)t->c.actions,
+                  (unsigned long long)t->leaf_rows,
+                  t->leaf_rows == 1 ? "" : "s");
   if (c) {
     weft__out_fmt(
         o,

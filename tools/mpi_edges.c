@@ -2,6 +2,11 @@
  * mpi_edges.c - pairing sends with receipts by (sender, receiver, comm,
  * tag, seq): MPI's non-overtaking rule lets both sides count messages per
  * (comm, peer, tag), so the n-th send is the n-th receipt.
+ *
+ * Sender and receiver are world ranks (MPI_COMM_WORLD), as libweft-pmpi
+ * records `peer`: a node's own rank is a rank of the log's communicator,
+ * mapped through the log's /ranks table (weft__model_world), since a log
+ * on a split, reordered or partial communicator numbers ranks otherwise.
  */
 #include "mpi_edges.h"
 
@@ -52,13 +57,63 @@ static int key_of(const weft__model *m, uint32_t i, const uint32_t ids[5],
       !field_i64(m, i, ids[0], &peer) || !field_i64(m, i, ids[1], &tag) ||
       !field_i64(m, i, ids[2], &comm))
     return 0;
+  uint64_t self = weft__model_world(m, n->file, n->rank);
   k->v[0] = n->file;
-  k->v[1] = send ? n->rank : (uint64_t)peer;
-  k->v[2] = send ? (uint64_t)peer : n->rank;
+  k->v[1] = send ? self : (uint64_t)peer;
+  k->v[2] = send ? (uint64_t)peer : self;
   k->v[3] = (uint64_t)comm;
   k->v[4] = (uint64_t)tag;
   k->v[5] = (uint64_t)*seq;
   return send ? WEFT__EDGE_SEND : WEFT__EDGE_RECV;
+}
+
+static int cmp_u32(const void *a, const void *b) {
+  uint32_t x = *(const uint32_t *)a, y = *(const uint32_t *)b;
+  return x < y ? -1 : x > y;
+}
+
+/* Mark the unpaired sends and receipts whose peer is a world rank that no
+ * rank of their log has: their partner cannot be in the files (a log of
+ * part of the job).  Only for logs that know every rank's world rank;
+ * otherwise whether a peer is in the log cannot be told.  Returns 0 or -1
+ * (out of memory). */
+static int mark_away(const weft__model *m, weft__edges *e,
+                     const uint32_t ids[5]) {
+  uint32_t **sets = calloc(m->nworld ? m->nworld : 1, sizeof *sets);
+  if (!sets)
+    return -1;
+  int rc = 0;
+  for (uint32_t f = 0; f < m->nworld && !rc; f++) {
+    uint32_t n = m->world_len[f], r = 0;
+    while (r < n && m->world[f][r] != WEFT__NONE)
+      r++;
+    if (n == 0 || r < n)
+      continue;
+    if (!(sets[f] = malloc((size_t)n * sizeof **sets))) {
+      rc = -1;
+      break;
+    }
+    memcpy(sets[f], m->world[f], (size_t)n * sizeof **sets);
+    qsort(sets[f], n, sizeof **sets, cmp_u32);
+  }
+  for (uint32_t i = 0; i < m->nnodes && !rc; i++) {
+    const weft__node *n = &m->nodes[i];
+    if (e->kind[i] == WEFT__EDGE_NONE || e->partner[i] != WEFT__NONE ||
+        n->file >= m->nworld || !sets[n->file])
+      continue;
+    key k;
+    int64_t seq;
+    key_of(m, i, ids, &k, &seq);
+    uint64_t peer = e->kind[i] == WEFT__EDGE_SEND ? k.v[2] : k.v[1];
+    uint32_t p = (uint32_t)peer;
+    e->away[i] =
+        peer < UINT32_MAX &&
+        !bsearch(&p, sets[n->file], m->world_len[n->file], sizeof p, cmp_u32);
+  }
+  for (uint32_t f = 0; f < m->nworld; f++)
+    free(sets[f]);
+  free(sets);
+  return rc;
 }
 
 int weft__edges_build(const weft__model *m, weft__edges *e) {
@@ -66,8 +121,9 @@ int weft__edges_build(const weft__model *m, weft__edges *e) {
   size_t n = m->nnodes ? m->nnodes : 1;
   e->partner = malloc(n * sizeof *e->partner);
   e->kind = calloc(n, 1);
+  e->away = calloc(n, 1);
   e->seq = calloc(n, sizeof *e->seq);
-  if (!e->partner || !e->kind || !e->seq) {
+  if (!e->partner || !e->kind || !e->away || !e->seq) {
     weft__edges_release(e);
     return -1;
   }
@@ -83,8 +139,13 @@ int weft__edges_build(const weft__model *m, weft__edges *e) {
     e->kind[i] = (unsigned char)key_of(m, i, ids, &k, &e->seq[i]);
     nsend += e->kind[i] == WEFT__EDGE_SEND;
   }
-  if (!nsend)
+  if (!nsend) {
+    if (mark_away(m, e, ids)) {
+      weft__edges_release(e);
+      return -1;
+    }
     return 0;
+  }
   uint64_t size = 64;
   while (size < (uint64_t)nsend * 2)
     size *= 2;
@@ -131,12 +192,17 @@ int weft__edges_build(const weft__model *m, weft__edges *e) {
   free(tab);
   free(keys);
   free(owner);
+  if (mark_away(m, e, ids)) {
+    weft__edges_release(e);
+    return -1;
+  }
   return 0;
 }
 
 void weft__edges_release(weft__edges *e) {
   free(e->partner);
   free(e->kind);
+  free(e->away);
   free(e->seq);
   memset(e, 0, sizeof *e);
 }

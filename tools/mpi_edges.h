@@ -7,7 +7,8 @@
  * receiving call, or the receiving call itself when it carries those
  * fields (an MPI_Recv naming its source and tag).  (sender, receiver,
  * comm, tag, seq) names one message, so pairing is one hash lookup per
- * receipt.
+ * receipt.  `peer` is a rank of MPI_COMM_WORLD, so sender and receiver are
+ * world ranks: a node's log rank is mapped through weft__model_world.
  */
 #ifndef WEFT_TOOLS_MPI_EDGES_H
 #define WEFT_TOOLS_MPI_EDGES_H
@@ -19,8 +20,11 @@ enum weft__edge_kind { WEFT__EDGE_NONE, WEFT__EDGE_SEND, WEFT__EDGE_RECV };
 typedef struct weft__edges {
   uint32_t *partner;   /* per node: the paired send or receipt, or NONE */
   unsigned char *kind; /* per node: weft__edge_kind */
-  int64_t *seq;        /* per node: send_seq or recv_seq */
-  uint64_t pairs;      /* matched messages */
+  /* per node: 1 for an unpaired send or receipt whose peer is a world
+   * rank that none of its log's ranks has */
+  unsigned char *away;
+  int64_t *seq;   /* per node: send_seq or recv_seq */
+  uint64_t pairs; /* matched messages */
 } weft__edges;
 
 /* Pair the sends and receipts of a finished model.  Returns 0 or -1 (out

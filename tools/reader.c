@@ -1,5 +1,5 @@
 /*
- * reader.c - the Weft HDF5 log reader (docs/format.md, format 1.x).
+ * reader.c - the Weft HDF5 log reader (docs/format.md, format 2.x).
  *
  * Nothing read from the file is trusted: every count is checked against
  * the committed counters, every committed counter against the dataset's
@@ -9,6 +9,7 @@
  */
 #include "reader.h"
 
+#include "timeline.h"
 #include "tree_model.h"
 
 #include <errno.h>
@@ -43,12 +44,27 @@ typedef struct field_row {
   uint8_t type;
 } field_row;
 
+/* /actions rows (action_t): 31 bytes, packed.  They are read into a
+ * memory type of the same layout, which HDF5 copies without converting,
+ * and their members taken out at these offsets. */
+enum {
+  ACTION_ROW = 31,
+  AR_START = 0,
+  AR_END = 8,
+  AR_ELAPSED = 16,
+  AR_RANK = 24,
+  AR_SCHEMA = 28,
+  AR_STATUS = 30
+};
+enum { STATUS_SUCCEEDED = 1 }; /* status_t */
+
 typedef struct rank_file_row {
   int64_t start_wall_ns, start_mono_ns, slurm_job_end_time;
   uint64_t cmdline_off, mpi_library_off, nodelist_off;
   uint32_t rank, pid, threads, cmdline_len, mpi_library_len, nodelist_len;
   char host[64], job_id[32], step_id[32], array_job_id[32], array_task_id[32],
       partition[64];
+  uint32_t world_rank, world_size;
 } rank_file_row;
 
 /* Everything the open needs to free on failure. */
@@ -361,7 +377,9 @@ static int load_ranks(weft__trace *t, const open_state *st, char *err,
                        MS(rank_file_row, step_id),
                        MS(rank_file_row, array_job_id),
                        MS(rank_file_row, array_task_id),
-                       MS(rank_file_row, partition)};
+                       MS(rank_file_row, partition),
+                       M(rank_file_row, world_rank, H5T_NATIVE_UINT32),
+                       M(rank_file_row, world_size, H5T_NATIVE_UINT32)};
   /* The field names in the file carry a slurm_ prefix. */
   member m2[sizeof mb / sizeof mb[0]];
   memcpy(m2, mb, sizeof mb);
@@ -377,7 +395,7 @@ static int load_ranks(weft__trace *t, const open_state *st, char *err,
     else if (!strcmp(m2[i].name, "partition"))
       m2[i].name = "slurm_partition";
   }
-  rank_file_row *rows = read_table(t, "ranks", t->mpi_size, 328, sizeof *rows,
+  rank_file_row *rows = read_table(t, "ranks", t->mpi_size, 336, sizeof *rows,
                                    m2, sizeof m2 / sizeof m2[0], err, cap);
   if (!rows)
     return -1;
@@ -396,6 +414,8 @@ static int load_ranks(weft__trace *t, const open_state *st, char *err,
     o->rank = r->rank;
     o->pid = r->pid;
     o->threads = r->threads;
+    o->world_rank = r->world_rank;
+    o->world_size = r->world_size;
     fixed_copy(o->host, sizeof o->host, r->host, sizeof r->host);
     fixed_copy(o->job_id, sizeof o->job_id, r->job_id, sizeof r->job_id);
     fixed_copy(o->step_id, sizeof o->step_id, r->step_id, sizeof r->step_id);
@@ -408,6 +428,11 @@ static int load_ranks(weft__trace *t, const open_state *st, char *err,
     o->cmdline_len = r->cmdline_len;
     if (r->rank != i)
       rc = fail(err, cap, "'/ranks' row %u holds rank %u", i, r->rank);
+    else if (r->world_rank != WEFT__WORLD_UNKNOWN &&
+             r->world_rank >= r->world_size)
+      rc = fail(err, cap,
+                "'/ranks' row %u: world rank %u in a world of %u ranks", i,
+                r->world_rank, r->world_size);
     else if (!(o->cmdline = heap_text(st->strings, t->c.strings, r->cmdline_off,
                                       r->cmdline_len)) ||
              !(o->mpi_library =
@@ -474,9 +499,12 @@ static int load_segments(weft__trace *t, char *err, size_t cap) {
                        M(weft__segment_row, epoch, H5T_NATIVE_UINT32),
                        M(weft__segment_row, rank, H5T_NATIVE_UINT32),
                        M(weft__segment_row, thread, H5T_NATIVE_UINT32),
-                       M(weft__segment_row, os_tid, H5T_NATIVE_UINT32)};
+                       M(weft__segment_row, os_tid, H5T_NATIVE_UINT32),
+                       M(weft__segment_row, leaf_start, H5T_NATIVE_UINT64),
+                       M(weft__segment_row, leaf_count, H5T_NATIVE_UINT64),
+                       M(weft__segment_row, order_start, H5T_NATIVE_UINT64)};
   t->segments =
-      read_table(t, "segments", t->c.segments, 64, sizeof *t->segments, mb,
+      read_table(t, "segments", t->c.segments, 88, sizeof *t->segments, mb,
                  sizeof mb / sizeof mb[0], err, cap);
   if (!t->segments)
     return -1;
@@ -508,6 +536,33 @@ static int load_segments(weft__trace *t, char *err, size_t cap) {
                   i, (unsigned long long)s->payload_start,
                   (unsigned long long)s->payload_bytes,
                   (unsigned long long)t->c.payload);
+    if (!s->leaf_count)
+      continue;
+    if (!t->actions_table)
+      return fail(err, cap,
+                  "'/segments' row %zu lists %llu leaf rows of '/actions', "
+                  "but the log has no actions table (actions_table is 0)",
+                  i, (unsigned long long)s->leaf_count);
+    if (s->leaf_start > t->c.actions ||
+        s->leaf_count > t->c.actions - s->leaf_start)
+      return fail(err, cap,
+                  "'/segments' row %zu: leaf rows %llu+%llu outside the %llu "
+                  "committed rows of '/actions'",
+                  i, (unsigned long long)s->leaf_start,
+                  (unsigned long long)s->leaf_count,
+                  (unsigned long long)t->c.actions);
+    /* Both counts are below the committed ones, themselves below the file
+     * size: the sum does not overflow. */
+    uint64_t items = s->event_count + s->leaf_count;
+    uint64_t bytes = items / 8 + (items % 8 != 0);
+    if (s->order_start > t->c.order || bytes > t->c.order - s->order_start)
+      return fail(err, cap,
+                  "'/segments' row %zu: its %llu items need '/order' bytes "
+                  "%llu+%llu, outside the %llu committed",
+                  i, (unsigned long long)items,
+                  (unsigned long long)s->order_start, (unsigned long long)bytes,
+                  (unsigned long long)t->c.order);
+    t->leaf_rows += s->leaf_count;
   }
   qsort(t->segments, t->nsegments, sizeof *t->segments, segment_cmp);
   return 0;
@@ -704,8 +759,12 @@ weft__dict weft__trace_dict(const weft__trace *t, uint32_t rank) {
       .schema = dict_schema, .name = dict_name, .arg = &t->dicts[rank]};
 }
 
-int64_t weft__trace_wall_hint(const weft__trace *t, uint32_t rank, int64_t ns,
-                              weft__wall_hint *h) {
+/* o(ns) of `rank` (docs/format.md section 6), through the hint: a search
+ * of the rank's samples only when ns leaves the cached interval, then one
+ * 128-bit multiplication and a shift (lib/src/timeline.c), as the writer
+ * computes it. */
+static int64_t offset_hint(const weft__trace *t, uint32_t rank, int64_t ns,
+                           weft__wall_hint *h) {
   if (!h->valid || h->rank != rank || ns < h->from || ns >= h->to) {
     /* The rank's samples are contiguous in the sorted flushes table. */
     const weft__flush_row *f = t->flushes;
@@ -733,27 +792,29 @@ int64_t weft__trace_wall_hint(const weft__trace *t, uint32_t rank, int64_t ns,
     h->rank = rank;
     h->slope = 0;
     h->m0 = 0;
+    h->o0 = 0;
     h->from = lo > first ? f[lo - 1].sample_mono_ns : INT64_MIN;
     h->to = lo < end ? f[lo].sample_mono_ns : INT64_MAX;
     if (end == first) {
-      h->off0 = 0;
-    } else if (lo == first) {
-      h->off0 = (double)f[first].offset_ns;
-    } else if (lo == end) {
-      h->off0 = (double)f[end - 1].offset_ns;
-    } else {
+      h->o0 = 0;
+    } else if (lo == first) { /* before the first sample: o_0 */
+      h->o0 = f[first].offset_ns;
+    } else if (lo == end) { /* at or after the last sample: its offset */
+      h->o0 = f[end - 1].offset_ns;
+    } else { /* m_k <= ns < m_k+1: o_k + floor((ns - m_k) S_k / 2^48) */
       const weft__flush_row *a = &f[lo - 1], *b = &f[lo];
-      double span = (double)b->sample_mono_ns - (double)a->sample_mono_ns;
-      h->off0 = (double)a->offset_ns;
       h->m0 = a->sample_mono_ns;
-      if (span > 0)
-        h->slope = ((double)b->offset_ns - (double)a->offset_ns) / span;
+      h->o0 = a->offset_ns;
+      h->slope = weft__offset_slope(a->sample_mono_ns, a->offset_ns,
+                                    b->sample_mono_ns, b->offset_ns);
     }
   }
-  double off = h->off0 + h->slope * ((double)ns - (double)h->m0);
-  if (!(off > -4e18 && off < 4e18)) /* a damaged offset */
-    off = 0;
-  int64_t r = weft__time_diff(ns, (int64_t)off);
+  return h->slope ? weft__offset_at(h->m0, h->o0, h->slope, ns) : h->o0;
+}
+
+int64_t weft__trace_wall_hint(const weft__trace *t, uint32_t rank, int64_t ns,
+                              weft__wall_hint *h) {
+  int64_t r = weft__time_diff(ns, offset_hint(t, rank, ns, h));
   r = weft__time_diff(r, t->timeline_mono_ns);
   return weft__time_add(r, t->timeline_wall_ns);
 }
@@ -788,6 +849,7 @@ int weft__trace_open(weft__trace *t, const char *path, char *err,
                      size_t errcap) {
   memset(t, 0, sizeof *t);
   t->fid = t->events_dset = t->payload_dset = t->record_type = -1;
+  t->actions_dset = t->order_dset = t->action_type = -1;
   open_state st = {0};
   H5Eset_auto2(H5E_DEFAULT, NULL, NULL);
   FILE *probe = fopen(path, "rb");
@@ -816,10 +878,23 @@ int weft__trace_open(weft__trace *t, const char *path, char *err,
     goto bad;
   }
   if (t->version[0] != WEFT__FORMAT_MAJOR) {
+    /* 1.x kept every action in /events; 2.0 stores short actions as rows
+     * of /actions only, so a 1.x log cannot be read as 2.0. */
     fail(err, errcap,
-         "format version %u.%u is not supported (this weft reads %u.x)",
-         t->version[0], t->version[1], WEFT__FORMAT_MAJOR);
-    goto bad;
+         "format version %u.%u is not supported (this weft reads %u.x%s)",
+         t->version[0], t->version[1], WEFT__FORMAT_MAJOR,
+         t->version[0] < WEFT__FORMAT_MAJOR
+             ? "; logs of format 1.x, written by Weft before format 2.0, "
+               "are not read"
+             : "");
+    /* Distinct, so that weft recover refuses the log rather than take it
+     * for a damaged one; the version outlives the close. */
+    uint32_t v[2] = {t->version[0], t->version[1]};
+    state_free(&st, 0);
+    weft__trace_close(t);
+    t->version[0] = v[0];
+    t->version[1] = v[1];
+    return WEFT__TRACE_EVERSION;
   }
   attr_string(t->fid, "writer", t->writer, sizeof t->writer);
   attr_string(t->fid, "clock", t->clock, sizeof t->clock);
@@ -848,9 +923,6 @@ int weft__trace_open(weft__trace *t, const char *path, char *err,
     t->recovered = (uint32_t)recovered;
   if (attr_u8(t->fid, "actions_table", &u8) == 0)
     t->actions_table = u8;
-  if (attr_ints(t->fid, "actions_min_ns", H5T_NATIVE_INT64, &t->actions_min_ns,
-                1))
-    t->actions_min_ns = -1;
   {
     const member cm[] = {M(weft__committed, epochs, H5T_NATIVE_UINT64),
                          M(weft__committed, events, H5T_NATIVE_UINT64),
@@ -861,6 +933,7 @@ int weft__trace_open(weft__trace *t, const char *path, char *err,
                          M(weft__committed, schemas, H5T_NATIVE_UINT64),
                          M(weft__committed, schema_fields, H5T_NATIVE_UINT64),
                          M(weft__committed, actions, H5T_NATIVE_UINT64),
+                         M(weft__committed, order, H5T_NATIVE_UINT64),
                          M(weft__committed, flushes, H5T_NATIVE_UINT64),
                          M(weft__committed, failed_flushes, H5T_NATIVE_UINT64)};
     hid_t type = -1, space = -1, attr = -1, mem = -1;
@@ -868,7 +941,8 @@ int weft__trace_open(weft__trace *t, const char *path, char *err,
     int ok = attr_raw(t->fid, "committed", &type, &space, &attr) == 0 &&
              H5Tget_class(type) == H5T_COMPOUND &&
              H5Sget_simple_extent_npoints(space) == 1 &&
-             (mem = make_type(type, sizeof t->c, cm, 11, &missing)) >= 0 &&
+             (mem = make_type(type, sizeof t->c, cm, sizeof cm / sizeof cm[0],
+                              &missing)) >= 0 &&
              H5Aread(attr, mem, &t->c) >= 0;
     if (mem >= 0)
       H5Tclose(mem);
@@ -914,6 +988,33 @@ int weft__trace_open(weft__trace *t, const char *path, char *err,
       H5Tclose(ft);
     if (t->record_type < 0) {
       fail(err, errcap, "dataset '/events' does not have the record type");
+      goto bad;
+    }
+  }
+  /* /actions and /order are read only for the leaf rows (the tools
+   * rebuild everything else from the streams). */
+  if (t->leaf_rows) {
+    if ((t->actions_dset = open_table(t, "actions", t->c.actions, ACTION_ROW,
+                                      err, errcap)) < 0 ||
+        (t->order_dset = open_table(t, "order", t->c.order, 1, err, errcap)) <
+            0)
+      goto bad;
+    const member am[] = {{"start_ns", AR_START, H5T_NATIVE_INT64, 0},
+                         {"end_ns", AR_END, H5T_NATIVE_INT64, 0},
+                         {"elapsed_ns", AR_ELAPSED, H5T_NATIVE_INT64, 0},
+                         {"rank", AR_RANK, H5T_NATIVE_UINT32, 0},
+                         {"schema", AR_SCHEMA, H5T_NATIVE_UINT16, 0},
+                         {"status", AR_STATUS, -1, 0}};
+    hid_t ft = H5Dget_type(t->actions_dset);
+    const char *missing = NULL;
+    t->action_type = ft >= 0 && H5Tget_class(ft) == H5T_COMPOUND
+                         ? make_type(ft, ACTION_ROW, am, 6, &missing)
+                         : -1;
+    if (ft >= 0)
+      H5Tclose(ft);
+    if (t->action_type < 0) {
+      fail(err, errcap, "dataset '/actions' lacks member '%s'",
+           missing ? missing : "?");
       goto bad;
     }
   }
@@ -966,117 +1067,320 @@ void weft__trace_close(weft__trace *t) {
     H5Dclose(t->events_dset);
   if (t->payload_dset >= 0)
     H5Dclose(t->payload_dset);
+  if (t->action_type >= 0)
+    H5Tclose(t->action_type);
+  if (t->actions_dset >= 0)
+    H5Dclose(t->actions_dset);
+  if (t->order_dset >= 0)
+    H5Dclose(t->order_dset);
   if (t->fid >= 0)
     H5Fclose(t->fid);
   free(t->path);
   memset(t, 0, sizeof *t);
   t->fid = t->events_dset = t->payload_dset = t->record_type = -1;
+  t->actions_dset = t->order_dset = t->action_type = -1;
 }
 
 /* ---- event records ------------------------------------------------------- */
 
+/* "segment of rank R thread T epoch E: " and the problem. */
+static int seg_fail(char *err, size_t cap, const weft__segment_row *s,
+                    const char *fmt, ...) __attribute__((format(printf, 4, 5)));
+
+static int seg_fail(char *err, size_t cap, const weft__segment_row *s,
+                    const char *fmt, ...) {
+  int n = snprintf(err, cap, "segment of rank %u thread %u epoch %u: ", s->rank,
+                   s->thread, s->epoch);
+  if (n >= 0 && (size_t)n < cap) {
+    va_list ap;
+    va_start(ap, fmt);
+    vsnprintf(err + n, cap - (size_t)n, fmt, ap);
+    va_end(ap);
+  }
+  return -1;
+}
+
+/* A rank's clock onto rank 0's, g(t) = t - o(t), as weft__timeline_invert
+ * calls it, with its own hint (a leaf row's two ends are nearly always in
+ * one interval). */
+typedef struct rank_clock {
+  const weft__trace *t;
+  uint32_t rank;
+  weft__wall_hint h;
+} rank_clock;
+
+static int64_t rank_clock_g(void *arg, int64_t ns) {
+  rank_clock *c = arg;
+  return weft__time_diff(ns, offset_hint(c->t, c->rank, ns, &c->h));
+}
+
+/* A job-timeline time of /actions back on rank 0's clock: the inverse of
+ * weft__trace_wall_hint's last two steps. */
+static int64_t timeline_mono(const weft__trace *t, int64_t wall_ns) {
+  return weft__time_add(weft__time_diff(wall_ns, t->timeline_wall_ns),
+                        t->timeline_mono_ns);
+}
+
+typedef struct leaf_row {
+  int64_t start_ns, end_ns, elapsed_ns;
+  uint32_t rank;
+  uint16_t schema;
+  uint8_t status;
+} leaf_row;
+
+static leaf_row leaf_row_at(const unsigned char *p) {
+  leaf_row l;
+  memcpy(&l.start_ns, p + AR_START, 8);
+  memcpy(&l.end_ns, p + AR_END, 8);
+  memcpy(&l.elapsed_ns, p + AR_ELAPSED, 8);
+  memcpy(&l.rank, p + AR_RANK, 4);
+  memcpy(&l.schema, p + AR_SCHEMA, 2);
+  l.status = p[AR_STATUS];
+  return l;
+}
+
+/* The start of a leaf row on the rank's clock: the t >= lo that the row's
+ * times map back to (docs/format.md section 5). */
+static int64_t leaf_start(const weft__trace *t, rank_clock *c,
+                          const leaf_row *l, int64_t lo) {
+  return weft__timeline_invert(rank_clock_g, c, timeline_mono(t, l->start_ns),
+                               l->elapsed_ns, timeline_mono(t, l->end_ns), lo);
+}
+
+/* One segment being read: the buffers of a chunk of items and what the
+ * chunks before consumed. */
+typedef struct seg_read {
+  weft__trace *t;
+  const weft__segment_row *s;
+  char *err;
+  size_t errcap;
+  weft_rec *recs;      /* the chunk's /events rows */
+  unsigned char *rows; /* its leaf rows, ACTION_ROW bytes each */
+  uint32_t *leaf_size; /* payload bytes of each leaf row (its schema's) */
+  unsigned char *bits; /* its /order bytes */
+  unsigned char *pay;  /* its payloads */
+  unsigned char *out;  /* its records, in memory layout */
+  size_t pay_cap, out_cap;
+  uint64_t events, leaves, poff; /* rows and payload bytes consumed */
+  int64_t last; /* last time of the item before (its end, for a leaf) */
+  rank_clock clock;
+} seg_read;
+
+/* Grow *buf to hold n bytes. */
+static int reserve(unsigned char **buf, size_t *cap, size_t n) {
+  if (n <= *cap)
+    return 0;
+  free(*buf);
+  *buf = malloc(n);
+  *cap = *buf ? n : 0;
+  return *buf ? 0 : -1;
+}
+
+/* Check leaf row `i` of the chunk (row `at` of /actions) against the
+ * segment and the rank's schemas; its payload size into leaf_size[i]. */
+static int check_leaf(seg_read *r, size_t i, uint64_t at) {
+  const weft__segment_row *s = r->s;
+  leaf_row l = leaf_row_at(r->rows + i * ACTION_ROW);
+  const weft__schema *sc = dict_schema(&r->t->dicts[s->rank], l.schema);
+  if (l.rank != s->rank)
+    return seg_fail(r->err, r->errcap, s,
+                    "'/actions' leaf row %llu is of rank %u",
+                    (unsigned long long)at, l.rank);
+  if (l.status != STATUS_SUCCEEDED)
+    return seg_fail(r->err, r->errcap, s,
+                    "'/actions' leaf row %llu has status %u (a leaf row is "
+                    "an action that succeeded)",
+                    (unsigned long long)at, l.status);
+  if (!sc)
+    return seg_fail(r->err, r->errcap, s,
+                    "'/actions' leaf row %llu: schema %u is unknown on rank "
+                    "%u",
+                    (unsigned long long)at, l.schema, s->rank);
+  if (sc->kind != WEFT_REC_START)
+    return seg_fail(r->err, r->errcap, s,
+                    "'/actions' leaf row %llu: schema %u is not an action "
+                    "start",
+                    (unsigned long long)at, l.schema);
+  if (!sc->fixed_size)
+    return seg_fail(r->err, r->errcap, s,
+                    "'/actions' leaf row %llu: schema %u has a string or "
+                    "array field (a leaf row's start has a fixed size)",
+                    (unsigned long long)at, l.schema);
+  r->leaf_size[i] = sc->payload_size;
+  return 0;
+}
+
+/* Copy the n payload bytes at src after the header at dst.  Most payloads
+ * are a field or two: copies of a constant size are inlined, which halves
+ * the cost of the loop below.  src is NULL when no item of the chunk has a
+ * payload. */
+static inline void copy_payload(unsigned char *dst, const unsigned char *src,
+                                size_t n) {
+  if (n == 8)
+    memcpy(dst, src, 8);
+  else if (n == 16)
+    memcpy(dst, src, 16);
+  else if (n)
+    memcpy(dst, src, n);
+}
+
+/* Items [done, done + k) of the segment: read their rows, bits and
+ * payloads, and hand them to fn as records. */
+static int read_items(seg_read *r, uint64_t done, size_t k, weft__chunk_fn fn,
+                      void *arg) {
+  weft__trace *t = r->t;
+  const weft__segment_row *s = r->s;
+  size_t nl = 0;
+  if (s->leaf_count) {
+    /* done is a multiple of 8: the chunk's bits start on a byte */
+    size_t nb = (k + 7) / 8;
+    uint64_t at = s->order_start + done / 8;
+    if (read_rows(t->order_dset, H5T_NATIVE_UINT8, at, nb, r->bits))
+      return seg_fail(r->err, r->errcap, s,
+                      "cannot read '/order' bytes %llu..%llu (truncated or "
+                      "damaged file)",
+                      (unsigned long long)at, (unsigned long long)(at + nb));
+    if (k % 8 && r->bits[nb - 1] >> (k % 8))
+      return seg_fail(r->err, r->errcap, s,
+                      "'/order' byte %llu has bits set past the segment's "
+                      "%llu items",
+                      (unsigned long long)(at + nb - 1),
+                      (unsigned long long)(s->event_count + s->leaf_count));
+    for (size_t i = 0; i < nb; i++)
+      nl += (size_t)__builtin_popcount(r->bits[i]);
+  }
+  size_t ne = k - nl;
+  if (ne > s->event_count - r->events || nl > s->leaf_count - r->leaves)
+    return seg_fail(
+        r->err, r->errcap, s,
+        "its '/order' bits (from byte %llu) mark %llu of its "
+        "first %llu items as leaf rows, but it has %llu events "
+        "and %llu leaf rows",
+        (unsigned long long)s->order_start,
+        (unsigned long long)(r->leaves + nl), (unsigned long long)(done + k),
+        (unsigned long long)s->event_count, (unsigned long long)s->leaf_count);
+  uint64_t ev0 = s->event_start + r->events, lf0 = s->leaf_start + r->leaves;
+  if (read_rows(t->events_dset, t->record_type, ev0, ne, r->recs))
+    return seg_fail(r->err, r->errcap, s,
+                    "cannot read '/events' rows %llu..%llu (truncated or "
+                    "damaged file)",
+                    (unsigned long long)ev0, (unsigned long long)(ev0 + ne));
+  if (nl && read_rows(t->actions_dset, t->action_type, lf0, nl, r->rows))
+    return seg_fail(r->err, r->errcap, s,
+                    "cannot read '/actions' rows %llu..%llu (truncated or "
+                    "damaged file)",
+                    (unsigned long long)lf0, (unsigned long long)(lf0 + nl));
+  uint64_t need = 0;
+  for (size_t i = 0; i < ne; i++)
+    need += WEFT_REC_PAD((uint64_t)r->recs[i].size);
+  for (size_t i = 0; i < nl; i++) {
+    if (check_leaf(r, i, lf0 + i))
+      return -1;
+    need += WEFT_REC_PAD((uint64_t)r->leaf_size[i]);
+  }
+  if (need > s->payload_bytes - r->poff)
+    return seg_fail(r->err, r->errcap, s,
+                    "record sizes exceed its %llu payload bytes",
+                    (unsigned long long)s->payload_bytes);
+  if (reserve(&r->pay, &r->pay_cap, (size_t)need))
+    return seg_fail(r->err, r->errcap, s, "out of memory");
+  uint64_t pat = s->payload_start + r->poff;
+  if (need && read_rows(t->payload_dset, H5T_NATIVE_UINT8, pat, need, r->pay))
+    return seg_fail(r->err, r->errcap, s,
+                    "cannot read '/payload' bytes %llu..%llu (truncated or "
+                    "damaged file)",
+                    (unsigned long long)pat, (unsigned long long)(pat + need));
+  /* A leaf row becomes a leaf record: 8 more bytes, its end time. */
+  size_t total = ne * sizeof(weft_rec) + nl * (sizeof(weft_rec) + 8) + need;
+  if (reserve(&r->out, &r->out_cap, total))
+    return seg_fail(r->err, r->errcap, s, "out of memory");
+  unsigned char *o = r->out;
+  const unsigned char *p = r->pay;
+  size_t ie = 0, il = 0;
+  for (size_t j = 0; j < k; j++) {
+    if (!nl || !((r->bits[j >> 3] >> (j & 7)) & 1)) {
+      const weft_rec *h = &r->recs[ie++];
+      size_t n = WEFT_REC_PAD((size_t)h->size);
+      memcpy(o, h, sizeof *h);
+      copy_payload(o + sizeof *h, p, n);
+      r->last = h->t;
+      if ((h->schema & WEFT_REC_LEAF) && h->size >= 8) /* its end time */
+        memcpy(&r->last, p + WEFT_REC_PAD((size_t)h->size - 8), 8);
+      o += sizeof *h + n;
+      p += n;
+      continue;
+    }
+    /* A leaf row: a START at its time on the rank's clock (section 5 of
+     * docs/format.md), its payload, and its end elapsed_ns later. */
+    leaf_row l = leaf_row_at(r->rows + il * ACTION_ROW);
+    size_t ps = r->leaf_size[il++], n = WEFT_REC_PAD(ps);
+    int64_t start =
+        done + j == 0 ? s->t_first : leaf_start(t, &r->clock, &l, r->last);
+    int64_t end = weft__time_add(start, l.elapsed_ns);
+    weft_rec h = {.t = start,
+                  .schema = (uint32_t)l.schema | WEFT_REC_LEAF,
+                  .size = (uint32_t)ps + 8};
+    memcpy(o, &h, sizeof h);
+    copy_payload(o + sizeof h, p, n);
+    memcpy(o + sizeof h + n, &end, 8);
+    r->last = end;
+    o += sizeof h + n + 8;
+    p += n;
+  }
+  r->events += ne;
+  r->leaves += nl;
+  r->poff += need;
+  return fn(arg, r->out, total);
+}
+
 int weft__trace_read_segment(weft__trace *t, const weft__segment_row *s,
                              size_t chunk, weft__chunk_fn fn, void *arg,
                              char *err, size_t errcap) {
-  size_t max_rows = chunk / 64 ? chunk / 64 : 1;
-  weft_rec *recs = NULL;
-  unsigned char *pay = NULL, *out = NULL;
-  size_t pay_cap = 0, out_cap = 0;
-  uint64_t poff = 0;
+  seg_read r = {.t = t,
+                .s = s,
+                .err = err,
+                .errcap = errcap,
+                .last = s->t_first,
+                .clock = {.t = t, .rank = s->rank}};
+  /* Items per chunk: a multiple of 8, so that each chunk's /order bits
+   * start on a byte. */
+  uint64_t items = s->event_count + s->leaf_count;
+  size_t batch = (chunk / 64) & ~(size_t)7;
+  if (batch < 8)
+    batch = 8;
+  size_t n = items < batch ? (size_t)items : batch;
+  if (!n)
+    n = 1;
   int rc = -1;
-  recs = malloc((max_rows < s->event_count ? max_rows
-                 : s->event_count          ? s->event_count
-                                           : 1) *
-                sizeof *recs);
-  if (!recs) {
+  r.recs = malloc(n * sizeof *r.recs);
+  if (s->leaf_count) {
+    r.rows = malloc(n * ACTION_ROW);
+    r.leaf_size = malloc(n * sizeof *r.leaf_size);
+    r.bits = malloc((n + 7) / 8);
+  }
+  if (!r.recs || (s->leaf_count && (!r.rows || !r.leaf_size || !r.bits))) {
     fail(err, errcap, "out of memory");
     goto out;
   }
-  for (uint64_t done = 0; done < s->event_count;) {
-    uint64_t k = s->event_count - done;
-    if (k > max_rows)
-      k = max_rows;
-    if (read_rows(t->events_dset, t->record_type, s->event_start + done, k,
-                  recs)) {
-      fail(err, errcap,
-           "cannot read '/events' rows %llu..%llu (truncated or damaged "
-           "file)",
-           (unsigned long long)(s->event_start + done),
-           (unsigned long long)(s->event_start + done + k));
-      goto out;
-    }
-    uint64_t need = 0;
-    for (uint64_t i = 0; i < k; i++)
-      need += WEFT_REC_PAD((uint64_t)recs[i].size);
-    if (need > s->payload_bytes - poff) {
-      fail(err, errcap,
-           "segment of rank %u thread %u epoch %u: record sizes exceed its "
-           "%llu payload bytes",
-           s->rank, s->thread, s->epoch, (unsigned long long)s->payload_bytes);
-      goto out;
-    }
-    if (need > pay_cap) {
-      free(pay);
-      pay = malloc(need);
-      pay_cap = pay ? need : 0;
-      if (!pay) {
-        fail(err, errcap, "out of memory");
-        goto out;
-      }
-    }
-    if (need && read_rows(t->payload_dset, H5T_NATIVE_UINT8,
-                          s->payload_start + poff, need, pay)) {
-      fail(err, errcap,
-           "cannot read '/payload' bytes %llu..%llu (truncated or damaged "
-           "file)",
-           (unsigned long long)(s->payload_start + poff),
-           (unsigned long long)(s->payload_start + poff + need));
-      goto out;
-    }
-    size_t total = (size_t)(k * sizeof(weft_rec) + need);
-    if (total > out_cap) {
-      free(out);
-      out = malloc(total);
-      out_cap = out ? total : 0;
-      if (!out) {
-        fail(err, errcap, "out of memory");
-        goto out;
-      }
-    }
-    size_t o = 0, p = 0;
-    for (uint64_t i = 0; i < k; i++) {
-      size_t n = WEFT_REC_PAD((size_t)recs[i].size);
-      memcpy(out + o, &recs[i], sizeof(weft_rec));
-      /* Most payloads are a field or two: copies of a constant size are
-       * inlined, which halves the cost of this loop.  pay is NULL when no
-       * record of the chunk has a payload. */
-      if (n == 8)
-        memcpy(out + o + sizeof(weft_rec), pay + p, 8);
-      else if (n == 16)
-        memcpy(out + o + sizeof(weft_rec), pay + p, 16);
-      else if (n)
-        memcpy(out + o + sizeof(weft_rec), pay + p, n);
-      o += sizeof(weft_rec) + n;
-      p += n;
-    }
-    poff += need;
-    done += k;
-    if ((rc = fn(arg, out, total)) != 0)
+  for (uint64_t done = 0; done < items;) {
+    size_t k = items - done < batch ? (size_t)(items - done) : batch;
+    if ((rc = read_items(&r, done, k, fn, arg)) != 0)
       goto out;
     rc = -1;
+    done += k;
   }
-  if (poff != s->payload_bytes) {
-    fail(err, errcap,
-         "segment of rank %u thread %u epoch %u: records use %llu of its "
-         "%llu payload bytes",
-         s->rank, s->thread, s->epoch, (unsigned long long)poff,
-         (unsigned long long)s->payload_bytes);
+  if (r.poff != s->payload_bytes) {
+    seg_fail(err, errcap, s, "records use %llu of its %llu payload bytes",
+             (unsigned long long)r.poff, (unsigned long long)s->payload_bytes);
     goto out;
   }
   rc = 0;
 out:
-  free(recs);
-  free(pay);
-  free(out);
+  free(r.recs);
+  free(r.rows);
+  free(r.leaf_size);
+  free(r.bits);
+  free(r.pay);
+  free(r.out);
   return rc;
 }

@@ -6,6 +6,7 @@
 #include "decode.h"
 
 #include <stdio.h>
+#include <stdlib.h>
 #include <string.h>
 
 /* Events per progress step; progress is shown above PROGRESS_MIN. */
@@ -114,8 +115,8 @@ static int on_chunk(void *arg, const unsigned char *data, size_t len) {
 int weft__trace_load(weft__model *m, weft__trace *traces, size_t n,
                      int progress, char *err, size_t errcap, size_t *bad) {
   load_ctx c = {.m = m, .err = err, .errcap = errcap};
-  for (size_t f = 0; f < n; f++)
-    c.total += traces[f].c.events;
+  for (size_t f = 0; f < n; f++) /* /events rows and leaf rows */
+    c.total += traces[f].c.events + traces[f].leaf_rows;
   c.progress = progress && c.total > PROGRESS_MIN;
   /* Decoded names point into the traces' name tables, open until the
    * caller closes them. */
@@ -125,6 +126,20 @@ int weft__trace_load(weft__model *m, weft__trace *traces, size_t n,
     *bad = f;
     c.t = t;
     c.file = (uint32_t)f;
+    /* World ranks, for the peers of MPI messages (mpi_edges.c). */
+    uint32_t *world = malloc((size_t)t->mpi_size * sizeof *world);
+    if (!world) {
+      snprintf(err, errcap, "out of memory");
+      return -1;
+    }
+    for (uint32_t r = 0; r < t->mpi_size; r++)
+      world[r] = t->ranks[r].world_rank; /* WEFT__WORLD_UNKNOWN: NONE */
+    int wrc = weft__model_set_world(m, (uint32_t)f, world, t->mpi_size);
+    free(world);
+    if (wrc) {
+      snprintf(err, errcap, "out of memory");
+      return -1;
+    }
     size_t i = 0;
     while (i < t->nsegments) {
       /* One decoder per rank: names and schemas are per rank. */

@@ -71,7 +71,46 @@ void weft__model_release(weft__model *m) {
   free(m->stream_slots);
   free(m->pending);
   free(m->globals);
+  for (uint32_t f = 0; f < m->nworld; f++)
+    free(m->world[f]);
+  free(m->world);
+  free(m->world_len);
   memset(m, 0, sizeof *m);
+}
+
+int weft__model_set_world(weft__model *m, uint32_t file, const uint32_t *world,
+                          uint32_t n) {
+  if (file >= m->nworld) {
+    uint32_t **w = realloc(m->world, ((size_t)file + 1) * sizeof *w);
+    if (!w)
+      return -1;
+    m->world = w;
+    uint32_t *l = realloc(m->world_len, ((size_t)file + 1) * sizeof *l);
+    if (!l)
+      return -1;
+    m->world_len = l;
+    for (uint32_t f = m->nworld; f <= file; f++) {
+      m->world[f] = NULL;
+      m->world_len[f] = 0;
+    }
+    m->nworld = file + 1;
+  }
+  uint32_t *copy = malloc((n ? n : 1) * sizeof *copy);
+  if (!copy)
+    return -1;
+  if (n)
+    memcpy(copy, world, n * sizeof *copy);
+  free(m->world[file]);
+  m->world[file] = copy;
+  m->world_len[file] = n;
+  return 0;
+}
+
+uint32_t weft__model_world(const weft__model *m, uint32_t file, uint32_t rank) {
+  if (file < m->nworld && rank < m->world_len[file] &&
+      m->world[file][rank] != WEFT__NONE)
+    return m->world[file][rank];
+  return rank;
 }
 
 /* ---- pool of strings ----------------------------------------------------- */

@@ -125,6 +125,13 @@ typedef struct weft__model {
    * unchanged until weft__model_finish, so the name cache trusts them. */
   int stable_names;
   uint32_t nranks; /* 1 + highest rank seen */
+  /* Per input file, the MPI_COMM_WORLD rank of each of its ranks
+   * (weft__model_set_world; WEFT__NONE: unknown): libweft-pmpi names the
+   * peers of messages by world rank, and a log's communicator may number
+   * its ranks otherwise. */
+  uint32_t **world;
+  uint32_t *world_len; /* ranks per file in world[] */
+  uint32_t nworld;     /* files in world[] */
   int finished;
 } weft__model;
 
@@ -147,6 +154,13 @@ void weft__model_prefetch_task(const weft__model *m, uint64_t hi, uint64_t lo);
  * of memory). */
 int weft__model_add_globals(weft__model *m, weft__stream *s,
                             const weft_value *v, size_t n);
+/* Set the world ranks of the n ranks of input file `file` (a copy is
+ * kept; WEFT__NONE where unknown).  Returns 0 or -1 (out of memory). */
+int weft__model_set_world(weft__model *m, uint32_t file, const uint32_t *world,
+                          uint32_t n);
+/* The world rank of `rank` of input file `file`: as set, or `rank` itself
+ * when it is unknown (a log of MPI_COMM_WORLD numbers ranks alike). */
+uint32_t weft__model_world(const weft__model *m, uint32_t file, uint32_t rank);
 /* Resolve continued contexts, link and order children, compute the times
  * of unfinished actions and order tasks.  Returns 0 or -1 (out of
  * memory).  The model is read-only afterwards. */

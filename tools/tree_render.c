@@ -159,7 +159,9 @@ static void where(render *r, const weft__node *n, const weft__node *parent) {
 }
 
 /* " → rank R (recv #S)" after a send, " ← rank R (send #S)" after a
- * receipt (docs/causality.md section 4). */
+ * receipt (docs/causality.md section 4); R is the partner's rank in its
+ * log.  An unpaired one whose peer (a world rank) is not in the log says
+ * so, with the world rank: it is no rank of the log. */
 static void edge(render *r, uint32_t i) {
   const weft__edges *e = r->opt->edges;
   if (!e || e->kind[i] == WEFT__EDGE_NONE)
@@ -168,7 +170,17 @@ static void edge(render *r, uint32_t i) {
   uint32_t p = e->partner[i];
   if (p == WEFT__NONE) {
     color(r, C_YELLOW);
-    weft__out_str(r->o, send ? " (not received)" : " (send not found)");
+    weft__out_str(r->o, send ? " (not received" : " (send not found");
+    const weft__mvalue *peer =
+        e->away[i] ? weft__model_field(
+                         r->m, i, weft__strtab_find(&r->m->names, "peer", 4))
+                   : NULL;
+    if (peer) {
+      weft__out_str(r->o, ": world rank ");
+      weft__out_i64(r->o, peer->v.i64);
+      weft__out_str(r->o, " is not in this log");
+    }
+    weft__out_char(r->o, ')');
     color(r, C_OFF);
     return;
   }

@@ -3,7 +3,7 @@
  *
  * A schema is what a record means: its kind, its type name and the names
  * and types of its fields.  Interning it once lets a record carry a 4-byte
- * id instead of names, which is most of why an action costs 48 bytes.
+ * id instead of names, which is most of why an action costs under 48 bytes.
  *
  * Both tables are append-only arrays of pointers in fixed-size chunks, so a
  * published entry never moves: readers (the hot path, the writer, decoders)
@@ -22,9 +22,11 @@
 #define MAX_CHUNKS 1024 /* ids are 20 bits */
 
 /* The documented limits (docs/api.md section 11): name id 0 means "no
- * name"; schema ids include the fixed ones and Weft's own messages. */
+ * name"; schema ids include the fixed ones and Weft's own messages.  A
+ * schema id is 16 bits in the log's /actions rows (docs/format.md): what
+ * lets a short action take at most 48 bytes there. */
 #define NAMES_MAX (MAX_CHUNKS * CHUNK - 1)
-#define SCHEMAS_MAX (MAX_CHUNKS * CHUNK)
+#define SCHEMAS_MAX (1u << 16)
 
 typedef struct name_entry {
   uint32_t len;

@@ -26,9 +26,9 @@
  *                      weft-<...>.1.h5, .2.h5, ...)
  *   WEFT_OVERWRITE=1   replace an existing file (otherwise WEFT_EEXIST);
  *                      a path given only, never a default name
- *   WEFT_ACTIONS=0     do not write the /actions analysis table
- *   WEFT_ACTIONS_MIN_NS  succeeded actions shorter than this get no
- *                      /actions row (1000; 0: a row for every action)
+ *   WEFT_ACTIONS=0     do not write the /actions table (a row per
+ *                      action; short actions are then leaf records of
+ *                      /events instead, docs/format.md)
  *   WEFT_CLOCK_SAMPLES ping-pong round trips per clock estimate (8)
  *   WEFT_IO            auto, collective or independent: how each
  *                      collective write reaches MPI-IO (auto:

@@ -1,7 +1,8 @@
 /*
- * actions_table.c - the /actions analysis table: a row per action that
- * failed, was unfinished or took actions_min_ns, built at flush time from
- * the record streams.
+ * actions_table.c - the derived rows of /actions: a row for every action
+ * whose records are in /events, built at flush time from the record
+ * streams.  (Short actions are leaf rows instead, written by flush.c as
+ * their only record.)
  *
  * Only the record headers and the schemas' kinds are needed (a stack per
  * thread: START pushes, SUCCESS/FAILURE pop), so this pass does not decode
@@ -13,26 +14,8 @@
  */
 #include "writer.h"
 
-#include <errno.h>
 #include <stdlib.h>
 #include <string.h>
-
-int weft__actions_min_from_env(int64_t *out) {
-  const char *v = getenv("WEFT_ACTIONS_MIN_NS");
-  *out = WEFT_ACTIONS_MIN_NS_DEFAULT;
-  if (!v || !*v)
-    return WEFT_OK;
-  char *end;
-  errno = 0;
-  long long x = strtoll(v, &end, 10);
-  if (*end || errno || x < 0)
-    return weft__error(WEFT_EINVAL,
-                       "WEFT_ACTIONS_MIN_NS=\"%s\": expected a number of "
-                       "nanoseconds >= 0",
-                       v);
-  *out = x;
-  return WEFT_OK;
-}
 
 static int stack_reserve(weft__action_stack *s, uint32_t need) {
   if (need <= s->cap)
@@ -78,8 +61,6 @@ int weft__actions_copy(weft__action_state *dst, const weft__action_state *src) {
     if (rc == WEFT_OK && f->n)
       memcpy(t->a, f->a, f->n * sizeof *t->a);
     t->n = f->n;
-    t->root_depth = f->root_depth;
-    t->pending = f->pending;
   }
   return rc;
 }
@@ -87,26 +68,18 @@ int weft__actions_copy(weft__action_state *dst, const weft__action_state *src) {
 /* A row's start and end are on this rank's clock until
  * weft__actions_timeline: the rows of a flush are built before its clock
  * sample is taken (flush.c counts its records before the ranks meet). */
-static int emit(weft__writer *w, uint32_t thread, const weft__open_action *a,
-                int64_t end, uint8_t status, weft__bytes *out) {
-  /* Short successes are left to the streams: a row for every 20 ns
-   * action would double the file (48 bytes of events, 48 of row), and
-   * the table is there to find the slow and the failed ones. */
-  if (status == WEFT_STATUS_SUCCEEDED && end - a->t < w->actions_min_ns &&
-      !(w->settle && !(a->start_event & WEFT__LOCAL_ROW)))
-    return WEFT_OK;
-  weft__action_row *r = weft__bytes_push(out, NULL, sizeof *r);
-  if (!r)
+static int emit(weft__writer *w, const weft__open_action *a, int64_t end,
+                uint8_t status, weft__bytes *out) {
+  weft__action_row r = {.start_ns = a->t,
+                        .end_ns = end,
+                        .elapsed_ns = end - a->t,
+                        .rank = (uint32_t)w->rank,
+                        .schema = a->schema,
+                        .status = status};
+  if (!weft__bytes_push(out, &r, sizeof r) ||
+      (w->settle && !weft__bytes_push(&w->row_origin, &a->start_event,
+                                      sizeof a->start_event)))
     return weft__error(WEFT_ENOMEM, "actions table");
-  r->start_ns = a->t;
-  r->end_ns = end;
-  r->elapsed_ns = end - a->t;
-  r->start_event = a->start_event;
-  r->rank = (uint32_t)w->rank;
-  r->thread = thread;
-  r->type = a->type;
-  r->depth = a->depth;
-  r->status = status;
   return WEFT_OK;
 }
 
@@ -134,35 +107,21 @@ int weft__actions_stack(weft__action_state *s, uint32_t thread,
 
 int weft__actions_record(weft__writer *w, weft__action_stack *st,
                          uint32_t thread, const weft_rec *h,
-                         const weft__schema *sc, const unsigned char *payload,
-                         uint64_t row, weft__bytes *out) {
+                         const weft__schema *sc, uint64_t row,
+                         weft__bytes *out) {
   int rc;
   switch (sc->kind) {
-  case WEFT_REC_TASK:
-    st->pending = 0; /* a new task's root: depth 0 */
-    break;
-  case WEFT_REC_CONTINUE: {
-    /* The next start continues a serialized context: its depth is the
-     * length of the context's level, whatever is open on this thread. */
-    uint32_t n = 0;
-    if (h->size >= 20)
-      memcpy(&n, payload + 16, sizeof n);
-    st->pending = 1;
-    st->root_depth = n;
-    break;
-  }
   case WEFT_REC_START: {
+    /* A process holds at most 2^16 schemas (libweft's limit): the row's
+     * 16-bit id; more is a damaged journal. */
+    if (h->schema > UINT16_MAX)
+      return weft__error(WEFT_EFORMAT,
+                         "thread %u: schema %u of an action (at most %u)",
+                         thread, h->schema, (unsigned)UINT16_MAX);
     if ((rc = stack_reserve(st, st->n + 1)) < 0)
       return rc;
-    weft__open_action *a = &st->a[st->n];
-    a->t = h->t;
-    a->start_event = row;
-    a->type = sc->type_name;
-    a->depth = (uint16_t)(st->pending ? st->root_depth
-                          : st->n     ? st->a[st->n - 1].depth + 1u
-                                      : 0u);
-    st->pending = 0;
-    st->n++;
+    st->a[st->n++] = (weft__open_action){
+        .t = h->t, .start_event = row, .schema = (uint16_t)h->schema};
     break;
   }
   case WEFT_REC_SUCCESS:
@@ -176,7 +135,7 @@ int weft__actions_record(weft__writer *w, weft__action_stack *st,
                          thread);
     st->n--;
     if (w->actions_on &&
-        (rc = emit(w, thread, &st->a[st->n], h->t,
+        (rc = emit(w, &st->a[st->n], h->t,
                    sc->kind == WEFT_REC_SUCCESS ? WEFT_STATUS_SUCCEEDED
                                                 : WEFT_STATUS_FAILED,
                    out)) < 0)
@@ -200,7 +159,6 @@ int weft__actions_feed(weft__writer *w, weft__action_state *s, uint32_t thread,
     if (hl == 0)
       return weft__error(WEFT_EFORMAT, "thread %u: truncated record", thread);
     h.t = weft__skewed(&w->skew, h.t); /* as written to /events */
-    const unsigned char *payload = data + off + hl;
     off += hl + WEFT_REC_PAD(h.size);
     const weft__schema *sc = w->dict.schema
                                  ? w->dict.schema(w->dict.arg, h.schema)
@@ -208,7 +166,7 @@ int weft__actions_feed(weft__writer *w, weft__action_state *s, uint32_t thread,
     if (!sc)
       return weft__error(WEFT_EFORMAT, "thread %u: unknown schema %u", thread,
                          h.schema);
-    rc = weft__actions_record(w, st, thread, &h, sc, payload, row, out);
+    rc = weft__actions_record(w, st, thread, &h, sc, row, out);
   }
   return rc;
 }
@@ -219,7 +177,7 @@ int weft__actions_unfinished(weft__writer *w, weft__action_state *s,
     weft__action_stack *st = &s->threads[t];
     while (st->n) {
       st->n--;
-      int rc = emit(w, t, &st->a[st->n], end, WEFT_STATUS_UNFINISHED, out);
+      int rc = emit(w, &st->a[st->n], end, WEFT_STATUS_UNFINISHED, out);
       if (rc < 0)
         return rc;
     }

@@ -9,6 +9,7 @@
  * own offset and error so the child composes them.  The error
  * bound of a rank is the sum of the half round trips on its path.
  */
+#include "timeline.h"
 #include "writer.h"
 
 #include <stdlib.h>
@@ -151,17 +152,25 @@ int weft__clock_sync(weft__writer *w, weft__clock_sample *out) {
   return first;
 }
 
-int64_t weft__clock_map(const weft__writer *w, const weft__clock_sample *extra,
-                        int64_t t) {
+void weft__clock_cursor_set(const weft__writer *w,
+                            const weft__clock_sample *extra,
+                            weft__clock_cursor *c, int64_t t) {
   size_t n = w->nsamples + (extra ? 1 : 0);
+  *c = (weft__clock_cursor){.from = INT64_MIN, .to = INT64_MAX};
   if (n == 0)
-    return t;
+    return;
 #define SAMPLE(i) ((i) < w->nsamples ? &w->samples[i] : extra)
   const weft__clock_sample *first = SAMPLE(0), *last = SAMPLE(n - 1);
-  if (t <= first->mono_ns)
-    return t - first->offset_ns;
-  if (t >= last->mono_ns)
-    return t - last->offset_ns;
+  if (t < first->mono_ns) {
+    c->to = first->mono_ns;
+    c->o = first->offset_ns;
+    return;
+  }
+  if (t >= last->mono_ns) {
+    c->from = last->mono_ns;
+    c->o = last->offset_ns;
+    return;
+  }
   /* Binary search for the last sample at or before t. */
   size_t lo = 0, hi = n - 1;
   while (hi - lo > 1) {
@@ -173,8 +182,16 @@ int64_t weft__clock_map(const weft__writer *w, const weft__clock_sample *extra,
   }
   const weft__clock_sample *a = SAMPLE(lo), *b = SAMPLE(hi);
 #undef SAMPLE
-  double f = (double)(t - a->mono_ns) / (double)(b->mono_ns - a->mono_ns);
-  int64_t o =
-      a->offset_ns + (int64_t)(f * (double)(b->offset_ns - a->offset_ns));
-  return t - o;
+  c->from = c->m = a->mono_ns;
+  c->to = b->mono_ns;
+  c->o = a->offset_ns;
+  c->slope =
+      weft__offset_slope(a->mono_ns, a->offset_ns, b->mono_ns, b->offset_ns);
+}
+
+int64_t weft__clock_map(const weft__writer *w, const weft__clock_sample *extra,
+                        int64_t t) {
+  weft__clock_cursor c;
+  weft__clock_cursor_set(w, extra, &c, t);
+  return weft__clock_cursor_map(&c, t);
 }

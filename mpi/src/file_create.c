@@ -15,15 +15,17 @@ static const char *const dset_descriptions[WEFT_D_COUNT] = {
                        "(docs/encoding.md)",
     [WEFT_D_EVENTS] = "event records {t, schema, size}, per thread stream "
                       "(see /segments)",
-    [WEFT_D_SEGMENTS] = "record and payload ranges of each (epoch, rank, "
-                        "thread)",
+    [WEFT_D_ORDER] = "per segment, one bit per item: 1 for its next leaf "
+                     "row of /actions, 0 for its next /events row",
+    [WEFT_D_SEGMENTS] = "record, leaf row and payload ranges of each (epoch, "
+                        "rank, thread)",
     [WEFT_D_STRINGS] = "text heap of /names and /ranks",
     [WEFT_D_NAMES] = "interned names per rank",
     [WEFT_D_SCHEMA_FIELDS] = "fields of the schemas",
     [WEFT_D_SCHEMAS] = "record schemas per rank (ids >= 16)",
-    [WEFT_D_ACTIONS] = "one row per action that failed, was unfinished or "
-                       "took actions_min_ns or more: timeline start/end, "
-                       "elapsed, status",
+    [WEFT_D_ACTIONS] = "one row per action: timeline start/end, elapsed, "
+                       "rank, schema, status; the leaf rows that /segments "
+                       "list are short actions' only records",
     [WEFT_D_FLUSHES] = "one row per (epoch, rank): clock offset to rank 0",
 };
 
@@ -183,8 +185,6 @@ static int root_attributes(weft__writer *w) {
       attr_write(f, "timeline_mono_ns", H5T_STD_I64LE, 0, &t0.mono) < 0 ||
       attr_write(f, "timeline_wall_ns", H5T_STD_I64LE, 0, &t0.wall) < 0 ||
       attr_write(f, "actions_table", H5T_STD_U8LE, 0, &actions) < 0 ||
-      attr_write(f, "actions_min_ns", H5T_STD_I64LE, 0, &w->actions_min_ns) <
-          0 ||
       attr_write(f, "state", w->types.state, 0, &state) < 0 ||
       attr_write(f, "committed", w->types.committed, 0, &zero) < 0)
     return weft__h5_error("writing the root attributes");

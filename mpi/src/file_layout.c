@@ -11,16 +11,22 @@
 #include <stddef.h>
 
 static const char *const dset_names[WEFT_D_COUNT] = {
-    [WEFT_D_PAYLOAD] = "payload",   [WEFT_D_EVENTS] = "events",
-    [WEFT_D_SEGMENTS] = "segments", [WEFT_D_STRINGS] = "strings",
-    [WEFT_D_NAMES] = "names",       [WEFT_D_SCHEMA_FIELDS] = "schema_fields",
-    [WEFT_D_SCHEMAS] = "schemas",   [WEFT_D_ACTIONS] = "actions",
+    [WEFT_D_PAYLOAD] = "payload",
+    [WEFT_D_EVENTS] = "events",
+    [WEFT_D_ORDER] = "order",
+    [WEFT_D_SEGMENTS] = "segments",
+    [WEFT_D_STRINGS] = "strings",
+    [WEFT_D_NAMES] = "names",
+    [WEFT_D_SCHEMA_FIELDS] = "schema_fields",
+    [WEFT_D_SCHEMAS] = "schemas",
+    [WEFT_D_ACTIONS] = "actions",
     [WEFT_D_FLUSHES] = "flushes",
 };
 
 static const size_t dset_sizes[WEFT_D_COUNT] = {
     [WEFT_D_PAYLOAD] = 1,
     [WEFT_D_EVENTS] = sizeof(weft_rec),
+    [WEFT_D_ORDER] = 1,
     [WEFT_D_SEGMENTS] = sizeof(weft__segment_row),
     [WEFT_D_STRINGS] = 1,
     [WEFT_D_NAMES] = sizeof(weft__name_row),
@@ -33,11 +39,11 @@ static const size_t dset_sizes[WEFT_D_COUNT] = {
 /* Rows per chunk: about 1 MiB per chunk for the big tables, so extending
  * by a flush allocates few chunks; small for the small tables. */
 static const uint32_t dset_chunk_rows[WEFT_D_COUNT] = {
-    [WEFT_D_PAYLOAD] = 1u << 20,  [WEFT_D_EVENTS] = 1u << 16,
-    [WEFT_D_SEGMENTS] = 1u << 10, [WEFT_D_STRINGS] = 1u << 16,
-    [WEFT_D_NAMES] = 1u << 10,    [WEFT_D_SCHEMA_FIELDS] = 1u << 10,
-    [WEFT_D_SCHEMAS] = 1u << 10,  [WEFT_D_ACTIONS] = 1u << 14,
-    [WEFT_D_FLUSHES] = 1u << 10,
+    [WEFT_D_PAYLOAD] = 1u << 20,       [WEFT_D_EVENTS] = 1u << 16,
+    [WEFT_D_ORDER] = 1u << 16,         [WEFT_D_SEGMENTS] = 1u << 10,
+    [WEFT_D_STRINGS] = 1u << 16,       [WEFT_D_NAMES] = 1u << 10,
+    [WEFT_D_SCHEMA_FIELDS] = 1u << 10, [WEFT_D_SCHEMAS] = 1u << 10,
+    [WEFT_D_ACTIONS] = 1u << 15,       [WEFT_D_FLUSHES] = 1u << 10,
 };
 
 const char *weft__dset_name(weft__dset d) { return dset_names[d]; }
@@ -53,6 +59,7 @@ uint64_t weft__committed_rows(const weft__committed *c, weft__dset d) {
                                     [WEFT_D_SCHEMA_FIELDS] = c->schema_fields,
                                     [WEFT_D_SCHEMAS] = c->schemas,
                                     [WEFT_D_ACTIONS] = c->actions,
+                                    [WEFT_D_ORDER] = c->order,
                                     [WEFT_D_FLUSHES] = c->flushes};
   return v[d];
 }
@@ -106,6 +113,9 @@ static hid_t segment_type(void) {
   MEMBER(ok, t, weft__segment_row, rank, H5T_STD_U32LE);
   MEMBER(ok, t, weft__segment_row, thread, H5T_STD_U32LE);
   MEMBER(ok, t, weft__segment_row, os_tid, H5T_STD_U32LE);
+  MEMBER(ok, t, weft__segment_row, leaf_start, H5T_STD_U64LE);
+  MEMBER(ok, t, weft__segment_row, leaf_count, H5T_STD_U64LE);
+  MEMBER(ok, t, weft__segment_row, order_start, H5T_STD_U64LE);
   return ok ? t : -1;
 }
 
@@ -146,11 +156,8 @@ static hid_t action_type(hid_t status) {
   MEMBER(ok, t, weft__action_row, start_ns, H5T_STD_I64LE);
   MEMBER(ok, t, weft__action_row, end_ns, H5T_STD_I64LE);
   MEMBER(ok, t, weft__action_row, elapsed_ns, H5T_STD_I64LE);
-  MEMBER(ok, t, weft__action_row, start_event, H5T_STD_U64LE);
   MEMBER(ok, t, weft__action_row, rank, H5T_STD_U32LE);
-  MEMBER(ok, t, weft__action_row, thread, H5T_STD_U32LE);
-  MEMBER(ok, t, weft__action_row, type, H5T_STD_U32LE);
-  MEMBER(ok, t, weft__action_row, depth, H5T_STD_U16LE);
+  MEMBER(ok, t, weft__action_row, schema, H5T_STD_U16LE);
   MEMBER(ok, t, weft__action_row, status, status);
   return ok ? t : -1;
 }
@@ -194,6 +201,8 @@ static hid_t rank_type(void) {
   MEMBER(ok, t, weft__rank_row, slurm_array_job_id, s32);
   MEMBER(ok, t, weft__rank_row, slurm_array_task_id, s32);
   MEMBER(ok, t, weft__rank_row, slurm_partition, s64);
+  MEMBER(ok, t, weft__rank_row, world_rank, H5T_STD_U32LE);
+  MEMBER(ok, t, weft__rank_row, world_size, H5T_STD_U32LE);
   if (host >= 0)
     H5Tclose(host);
   if (s32 >= 0)
@@ -215,6 +224,7 @@ static hid_t committed_type(void) {
   MEMBER(ok, t, weft__committed, schemas, H5T_STD_U64LE);
   MEMBER(ok, t, weft__committed, schema_fields, H5T_STD_U64LE);
   MEMBER(ok, t, weft__committed, actions, H5T_STD_U64LE);
+  MEMBER(ok, t, weft__committed, order, H5T_STD_U64LE);
   MEMBER(ok, t, weft__committed, flushes, H5T_STD_U64LE);
   MEMBER(ok, t, weft__committed, failed_flushes, H5T_STD_U64LE);
   return ok ? t : -1;
@@ -274,6 +284,7 @@ int weft__h5types_create(weft__h5types *t, hid_t file) {
   }
   t->row[WEFT_D_PAYLOAD] = H5Tcopy(H5T_STD_U8LE);
   t->row[WEFT_D_STRINGS] = H5Tcopy(H5T_STD_U8LE);
+  t->row[WEFT_D_ORDER] = H5Tcopy(H5T_STD_U8LE);
   t->row[WEFT_D_EVENTS] = record_type();
   t->row[WEFT_D_SEGMENTS] = segment_type();
   t->row[WEFT_D_NAMES] = name_type();

@@ -1,5 +1,5 @@
 /*
- * file_layout.h - the rows of the HDF5 log (docs/format.md, version 1.0).
+ * file_layout.h - the rows of the HDF5 log (docs/format.md, version 2.0).
  *
  * Each C struct below is the memory type *and* the file type of its
  * dataset: the HDF5 compound is built from the struct's offsets and size,
@@ -16,8 +16,8 @@
 #include <stdint.h>
 
 #define WEFT_FORMAT_NAME "weft-h5"
-#define WEFT_FORMAT_MAJOR 1
-#define WEFT_FORMAT_MINOR 1
+#define WEFT_FORMAT_MAJOR 2
+#define WEFT_FORMAT_MINOR 0
 
 /* Status of an action in /actions (enum status_t). */
 enum {
@@ -53,6 +53,9 @@ typedef struct weft__segment_row {
   uint32_t rank;
   uint32_t thread;
   uint32_t os_tid;
+  uint64_t leaf_start; /* its leaf rows in /actions */
+  uint64_t leaf_count;
+  uint64_t order_start; /* its bits in /order, when leaf_count > 0 */
 } weft__segment_row;
 
 /* /names: interned names (action and message types, field names), per
@@ -83,21 +86,22 @@ typedef struct weft__field_row {
   uint8_t pad_[3];
 } weft__field_row;
 
-/* /actions: one row per finished (or, at finalize, unfinished) action.
+/* /actions: one row per action, written when it ends (or, at finalize,
+ * unfinished); for a short action (a leaf row) its only record.
  * start_ns/end_ns are Unix-epoch ns on the job timeline (rank 0's clock,
- * corrected); elapsed_ns is measured on the rank's own monotonic clock. */
-typedef struct weft__action_row {
+ * corrected); elapsed_ns is measured on the rank's own monotonic clock.
+ * Packed: 31 bytes is what lets a short action with two int64 fields
+ * take at most 48 in the file (docs/format.md, /actions).  Members are
+ * read and written by value, never through pointers to them. */
+typedef struct __attribute__((packed)) weft__action_row {
   int64_t start_ns;
   int64_t end_ns;
   int64_t elapsed_ns;
-  uint64_t start_event;
   uint32_t rank;
-  uint32_t thread;
-  uint32_t type;
-  uint16_t depth;
+  uint16_t schema;
   uint8_t status; /* status_t */
-  uint8_t pad_;
 } weft__action_row;
+_Static_assert(sizeof(weft__action_row) == 31, "/actions rows are packed");
 
 #define WEFT_HOST_LEN 64
 #define WEFT_SLURM_LEN 32
@@ -122,7 +126,13 @@ typedef struct weft__rank_row {
   char slurm_array_job_id[WEFT_SLURM_LEN];
   char slurm_array_task_id[WEFT_SLURM_LEN];
   char slurm_partition[2 * WEFT_SLURM_LEN];
+  /* The rank in MPI_COMM_WORLD, which libweft-pmpi's peer fields name
+   * (a log's communicator may number its ranks otherwise);
+   * WEFT_WORLD_RANK_UNKNOWN in rows rebuilt from crash journals. */
+  uint32_t world_rank;
+  uint32_t world_size;
 } weft__rank_row;
+#define WEFT_WORLD_RANK_UNKNOWN UINT32_MAX
 
 /* The committed counters (root attribute "committed"): rows of each
  * dataset that readers may trust. */
@@ -136,6 +146,7 @@ typedef struct weft__committed {
   uint64_t schemas;
   uint64_t schema_fields;
   uint64_t actions;
+  uint64_t order;
   uint64_t flushes;
   uint64_t failed_flushes;
 } weft__committed;
@@ -144,6 +155,7 @@ typedef struct weft__committed {
 typedef enum weft__dset {
   WEFT_D_PAYLOAD,
   WEFT_D_EVENTS,
+  WEFT_D_ORDER,
   WEFT_D_SEGMENTS,
   WEFT_D_STRINGS,
   WEFT_D_NAMES,

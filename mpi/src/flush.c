@@ -40,6 +40,11 @@ typedef struct epoch {
   uint64_t off[WEFT_D_COUNT];
   uint64_t tot[WEFT_D_COUNT];
   uint64_t nrec, npay;      /* this rank's /events rows, /payload bytes */
+  uint64_t nleaf;           /* ... and leaf rows of /actions */
+  uint64_t nderived;        /* ... and derived rows (stage[WEFT_D_ACTIONS]) */
+  uint64_t tot_derived;     /* all ranks' derived rows */
+  uint8_t bits;             /* the segment's /order bits not yet stored */
+  unsigned nbits;           /* how many */
   size_t *order, norder;    /* spans thread by thread (stage_records) */
   int whole;                /* records staged whole by scan() */
   uint64_t rank_strings_at; /* local offset of rank strings in /strings */
@@ -116,32 +121,59 @@ static inline void put_record(unsigned char **evp, unsigned char **payp,
   }
 }
 
-/* Pass 1 over one span of a thread's records: count the /events rows and
- * /payload bytes they become (each START directly followed by a SUCCESS
- * without payload folds into one leaf row), fill the thread's segment row
- * and feed the /actions builder; with `copy`, also copy them into the
- * staging areas (a flush staged whole).  Otherwise nothing is copied: the
- * counts give each rank its offsets before any record is, and the copy
- * pass (copy_round) then writes round by round from small areas that
- * stay in cache.  The loop is most of the CPU time of a flush: the
- * cursors live in locals, not behind the staging pointers, so that the
- * stores of the copies cannot alias them. */
+/* Whether a leaf (START sc followed by a SUCCESS without payload) is
+ * written as a leaf row of /actions, its only record (format.md section 4,
+ * "Leaf rows"): when there is an /actions table, and when its payload's
+ * size follows from its schema (the row has no size) and its id fits the
+ * row's 16 bits.  Both passes decide with this alone. */
+static inline int leaf_row(const weft__writer *w, const weft__schema *sc,
+                           uint32_t id) {
+  return w->actions_on && sc->fixed_size && id <= UINT16_MAX;
+}
+
+/* The leaf row of a START h (skew applied) that ended at end, on this
+ * rank's clock (the caller maps the times onto the timeline). */
+static inline weft__action_row leaf_of(const weft__writer *w, weft_rec h,
+                                       int64_t end) {
+  return (weft__action_row){.start_ns = h.t,
+                            .end_ns = end,
+                            .elapsed_ns = end - h.t,
+                            .rank = (uint32_t)w->rank,
+                            .schema = (uint16_t)h.schema,
+                            .status = WEFT_STATUS_SUCCEEDED};
+}
+
+/* Pass 1 over one span of a thread's records: count the /events rows,
+ * leaf rows and /payload bytes they become (each START directly followed
+ * by a SUCCESS without payload folds into a leaf: a leaf row of /actions,
+ * or a leaf record of /events, leaf_row()), store the segment's /order
+ * bits, fill the thread's segment row and feed the /actions builder;
+ * with `copy`, also copy them into the staging areas (a flush staged
+ * whole; its leaf rows on this rank's clock until stage_sampled).
+ * Otherwise nothing is copied: the counts give each rank its offsets
+ * before any record is, and the copy pass (copy_round) then writes round
+ * by round from small areas that stay in cache.  The loop is most of the
+ * CPU time of a flush: the cursors live in locals, not behind the staging
+ * pointers, so that the stores of the copies cannot alias them. */
 static int scan(weft__writer *w, epoch *e, uint32_t thread,
                 const unsigned char *data, size_t len, weft__segment_row *seg,
                 int copy) {
   weft__bytes *ev = &w->stage[WEFT_D_EVENTS], *pay = &w->stage[WEFT_D_PAYLOAD];
+  weft__bytes *ob = &w->stage[WEFT_D_ORDER];
   /* (Only when copying: the areas may not exist yet otherwise.) */
   unsigned char *evp = copy ? ev->p + ev->len : NULL;
   unsigned char *payp = copy ? pay->p + pay->len : NULL;
+  unsigned char *lfp = copy ? w->leaf_stage.p + w->leaf_stage.len : NULL;
+  unsigned char *obp = ob->p + ob->len; /* stage_records reserved it */
   weft__bytes *rows = &w->stage[WEFT_D_ACTIONS];
   weft__action_stack *st = NULL;
   int rc = w->actions_on ? weft__actions_stack(&e->work, thread, &st) : WEFT_OK;
   schema_cache cache = {0, NULL};
   const weft__skew skew = w->skew; /* a local: see weft__skewed */
-  const int64_t min_ns = w->actions_min_ns;
-  uint64_t row = e->nrec, bytes = 0;
+  uint64_t row = e->nrec, leaves = 0, bytes = 0;
   int64_t t_first = seg->t_first, t_last = seg->t_last;
-  uint64_t count0 = seg->event_count;
+  int first = seg->event_count + seg->leaf_count == 0;
+  unsigned bits = e->bits, nbits = e->nbits;
   size_t off = 0;
   while (rc == WEFT_OK && off < len) {
     __builtin_prefetch(data + off + PREFETCH_AHEAD);
@@ -168,39 +200,59 @@ static int scan(weft__writer *w, epoch *e, uint32_t thread,
       off += leaf;
       end = weft__skewed(&skew, end);
     }
-    if (row == e->nrec && count0 == 0)
+    if (first)
       t_first = h.t;
+    first = 0;
     t_last = leaf ? end : h.t;
+    int as_row = leaf && leaf_row(w, sc, h.schema);
+    bits |= (unsigned)as_row << nbits;
+    if (++nbits == 8) {
+      *obp++ = (unsigned char)bits;
+      bits = nbits = 0;
+    }
+    if (as_row) {
+      /* A short action: its row is its record, and it leaves the stack
+       * as it was. */
+      leaves++;
+      bytes += padded;
+      if (copy) {
+        weft__action_row r = leaf_of(w, h, end);
+        memcpy(lfp, &r, sizeof r);
+        lfp += sizeof r;
+        copy_payload(payp, payload, padded);
+        payp += padded;
+      }
+      continue;
+    }
     bytes += padded + (leaf ? 8 : 0);
     if (copy)
       put_record(&evp, &payp, h, payload, padded, leaf != 0, end);
     uint64_t this_row = row++ | LOCAL_ROW;
     if (!st)
       continue;
-    if (leaf && end - h.t < min_ns) {
-      /* The common case, a short action without children: it gets no
-       * /actions row (emit's rule) and leaves the stack as it was, but
-       * for the pending depth its START consumes. */
-      st->pending = 0;
-      continue;
-    }
-    rc = weft__actions_record(w, st, thread, &h, sc, payload, this_row, rows);
+    rc = weft__actions_record(w, st, thread, &h, sc, this_row, rows);
     if (rc == WEFT_OK && leaf) {
       weft_rec done = {.t = end, .schema = WEFT_SCHEMA_SUCCESS, .size = 0};
       rc = weft__actions_record(w, st, thread, &done,
-                                weft__schema_get(WEFT_SCHEMA_SUCCESS), NULL,
-                                this_row, rows);
+                                weft__schema_get(WEFT_SCHEMA_SUCCESS), this_row,
+                                rows);
     }
   }
   if (copy) {
     ev->len = (size_t)(evp - ev->p);
     pay->len = (size_t)(payp - pay->p);
+    w->leaf_stage.len = (size_t)(lfp - w->leaf_stage.p);
   }
+  ob->len = (size_t)(obp - ob->p);
+  e->bits = (uint8_t)bits;
+  e->nbits = nbits;
   seg->event_count += row - e->nrec;
+  seg->leaf_count += leaves;
   seg->payload_bytes += bytes;
   seg->t_first = t_first;
   seg->t_last = t_last;
   e->nrec = row;
+  e->nleaf += leaves;
   e->npay += bytes;
   return rc;
 }
@@ -209,41 +261,50 @@ static int scan(weft__writer *w, epoch *e, uint32_t thread,
 typedef struct copy_cursor {
   size_t at;  /* index into epoch.order */
   size_t off; /* within that span */
+  weft__clock_cursor clock;
 } copy_cursor;
 
-/* Copy records from the cursor on into the /events and /payload staging
- * areas (emptied first), folding leaves as scan() did, until `max` rows
- * are in or the next record's payload does not fit in the payload area.
- * The cursors live in locals, not behind the staging pointers, so that
- * the stores of the copies cannot alias them: this loop is most of the
- * CPU time of a flush. */
+/* Copy records from the cursor on into the /events, /payload and leaf
+ * row staging areas (emptied first), folding leaves as scan() did, until
+ * `max` items (rows of either table) are in or the next record's payload
+ * does not fit in the payload area.  Leaf rows go on the timeline here:
+ * the epoch's clock sample is known by now.  The cursors live in locals,
+ * not behind the staging pointers, so that the stores of the copies
+ * cannot alias them: this loop is most of the CPU time of a flush. */
 static int copy_round(weft__writer *w, const epoch *e, copy_cursor *c,
                       uint64_t max, uint64_t pay_left) {
   weft__bytes *ev = &w->stage[WEFT_D_EVENTS], *pay = &w->stage[WEFT_D_PAYLOAD];
-  ev->len = pay->len = 0;
+  weft__bytes *lf = &w->leaf_stage;
+  ev->len = pay->len = lf->len = 0;
   if (!max)
     return WEFT_OK;
-  /* Room for the payloads of a round of rows like the average one (and
-   * an area at all, even for rows without payload). */
-  uint64_t pay_want = max * (e->npay / (e->nrec ? e->nrec : 1) + 8);
+  /* Room for the payloads of a round of items like the average one (and
+   * an area at all, even for items without payload). */
+  uint64_t items = e->nrec + e->nleaf;
+  uint64_t pay_want = max * (e->npay / (items ? items : 1) + 8);
   if (pay_want > pay_left)
     pay_want = pay_left;
   if (pay_want < 64)
     pay_want = 64;
   if (!weft__bytes_reserve(ev, max * sizeof(weft_rec)) ||
+      !weft__bytes_reserve(lf, max * sizeof(weft__action_row)) ||
       !weft__bytes_reserve(pay, pay_want))
-    return weft__error(WEFT_ENOMEM, "flush staging (%zu bytes)",
-                       (size_t)(max * sizeof(weft_rec) + pay_want));
+    return weft__error(
+        WEFT_ENOMEM, "flush staging (%zu bytes)",
+        (size_t)(max * (sizeof(weft_rec) + sizeof(weft__action_row)) +
+                 pay_want));
   const weft__skew skew = w->skew; /* a local: see weft__skewed */
+  const int64_t wall = w->timeline_wall_ns - w->timeline_mono_ns;
+  weft__clock_cursor clock = c->clock;
   schema_cache cache = {0, NULL};
-  unsigned char *evp = ev->p, *payp = pay->p;
-  unsigned char *const ev_end = ev->p + max * sizeof(weft_rec);
-  for (; c->at < e->norder && evp < ev_end; c->at++, c->off = 0) {
+  unsigned char *evp = ev->p, *payp = pay->p, *lfp = lf->p;
+  uint64_t left = max;
+  for (; c->at < e->norder && left; c->at++, c->off = 0) {
     const weft__span *s = &e->p.spans[e->order[c->at]];
     const unsigned char *data = s->data;
     size_t off = c->off, len = s->len;
     unsigned char *pay_end = pay->p + pay->cap;
-    while (off < len && evp < ev_end) {
+    while (off < len && left) {
       __builtin_prefetch(data + off + PREFETCH_AHEAD);
       weft_rec h;
       size_t hl = weft__rec_get(data + off, len - off, &h);
@@ -263,15 +324,26 @@ static int copy_round(weft__writer *w, const epoch *e, copy_cursor *c,
       }
       const unsigned char *payload = data + off + hl;
       off += hl + padded;
+      left--;
       int64_t end = 0;
       /* scan() found every schema. */
-      size_t leaf = schema_of(&cache, h.schema)->kind == WEFT_REC_START
-                        ? leaf_at(data, off, len, &end)
-                        : 0;
+      const weft__schema *sc = schema_of(&cache, h.schema);
+      size_t leaf =
+          sc->kind == WEFT_REC_START ? leaf_at(data, off, len, &end) : 0;
       h.t = weft__skewed(&skew, h.t);
       if (leaf) {
         off += leaf;
         end = weft__skewed(&skew, end);
+      }
+      if (leaf && leaf_row(w, sc, h.schema)) {
+        weft__action_row r = leaf_of(w, h, end);
+        r.start_ns = weft__clock_map_near(w, &e->now, &clock, h.t) + wall;
+        r.end_ns = weft__clock_map_near(w, &e->now, &clock, end) + wall;
+        memcpy(lfp, &r, sizeof r);
+        lfp += sizeof r;
+        copy_payload(payp, payload, padded);
+        payp += padded;
+        continue;
       }
       put_record(&evp, &payp, h, payload, padded, leaf != 0, end);
     }
@@ -279,8 +351,10 @@ static int copy_round(weft__writer *w, const epoch *e, copy_cursor *c,
     if (off < len)
       break; /* the round is full: go on from here next time */
   }
+  c->clock = clock;
   ev->len = (size_t)(evp - ev->p);
   pay->len = (size_t)(payp - pay->p);
+  lf->len = (size_t)(lfp - lf->p);
   return WEFT_OK;
 }
 
@@ -297,22 +371,37 @@ static int stage_records(weft__writer *w, epoch *e) {
    * START went out in an earlier flush is 8 bytes here and a 16-byte
    * row), payloads at most their bytes. */
   size_t rows_max = 2 * (size_t)e->p.bytes;
-  if (e->whole && (!weft__bytes_reserve(&w->stage[WEFT_D_EVENTS], rows_max) ||
-                   !weft__bytes_reserve(&w->stage[WEFT_D_PAYLOAD], e->p.bytes)))
+  /* A leaf takes at least 24 buffered bytes (START header, short SUCCESS)
+   * and becomes a 31-byte row. */
+  size_t leaves_max = (size_t)e->p.bytes / 24 * sizeof(weft__action_row);
+  if (e->whole &&
+      (!weft__bytes_reserve(&w->stage[WEFT_D_EVENTS], rows_max) ||
+       !weft__bytes_reserve(&w->stage[WEFT_D_PAYLOAD], e->p.bytes) ||
+       !weft__bytes_reserve(&w->leaf_stage, leaves_max)))
     return weft__error(WEFT_ENOMEM, "flush staging (%zu bytes)",
-                       rows_max + (size_t)e->p.bytes);
-  e->order = e->p.n ? malloc(e->p.n * sizeof *e->order) : NULL;
-  if (e->p.n && !e->order)
-    return weft__error(WEFT_ENOMEM, "flush staging");
+                       rows_max + (size_t)e->p.bytes + leaves_max);
+  w->leaf_stage.len = 0;
   uint32_t nthreads = weft__thread_count();
   for (size_t i = 0; i < e->p.n; i++)
     if (e->p.spans[i].thread >= nthreads)
       nthreads = e->p.spans[i].thread + 1;
+  /* An /order bit per item, at least 8 buffered bytes each, and a byte
+   * begun per segment. */
+  weft__bytes *ob = &w->stage[WEFT_D_ORDER];
+  if (!weft__bytes_reserve(ob, (size_t)e->p.bytes / 64 + nthreads + 1))
+    return weft__error(WEFT_ENOMEM, "flush staging");
+  e->order = e->p.n ? malloc(e->p.n * sizeof *e->order) : NULL;
+  if (e->p.n && !e->order)
+    return weft__error(WEFT_ENOMEM, "flush staging");
   for (uint32_t t = 0; t < nthreads; t++) {
     weft__segment_row seg;
     memset(&seg, 0, sizeof seg);
     seg.event_start = e->nrec;
     seg.payload_start = e->npay;
+    seg.leaf_start = e->nleaf;
+    seg.order_start = ob->len;
+    e->bits = 0;
+    e->nbits = 0;
     for (size_t i = 0; i < e->p.n; i++) {
       const weft__span *s = &e->p.spans[i];
       if (s->thread != t || s->len == 0)
@@ -322,7 +411,11 @@ static int stage_records(weft__writer *w, epoch *e) {
       if (rc < 0)
         return rc;
     }
-    if (seg.event_count == 0)
+    if (e->nbits)
+      ob->p[ob->len++] = e->bits;
+    if (seg.leaf_count == 0) /* its items are its /events rows */
+      ob->len = (size_t)seg.order_start;
+    if (seg.event_count + seg.leaf_count == 0)
       continue;
     weft__thread_info info;
     seg.epoch = (uint32_t)w->committed.epochs;
@@ -431,6 +524,7 @@ static void add_committed(weft__committed *c, const uint64_t *tot) {
   c->schema_fields += tot[WEFT_D_SCHEMA_FIELDS];
   c->schemas += tot[WEFT_D_SCHEMAS];
   c->actions += tot[WEFT_D_ACTIONS];
+  c->order += tot[WEFT_D_ORDER];
   c->flushes += tot[WEFT_D_FLUSHES];
   c->epochs++;
 }
@@ -445,6 +539,8 @@ static void rebase(weft__writer *w, epoch *e) {
   for (uint64_t i = 0; i < e->n[WEFT_D_SEGMENTS]; i++) {
     seg[i].event_start += row_base(w, e, WEFT_D_EVENTS);
     seg[i].payload_start += row_base(w, e, WEFT_D_PAYLOAD);
+    seg[i].leaf_start += row_base(w, e, WEFT_D_ACTIONS);
+    seg[i].order_start += row_base(w, e, WEFT_D_ORDER);
   }
   weft__name_row *nm = (void *)w->stage[WEFT_D_NAMES].p;
   for (uint64_t i = 0; i < e->n[WEFT_D_NAMES]; i++)
@@ -453,10 +549,6 @@ static void rebase(weft__writer *w, epoch *e) {
   for (uint64_t i = 0; i < e->n[WEFT_D_SCHEMAS]; i++)
     sc[i].fields_off += row_base(w, e, WEFT_D_SCHEMA_FIELDS);
   uint64_t ev = row_base(w, e, WEFT_D_EVENTS);
-  weft__action_row *ac = (void *)w->stage[WEFT_D_ACTIONS].p;
-  for (uint64_t i = 0; i < e->n[WEFT_D_ACTIONS]; i++)
-    if (ac[i].start_event & LOCAL_ROW)
-      ac[i].start_event = (ac[i].start_event & ~LOCAL_ROW) + ev;
   for (uint32_t t = 0; t < e->work.nthreads; t++)
     for (uint32_t i = 0; i < e->work.threads[t].n; i++) {
       weft__open_action *a = &e->work.threads[t].a[i];
@@ -520,66 +612,102 @@ static int write_rank_row(weft__writer *w, const epoch *e) {
  * an all-empty collective write).  A failure is carried to the next
  * round's count exchange, where every rank stops. */
 static int write_records(weft__writer *w, epoch *e) {
-  if (e->tot[WEFT_D_EVENTS] == 0)
-    return WEFT_OK; /* then no payload either */
+  uint64_t tot_leaf = e->tot[WEFT_D_ACTIONS] - e->tot_derived;
   hsize_t ev0 = row_base(w, e, WEFT_D_EVENTS);
   hsize_t pay0 = row_base(w, e, WEFT_D_PAYLOAD);
-  int rc = weft__extend(w, WEFT_D_PAYLOAD,
-                        weft__committed_rows(&w->committed, WEFT_D_PAYLOAD) +
-                            e->tot[WEFT_D_PAYLOAD]);
-  if (rc == WEFT_OK)
-    rc = weft__extend(w, WEFT_D_EVENTS,
-                      weft__committed_rows(&w->committed, WEFT_D_EVENTS) +
-                          e->tot[WEFT_D_EVENTS]);
+  hsize_t act0 = row_base(w, e, WEFT_D_ACTIONS);
+  int rc = WEFT_OK;
+  for (int d = 0; rc == WEFT_OK && d < 3; d++) {
+    static const weft__dset extended[3] = {WEFT_D_PAYLOAD, WEFT_D_EVENTS,
+                                           WEFT_D_ACTIONS};
+    weft__dset x = extended[d];
+    if (e->tot[x]) /* every rank knows the total: all skip together */
+      rc = weft__extend(w, x,
+                        weft__committed_rows(&w->committed, x) + e->tot[x]);
+  }
   if (rc < 0)
     return rc;
-  copy_cursor c = {0, 0};
-  uint64_t rows = 0, bytes = 0;
+  copy_cursor c = {0, 0, {.from = 1, .to = 0}};
+  uint64_t rows = 0, leaves = 0, bytes = 0;
   int local = WEFT_OK, independent = 0;
-  for (;;) {
+  for (int round = 0; e->tot[WEFT_D_EVENTS] + tot_leaf; round++) {
     weft__bytes *ev = &w->stage[WEFT_D_EVENTS];
     weft__bytes *pay = &w->stage[WEFT_D_PAYLOAD];
-    uint64_t left = e->nrec - rows, max = (uint64_t)w->round_rows;
-    if (e->whole && rows) /* all staged: the first round wrote it */
-      ev->len = pay->len = 0;
+    weft__bytes *lf = &w->leaf_stage;
+    uint64_t left = e->nrec + e->nleaf - rows - leaves;
+    uint64_t max = (uint64_t)w->round_rows;
+    if (e->whole && round) /* all staged: the first round wrote it */
+      ev->len = pay->len = lf->len = 0;
     else if (!e->whole && local == WEFT_OK)
       local = copy_round(w, e, &c, left < max ? left : max, e->npay - bytes);
     uint64_t k = local == WEFT_OK ? ev->len / sizeof(weft_rec) : 0;
+    uint64_t kl = local == WEFT_OK ? lf->len / sizeof(weft__action_row) : 0;
     uint64_t m = local == WEFT_OK ? pay->len : 0;
-    /* rows, bytes, whether more comes after, whether a rank failed */
-    uint64_t in[4] = {k, m, rows + k < e->nrec, local < 0}, tot[4];
-    if (PMPI_Allreduce(in, tot, 4, MPI_UINT64_T, MPI_SUM, w->comm) !=
+    /* rows, bytes, whether more comes after, whether a rank failed, leaf
+     * rows */
+    uint64_t in[5] = {k, m, rows + k < e->nrec || leaves + kl < e->nleaf,
+                      local < 0, kl},
+             tot[5];
+    if (PMPI_Allreduce(in, tot, 5, MPI_UINT64_T, MPI_SUM, w->comm) !=
         MPI_SUCCESS)
       return weft__error(WEFT_EMPI, "exchanging the round counts failed");
     if (tot[3]) /* every rank is here: the failed one tells what */
       return weft__agree(w->comm, local);
-    if (tot[0] == 0)
+    if (tot[0] + tot[4] == 0)
       break;
-    /* Every rank makes both calls whatever happened to it (they are
+    /* Every rank makes the calls whatever happened to it (they are
      * collective), the heap before the rows that index it; the first
-     * error is kept. */
-    int r = tot[1] ? weft__write_rows(w, WEFT_D_PAYLOAD, pay0 + bytes, m,
-                                      tot[1], pay->p)
-                   : WEFT_OK;
+     * error is kept (a later write would overwrite its message).  A
+     * table without rows in this round on any rank is skipped by all
+     * (HDF5 1.10.8 fails an all-empty collective write). */
+    const struct {
+      weft__dset d;
+      hsize_t at;
+      uint64_t n, total;
+      const void *p;
+    } part[3] = {
+        {WEFT_D_PAYLOAD, pay0 + bytes, m, tot[1], pay->p},
+        {WEFT_D_EVENTS, ev0 + rows, k, tot[0], ev->p},
+        {WEFT_D_ACTIONS, act0 + leaves, kl, tot[4], lf->p},
+    };
     char why[WEFT__ERRMSG_MAX] = "";
-    if (r < 0) /* the second write would overwrite the message */
-      snprintf(why, sizeof why, "%s", weft__errmsg_detail());
-    int r2 = weft__write_rows(w, WEFT_D_EVENTS, ev0 + rows, k, tot[0], ev->p);
-    local = r < 0 ? weft__error(r, "%s", why) : r2;
-    independent = weft__transfer_independent(w, WEFT_D_EVENTS, tot[0]) ||
-                  weft__transfer_independent(w, WEFT_D_PAYLOAD, tot[1]);
+    int first = WEFT_OK;
+    for (int i = 0; i < 3; i++) {
+      if (!part[i].total)
+        continue;
+      int r = weft__write_rows(w, part[i].d, part[i].at, part[i].n,
+                               part[i].total, part[i].p);
+      if (r < 0 && first == WEFT_OK) {
+        first = r;
+        snprintf(why, sizeof why, "%s", weft__errmsg_detail());
+      }
+      independent |= weft__transfer_independent(w, part[i].d, part[i].total);
+    }
+    local = first < 0 ? weft__error(first, "%s", why) : WEFT_OK;
     rows += k;
+    leaves += kl;
     bytes += m;
     if (!tot[2])
       break;
   }
-  if (local == WEFT_OK && (rows != e->nrec || bytes != e->npay))
-    local =
-        weft__error(WEFT_EFORMAT,
-                    "copied %llu rows and %llu payload bytes of %llu and "
-                    "%llu",
-                    (unsigned long long)rows, (unsigned long long)bytes,
-                    (unsigned long long)e->nrec, (unsigned long long)e->npay);
+  if (local == WEFT_OK &&
+      (rows != e->nrec || leaves != e->nleaf || bytes != e->npay))
+    local = weft__error(
+        WEFT_EFORMAT,
+        "copied %llu rows, %llu leaf rows and %llu payload bytes of %llu, "
+        "%llu and %llu",
+        (unsigned long long)rows, (unsigned long long)leaves,
+        (unsigned long long)bytes, (unsigned long long)e->nrec,
+        (unsigned long long)e->nleaf, (unsigned long long)e->npay);
+  /* The derived rows, after this rank's leaf rows. */
+  if (e->tot_derived) {
+    int r = weft__write_rows(w, WEFT_D_ACTIONS, act0 + e->nleaf, e->nderived,
+                             e->tot_derived, w->stage[WEFT_D_ACTIONS].p);
+    if (local == WEFT_OK)
+      local = r;
+    independent |=
+        weft__transfer_independent(w, WEFT_D_ACTIONS, e->tot_derived);
+  }
   /* After independent writes the ranks end one by one. */
   return independent ? weft__agree_quiet(w->comm, local)
                      : weft__agree(w->comm, local);
@@ -590,7 +718,7 @@ static int write_all(weft__writer *w, epoch *e) {
   if (rc < 0)
     return rc;
   for (int d = 0; d < WEFT_D_COUNT; d++) {
-    if (d == WEFT_D_EVENTS || d == WEFT_D_PAYLOAD)
+    if (d == WEFT_D_EVENTS || d == WEFT_D_PAYLOAD || d == WEFT_D_ACTIONS)
       continue; /* write_records */
     if (e->tot[d] == 0)
       continue; /* every rank knows the total: all skip together */
@@ -624,6 +752,9 @@ static int stage_sampled(weft__writer *w, epoch *e, int final) {
                                   &w->stage[WEFT_D_ACTIONS]);
   if (rc == WEFT_OK) {
     weft__actions_timeline(w, &e->now, &w->stage[WEFT_D_ACTIONS], 0);
+    if (e->whole) /* scan() staged the leaf rows on this rank's clock */
+      weft__actions_timeline(w, &e->now, &w->leaf_stage, 0);
+    e->nderived = w->stage[WEFT_D_ACTIONS].len / sizeof(weft__action_row);
     rc = stage_flush_row(w, e);
   }
   return rc;
@@ -634,11 +765,19 @@ static int exchange_counts(weft__writer *w, epoch *e) {
     e->n[d] = w->stage[d].len / weft__dset_elem_size((weft__dset)d);
   e->n[WEFT_D_EVENTS] = e->nrec; /* copied in rounds later */
   e->n[WEFT_D_PAYLOAD] = e->npay;
+  e->n[WEFT_D_ACTIONS] = e->nleaf + e->nderived; /* leaf rows first */
+  /* The totals of the datasets, and of the derived rows (written after
+   * every round, write_records). */
+  uint64_t n[WEFT_D_COUNT + 1], tot[WEFT_D_COUNT + 1];
+  memcpy(n, e->n, sizeof e->n);
+  n[WEFT_D_COUNT] = e->nderived;
   if (PMPI_Exscan(e->n, e->off, WEFT_D_COUNT, MPI_UINT64_T, MPI_SUM, w->comm) !=
           MPI_SUCCESS ||
-      PMPI_Allreduce(e->n, e->tot, WEFT_D_COUNT, MPI_UINT64_T, MPI_SUM,
+      PMPI_Allreduce(n, tot, WEFT_D_COUNT + 1, MPI_UINT64_T, MPI_SUM,
                      w->comm) != MPI_SUCCESS)
     return weft__error(WEFT_EMPI, "exchanging the row counts failed");
+  memcpy(e->tot, tot, sizeof e->tot);
+  e->tot_derived = tot[WEFT_D_COUNT];
   if (w->rank == 0) /* MPI_Exscan leaves rank 0's result undefined */
     memset(e->off, 0, sizeof e->off);
   return WEFT_OK;

@@ -57,6 +57,11 @@ int weft__rank_info(weft__writer *w) {
   r->start_mono_ns = weft__skewed(&w->skew, a.mono_ns);
   r->start_wall_ns = a.wall_ns;
   r->rank = (uint32_t)w->rank;
+  int world_rank = 0, world_size = 1;
+  PMPI_Comm_rank(MPI_COMM_WORLD, &world_rank);
+  PMPI_Comm_size(MPI_COMM_WORLD, &world_size);
+  r->world_rank = (uint32_t)world_rank;
+  r->world_size = (uint32_t)world_size;
   r->pid = (uint32_t)getpid();
   r->threads = weft__thread_count();
   if (gethostname(r->host, sizeof r->host - 1) != 0)

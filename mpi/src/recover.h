@@ -36,9 +36,16 @@ typedef struct weft__recover_rank {
 } weft__recover_rank;
 
 typedef struct weft__recover_result {
-  uint64_t epoch;    /* the epoch written */
-  uint64_t events;   /* records written, all processes */
-  uint64_t actions;  /* /actions rows written, all processes */
+  uint64_t epoch;   /* the epoch written */
+  uint64_t events;  /* records written, all processes */
+  uint64_t actions; /* /actions rows appended, all processes */
+  /* Actions begun before the log's last commit, with an end or still open
+   * in the journals, that could not be told to have one row or none in
+   * the log (an /actions row names its rank, schema and start, no record):
+   * their key is on several rows, or on a row that ended, or on several
+   * such actions.  The log's rows were left as they were (an `unfinished`
+   * one stays so) and none was added for them.  All processes. */
+  uint64_t unsettled;
   uint32_t mpi_size; /* ranks of the log */
   uint32_t ranks;    /* ranks that contributed records, all processes */
 } weft__recover_result;
@@ -46,8 +53,12 @@ typedef struct weft__recover_result {
 /* Collective over comm.  create: make a new log at path (replacing what is
  * there), with mpi_size = 1 + the highest rank given by any process;
  * otherwise open the log and append.  Writes the names, schemas, records,
- * segments, /actions rows (actions still open at the end of a stream are
- * unfinished) and one /flushes row per rank of the log, then commits.
+ * segments (without leaf rows: records stay two per short action, as in
+ * the journals), derived /actions rows (actions still open at the end of a
+ * stream are unfinished; a log's `unfinished` row of an action whose end
+ * the journals hold is rewritten with it) and one /flushes row per rank of
+ * the log, then commits.  Appends only to logs of this format's major
+ * version (WEFT_EFORMAT otherwise).
  * Every process returns the same code (weft__agree); WEFT_EINVAL when a
  * rank is out of range or given twice. */
 WEFT_INTERNAL int weft__recover_write(MPI_Comm comm, const char *path,

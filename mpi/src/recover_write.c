@@ -92,7 +92,19 @@ static int open_log(weft__writer *w) {
   if (local == WEFT_OK &&
       (w->ranks = H5Dopen2(w->file, "ranks", H5P_DEFAULT)) < 0)
     local = weft__h5_error("opening /ranks");
-  uint32_t size = 0;
+  /* Rows are appended in this writer's layout: a log of another major
+   * version has other rows (and another `committed`), so it is refused
+   * before anything of it is read. */
+  uint32_t size = 0, version[2] = {0, 0};
+  if (local == WEFT_OK &&
+      (H5Aexists(w->file, "format_version") <= 0 ||
+       attr_rw(w->file, "format_version", H5T_NATIVE_UINT32, version, 0)))
+    local = weft__h5_error("reading the root attribute format_version");
+  if (local == WEFT_OK && version[0] != WEFT_FORMAT_MAJOR)
+    local = weft__error(WEFT_EFORMAT,
+                        "the log is format %u.%u; this weft appends to "
+                        "format %d logs only",
+                        version[0], version[1], WEFT_FORMAT_MAJOR);
   if (local == WEFT_OK &&
       (attr_rw(w->file, "committed", w->types.committed, &w->committed, 0) ||
        attr_rw(w->file, "mpi_size", H5T_NATIVE_UINT32, &size, 0) ||
@@ -101,25 +113,18 @@ static int open_log(weft__writer *w) {
        attr_rw(w->file, "timeline_wall_ns", H5T_NATIVE_INT64,
                &w->timeline_wall_ns, 0)))
     local = weft__h5_error("reading the root attributes");
-  /* Rows are appended under the log's own rule (format 1.0 logs, without
-   * the attribute, have a row for every action). */
+  /* Rows are appended under the log's own rule (WEFT_ACTIONS=0: none). */
   uint8_t table = 1;
-  if (local == WEFT_OK && H5Aexists(w->file, "actions_table") > 0 &&
+  if (local == WEFT_OK &&
       attr_rw(w->file, "actions_table", H5T_NATIVE_UINT8, &table, 0))
     local = weft__h5_error("reading the root attribute actions_table");
   w->actions_on = table != 0;
-  w->actions_min_ns = 0;
-  if (local == WEFT_OK && H5Aexists(w->file, "actions_min_ns") > 0 &&
-      attr_rw(w->file, "actions_min_ns", H5T_NATIVE_INT64, &w->actions_min_ns,
-              0))
-    local = weft__h5_error("reading the root attribute actions_min_ns");
   w->size = (int)size;
   if (local == WEFT_OK && (size == 0 || size > (1u << 24)))
     local = weft__error(WEFT_EFORMAT, "mpi_size %u is out of range", size);
   return weft__agree(w->comm, local);
 }
 
-/* Read rows [first, first + n) of dataset d (independently). */
 /* Independent transfer of rows [first, first + n) of dataset ds (memory
  * type `type`): 0, or -1 (HDF5's error stack says why). */
 static int rows_io(hid_t ds, hid_t type, uint64_t first, uint64_t n, void *buf,
@@ -267,14 +272,21 @@ static int stage_dict(weft__writer *w, const weft__recover_rank *r,
   return rc;
 }
 
-/* The records of one stream into /events, /payload and one segment. */
+/* The records of one stream into /events, /payload and one segment.
+ * They stay two records per short action, as in the journal: the segment
+ * has no leaf rows (leaf_count 0), and its leaf_start is where the rank's
+ * rows of /actions begin (local index `rows_at` until settle_unfinished
+ * and rebase), its order_start the end of /order (rebase), so that
+ * neither points at garbage. */
 static int stage_stream(weft__writer *w, uint32_t rank,
-                        const weft__recover_stream *s, int64_t *t_last) {
+                        const weft__recover_stream *s, uint64_t rows_at,
+                        int64_t *t_last) {
   weft__bytes *ev = &w->stage[WEFT_D_EVENTS], *pay = &w->stage[WEFT_D_PAYLOAD];
   weft__segment_row seg;
   memset(&seg, 0, sizeof seg);
   seg.event_start = ev->len / sizeof(weft_rec);
   seg.payload_start = pay->len;
+  seg.leaf_start = rows_at;
   for (size_t off = 0; off < s->len;) {
     weft_rec h; /* a short SUCCESS becomes a 16-byte row (record.h) */
     size_t hl = weft__rec_get(s->data + off, s->len - off, &h);
@@ -301,9 +313,12 @@ static int stage_stream(weft__writer *w, uint32_t rank,
   return push(&w->stage[WEFT_D_SEGMENTS], &seg, sizeof seg);
 }
 
-/* Feed the records of one committed segment to its thread's stack.  Only
- * headers are read, and the payload of CONTINUE records (the depth of the
- * action they continue); a leaf opens and closes nothing. */
+/* Feed the /events rows of one committed segment to its thread's stack.
+ * Only headers are read.  Its leaf rows of /actions, and its leaves in
+ * /events, open and close nothing, so the /events rows alone give the
+ * actions open at the segment's end (and their payloads are not needed:
+ * with leaf rows interleaved, /events alone would not even say where they
+ * are). */
 static int committed_segment(weft__writer *w, weft__writer *sh,
                              weft__action_stack *stack,
                              const weft__segment_row *seg) {
@@ -312,28 +327,19 @@ static int committed_segment(weft__writer *w, weft__writer *sh,
   if (!h)
     return weft__error(WEFT_ENOMEM, "recovery");
   int rc = WEFT_OK;
-  uint64_t payload = seg->payload_start;
   for (uint64_t done = 0; rc == WEFT_OK && done < seg->event_count;) {
     uint64_t n = seg->event_count - done;
     if (n > CHUNK)
       n = CHUNK;
     rc = read_range(w, WEFT_D_EVENTS, seg->event_start + done, n, h);
     for (uint64_t i = 0; rc == WEFT_OK && i < n; i++) {
-      uint64_t at = payload;
-      payload += WEFT_REC_PAD((uint64_t)h[i].size);
-      if (h[i].schema & WEFT_REC_LEAF) {
-        stack->pending = 0; /* its START took a CONTINUE's depth */
+      if (h[i].schema & WEFT_REC_LEAF)
         continue;
-      }
       const weft__schema *sc = sh->dict.schema(sh->dict.arg, h[i].schema);
       if (!sc)
         continue; /* lenient, as for the journals' records */
-      unsigned char cont[20] = {0};
-      if (sc->kind == WEFT_REC_CONTINUE && h[i].size >= sizeof cont)
-        rc = read_range(w, WEFT_D_PAYLOAD, at, sizeof cont, cont);
-      if (rc == WEFT_OK)
-        rc = weft__actions_record(sh, stack, seg->thread, &h[i], sc, cont,
-                                  seg->event_start + done + i, NULL);
+      rc = weft__actions_record(sh, stack, seg->thread, &h[i], sc,
+                                seg->event_start + done + i, NULL);
     }
     done += n;
   }
@@ -362,15 +368,18 @@ static int committed_stacks(weft__writer *w, weft__writer *sh,
   return rc;
 }
 
-/* A writer that builds /actions rows for one rank (actions_table.c). */
+/* A writer that builds /actions rows for one rank (actions_table.c): the
+ * derived rows of every action that ends in the journals or is still open
+ * at their end, each with its start_event in sh->row_origin (a committed
+ * /events row for the actions begun before the last commit, a
+ * WEFT__LOCAL_ROW index for the others). */
 static int stage_actions(weft__writer *w, weft__writer *sh,
                          const weft__recover_rank *r, const log_state *l,
-                         const weft__clock_sample *now, uint64_t first_event) {
+                         const weft__clock_sample *now) {
   if (!w->actions_on)
     return WEFT_OK; /* a log written with WEFT_ACTIONS=0 */
   sh->rank = (int)r->rank;
   sh->actions_on = 1;
-  sh->actions_min_ns = w->actions_min_ns;
   sh->lenient = 1;
   sh->settle = 1;
   sh->dict = r->dict;
@@ -380,19 +389,13 @@ static int stage_actions(weft__writer *w, weft__writer *sh,
   weft__action_state st = {0};
   if (rc == WEFT_OK)
     rc = committed_stacks(w, sh, l, r->rank, &st);
-  uint64_t row = first_event;
   size_t from = w->stage[WEFT_D_ACTIONS].len / sizeof(weft__action_row);
+  /* Only the WEFT__LOCAL_ROW bit of a recovered action's origin is read
+   * (settle_unfinished): the rows name no record. */
   for (size_t i = 0; rc == WEFT_OK && i < r->nstreams; i++) {
     const weft__recover_stream *s = &r->streams[i];
     rc = weft__actions_feed(sh, &st, s->thread, s->data, s->len,
-                            row | WEFT__LOCAL_ROW, &w->stage[WEFT_D_ACTIONS]);
-    for (size_t off = 0; off < s->len; row++) {
-      weft_rec h;
-      size_t hl = weft__rec_get(s->data + off, s->len - off, &h);
-      if (hl == 0)
-        break; /* stage_stream rejected it */
-      off += hl + WEFT_REC_PAD((size_t)h.size);
-    }
+                            WEFT__LOCAL_ROW, &w->stage[WEFT_D_ACTIONS]);
   }
   if (rc == WEFT_OK)
     rc = weft__actions_unfinished(sh, &st, now->mono_ns,
@@ -439,7 +442,7 @@ static weft__flush_row flush_row(const weft__writer *w, const log_state *l,
 
 /* Local offsets to file offsets, once this process's row offsets are
  * known. */
-static void rebase(weft__writer *w, const uint64_t *off, size_t nactions_from) {
+static void rebase(weft__writer *w, const uint64_t *off) {
   uint64_t base[WEFT_D_COUNT];
   for (int d = 0; d < WEFT_D_COUNT; d++)
     base[d] = weft__committed_rows(&w->committed, (weft__dset)d) + off[d];
@@ -447,6 +450,8 @@ static void rebase(weft__writer *w, const uint64_t *off, size_t nactions_from) {
   for (size_t i = 0; i < w->stage[WEFT_D_SEGMENTS].len / sizeof *seg; i++) {
     seg[i].event_start += base[WEFT_D_EVENTS];
     seg[i].payload_start += base[WEFT_D_PAYLOAD];
+    seg[i].leaf_start += base[WEFT_D_ACTIONS];
+    seg[i].order_start = base[WEFT_D_ORDER];
   }
   weft__name_row *nm = (void *)w->stage[WEFT_D_NAMES].p;
   for (size_t i = 0; i < w->stage[WEFT_D_NAMES].len / sizeof *nm; i++)
@@ -454,12 +459,6 @@ static void rebase(weft__writer *w, const uint64_t *off, size_t nactions_from) {
   weft__schema_row *sc = (void *)w->stage[WEFT_D_SCHEMAS].p;
   for (size_t i = 0; i < w->stage[WEFT_D_SCHEMAS].len / sizeof *sc; i++)
     sc[i].fields_off += base[WEFT_D_SCHEMA_FIELDS];
-  weft__action_row *ac = (void *)w->stage[WEFT_D_ACTIONS].p;
-  for (size_t i = nactions_from; i < w->stage[WEFT_D_ACTIONS].len / sizeof *ac;
-       i++)
-    if (ac[i].start_event & WEFT__LOCAL_ROW)
-      ac[i].start_event =
-          (ac[i].start_event & ~WEFT__LOCAL_ROW) + base[WEFT_D_EVENTS];
 }
 
 /* Threads of a recovered rank: one past the highest thread index that
@@ -504,6 +503,45 @@ static int write_rank_rows(weft__writer *w, weft__bytes *rows, weft__bytes *idx,
   return weft__agree(w->comm, local);
 }
 
+/* Collective: this epoch's /flushes rows (this process's, sorted by rank),
+ * each at its rank's place: an epoch has one row per rank, in rank order,
+ * however the ranks' journals are spread over the processes (with node-
+ * local journals, a process holds every other rank, say), which one
+ * contiguous range per process (weft__append) could not give. */
+static int write_flushes(weft__writer *w, uint64_t total) {
+  uint64_t base = w->committed.flushes;
+  int rc = weft__extend(w, WEFT_D_FLUSHES, base + total);
+  if (rc < 0)
+    return rc;
+  const weft__bytes *b = &w->stage[WEFT_D_FLUSHES];
+  const weft__flush_row *f = (const void *)b->p;
+  hsize_t n = b->len / sizeof *f, one = 1;
+  int local = WEFT_OK;
+  hid_t fs = H5Dget_space(w->dset[WEFT_D_FLUSHES]);
+  hid_t ms = H5Screate_simple(1, n ? &n : &one, NULL);
+  if (fs < 0 || ms < 0 || H5Sselect_none(fs) < 0)
+    local = weft__h5_error("/flushes dataspace");
+  for (hsize_t i = 0; local == WEFT_OK && i < n; i++) {
+    hsize_t at = base + f[i].rank; /* in memory order: ranks ascend */
+    if (H5Sselect_hyperslab(fs, H5S_SELECT_OR, &at, NULL, &one, NULL) < 0)
+      local = weft__h5_error("selecting /flushes rows");
+  }
+  if (fs >= 0 && ms >= 0 && (local < 0 || !n)) {
+    H5Sselect_none(fs);
+    H5Sselect_none(ms);
+  }
+  if (fs >= 0 && ms >= 0 &&
+      H5Dwrite(w->dset[WEFT_D_FLUSHES], w->types.row[WEFT_D_FLUSHES], ms, fs,
+               w->dxpl, local == WEFT_OK && n ? f : NULL) < 0 &&
+      local == WEFT_OK)
+    local = weft__h5_io_error("writing /flushes");
+  if (ms >= 0)
+    H5Sclose(ms);
+  if (fs >= 0)
+    H5Sclose(fs);
+  return weft__agree(w->comm, local);
+}
+
 /* New log: /ranks rows of the ranks this process holds (process 0 also
  * writes those nobody holds). */
 static int write_ranks(weft__writer *w, const weft__recover_rank *ranks,
@@ -521,6 +559,7 @@ static int write_ranks(weft__writer *w, const weft__recover_rank *ranks,
         ranks[i].anchor_mono_ns - (ranks[i].anchor_wall_ns - r.start_wall_ns);
     memcpy(r.host, ranks[i].host, sizeof r.host - 1);
     memcpy(r.slurm_job_id, ranks[i].job, sizeof r.slurm_job_id - 1);
+    r.world_rank = WEFT_WORLD_RANK_UNKNOWN; /* journals do not say */
     hsize_t at = r.rank;
     if (push(&rows, &r, sizeof r) || push(&idx, &at, sizeof at))
       local = WEFT_ENOMEM;
@@ -530,6 +569,7 @@ static int write_ranks(weft__writer *w, const weft__recover_rank *ranks,
       weft__rank_row r;
       memset(&r, 0, sizeof r);
       r.rank = k;
+      r.world_rank = WEFT_WORLD_RANK_UNKNOWN;
       strcpy(r.host, "?");
       hsize_t at = k;
       if (push(&rows, &r, sizeof r) || push(&idx, &at, sizeof at))
@@ -643,83 +683,183 @@ static int overwrite_action(weft__writer *w, uint64_t at, weft__action_row *r) {
              : weft__h5_io_error("rewriting an /actions row");
 }
 
-/* Rows of actions started in the log's committed part (their start_event
- * is a file row, without WEFT__LOCAL_ROW) are staged whatever their
- * length (weft__writer.settle).  One of them may already have a row,
- * matched on (rank, thread, start_event):
- *   - `unfinished` (the stop signal's last flush wrote it), or equal to
- *     the staged row (a recovery that died between its rewrites and its
- *     commit wrote it): rewritten in place after the appends
- *     (write_settled) rather than a second row appended;
- *   - anything else: the action ended in the committed part, so the
- *     staged row is wrong (a stream the rebuild could not follow) and is
- *     dropped; the committed row stands.
- * The others are kept under the log's rule (actions_min_ns).  Staged rows
- * keep their order.  Only the few old rows are compared with the log's
- * rows (the actions open at the last commit), not every staged row. */
-/* Member by member: the row's padding byte holds whatever was there. */
-static int same_row(const weft__action_row *a, const weft__action_row *b) {
-  return a->start_ns == b->start_ns && a->end_ns == b->end_ns &&
-         a->elapsed_ns == b->elapsed_ns && a->start_event == b->start_event &&
-         a->rank == b->rank && a->thread == b->thread && a->type == b->type &&
-         a->depth == b->depth && a->status == b->status;
+/* A staged row of an action begun in the log's committed part, and what
+ * the log's rows say of it.  Format 2.0 rows name no record, so the row
+ * is matched to the log's on (rank, schema, start_ns): the flush that
+ * wrote the log's row put start_ns on the timeline with the samples of
+ * /flushes that stage_actions maps it with too, in integers
+ * (timeline.h), so one start gives one start_ns. */
+typedef struct old_row {
+  int64_t start_ns;
+  uint32_t rank;
+  uint16_t schema;
+  size_t i;      /* index among the staged rows */
+  size_t twins;  /* staged old rows with its key, itself included */
+  uint64_t hits; /* the log's derived rows with its key */
+  uint64_t at;   /* the last of them */
+  int fits;      /* that row is unfinished, or equal to the staged one */
+} old_row;
+
+static int old_cmp(const void *pa, const void *pb) {
+  const old_row *a = pa, *b = pb;
+  if (a->rank != b->rank)
+    return a->rank < b->rank ? -1 : 1;
+  if (a->schema != b->schema)
+    return a->schema < b->schema ? -1 : 1;
+  if (a->start_ns != b->start_ns)
+    return a->start_ns < b->start_ns ? -1 : 1;
+  return 0;
 }
 
-static int settle_unfinished(weft__writer *w, weft__bytes *later) {
-  weft__bytes *b = &w->stage[WEFT_D_ACTIONS];
-  weft__action_row *st = (void *)b->p;
-  size_t n = b->len / sizeof *st, nold = 0;
-  for (size_t i = 0; i < n; i++)
-    nold += !(st[i].start_event & WEFT__LOCAL_ROW);
-  if (nold == 0)
-    return WEFT_OK;
-  unsigned char *gone = calloc(n, 1);
-  size_t *old = malloc(nold * sizeof *old);
-  if (!gone || !old) {
-    free(gone);
-    free(old);
-    return weft__error(WEFT_ENOMEM, "recovery");
+/* The first of the n sorted old rows with key k, or n. */
+static size_t old_find(const old_row *old, size_t n, const old_row *k) {
+  size_t lo = 0, hi = n;
+  while (lo < hi) {
+    size_t mid = lo + (hi - lo) / 2;
+    if (old_cmp(&old[mid], k) < 0)
+      lo = mid + 1;
+    else
+      hi = mid;
   }
-  nold = 0;
-  for (size_t i = 0; i < n; i++)
-    if (!(st[i].start_event & WEFT__LOCAL_ROW))
-      old[nold++] = i;
-  int rc = WEFT_OK;
-  uint64_t nrows = w->committed.actions;
+  return lo < n && old_cmp(&old[lo], k) == 0 ? lo : n;
+}
+
+/* Whether row `row` of /actions is a leaf row of a committed segment: the
+ * only record of a short action, never the row of one whose start is in
+ * /events. */
+static int leaf_row(const weft__writer *w, const log_state *l, uint64_t row) {
+  for (uint64_t i = 0; l->segs && i < w->committed.segments; i++)
+    if (l->segs[i].leaf_count && row >= l->segs[i].leaf_start &&
+        row - l->segs[i].leaf_start < l->segs[i].leaf_count)
+      return 1;
+  return 0;
+}
+
+/* Member by member, as the packed row's members are read everywhere. */
+static int same_row(const weft__action_row *a, const weft__action_row *b) {
+  return a->start_ns == b->start_ns && a->end_ns == b->end_ns &&
+         a->elapsed_ns == b->elapsed_ns && a->rank == b->rank &&
+         a->schema == b->schema && a->status == b->status;
+}
+
+/* Count the log's derived rows with the key of each old row. */
+static int match_log_rows(weft__writer *w, const log_state *l,
+                          const weft__action_row *st, old_row *old,
+                          size_t nold) {
   enum { CHUNK = 1 << 14 };
+  uint64_t nrows = w->committed.actions;
   weft__action_row *rows = nrows ? malloc(CHUNK * sizeof *rows) : NULL;
   if (nrows && !rows)
-    rc = weft__error(WEFT_ENOMEM, "recovery");
+    return weft__error(WEFT_ENOMEM, "recovery");
+  int rc = WEFT_OK;
   for (uint64_t done = 0; rc == WEFT_OK && done < nrows; done += CHUNK) {
     uint64_t k = nrows - done < CHUNK ? nrows - done : CHUNK;
     rc = read_range(w, WEFT_D_ACTIONS, done, k, rows);
-    for (uint64_t j = 0; rc == WEFT_OK && j < k; j++)
-      for (size_t o = 0; o < nold; o++) {
-        size_t i = old[o];
-        if (gone[i] || st[i].start_event != rows[j].start_event ||
-            st[i].rank != rows[j].rank || st[i].thread != rows[j].thread)
-          continue;
-        uint64_t at = done + j;
-        if ((rows[j].status == WEFT_STATUS_UNFINISHED ||
-             same_row(&rows[j], &st[i])) &&
-            (push(later, &at, sizeof at) || push(later, &st[i], sizeof st[i])))
-          rc = WEFT_ENOMEM;
-        gone[i] = 1;
-        break;
+    for (uint64_t j = 0; rc == WEFT_OK && j < k; j++) {
+      old_row key = {.start_ns = rows[j].start_ns,
+                     .rank = rows[j].rank,
+                     .schema = rows[j].schema};
+      size_t o = old_find(old, nold, &key);
+      if (o == nold || leaf_row(w, l, done + j))
+        continue;
+      for (; o < nold && old_cmp(&old[o], &key) == 0; o++) {
+        old[o].hits++;
+        old[o].at = done + j;
+        old[o].fits = rows[j].status == WEFT_STATUS_UNFINISHED ||
+                      same_row(&rows[j], &st[old[o].i]);
       }
+    }
   }
   free(rows);
-  free(old);
-  size_t kept = 0;
-  for (size_t i = 0; i < n; i++) {
-    int short_old = !(st[i].start_event & WEFT__LOCAL_ROW) &&
-                    st[i].status == WEFT_STATUS_SUCCEEDED &&
-                    st[i].elapsed_ns < w->actions_min_ns;
-    if (!gone[i] && !short_old)
-      st[kept++] = st[i];
+  return rc;
+}
+
+/* The staged rows of actions begun in the log's committed part (their
+ * origin, in `origin`, a committed /events row without WEFT__LOCAL_ROW)
+ * are matched to the log's derived rows (old_row):
+ *   - none has the key: the action has no row yet (the job died), the
+ *     staged row is appended;
+ *   - one has it, `unfinished` (the stop signal's last flush wrote it) or
+ *     equal to the staged row (a recovery that died between its rewrites
+ *     and its commit wrote it), and no other staged row has the key: it
+ *     is rewritten in place after the appends (write_settled), not
+ *     appended a second time;
+ *   - otherwise which row is whose cannot be told: one row that ended
+ *     (another action with the same key, or a stream the rebuild could
+ *     not follow), several rows, or several staged rows.  The log's rows
+ *     are left as they are (an unfinished one stays unfinished), the
+ *     staged rows are dropped (never two rows for one action), and
+ *     counted in *unsettled.
+ * Staged rows keep their order, and origin and the segments' leaf_start
+ * (local row indexes) follow them.  Only the few old rows are sorted and
+ * looked up (the actions open at the last commit), not every staged
+ * row. */
+static int settle_unfinished(weft__writer *w, const log_state *l,
+                             weft__bytes *origin, weft__bytes *later,
+                             uint64_t *unsettled) {
+  weft__bytes *b = &w->stage[WEFT_D_ACTIONS];
+  weft__action_row *st = (void *)b->p;
+  uint64_t *from = (void *)origin->p;
+  size_t n = b->len / sizeof *st, nold = 0;
+  for (size_t i = 0; i < n; i++)
+    nold += !(from[i] & WEFT__LOCAL_ROW);
+  if (nold == 0)
+    return WEFT_OK;
+  unsigned char *gone = calloc(n, 1);
+  old_row *old = calloc(nold, sizeof *old);
+  size_t *at = malloc((n + 1) * sizeof *at);
+  int rc = WEFT_OK;
+  if (!gone || !old || !at)
+    rc = weft__error(WEFT_ENOMEM, "recovery");
+  nold = 0;
+  for (size_t i = 0; rc == WEFT_OK && i < n; i++)
+    if (!(from[i] & WEFT__LOCAL_ROW))
+      old[nold++] = (old_row){.start_ns = st[i].start_ns,
+                              .rank = st[i].rank,
+                              .schema = st[i].schema,
+                              .i = i};
+  if (rc == WEFT_OK) {
+    qsort(old, nold, sizeof *old, old_cmp);
+    for (size_t o = 0, e; o < nold; o = e) {
+      for (e = o + 1; e < nold && old_cmp(&old[o], &old[e]) == 0; e++)
+        ;
+      for (size_t k = o; k < e; k++)
+        old[k].twins = e - o;
+    }
+    rc = match_log_rows(w, l, st, old, nold);
   }
-  b->len = kept * sizeof *st;
+  for (size_t o = 0; rc == WEFT_OK && o < nold; o++) {
+    if (old[o].hits == 0)
+      continue;
+    gone[old[o].i] = 1;
+    if (old[o].hits == 1 && old[o].twins == 1 && old[o].fits) {
+      if (push(later, &old[o].at, sizeof old[o].at) ||
+          push(later, &st[old[o].i], sizeof st[old[o].i]))
+        rc = WEFT_ENOMEM;
+    } else {
+      (*unsettled)++;
+    }
+  }
+  if (rc == WEFT_OK) {
+    size_t kept = 0;
+    for (size_t i = 0; i < n; i++) {
+      at[i] = kept;
+      if (!gone[i]) {
+        st[kept] = st[i];
+        from[kept] = from[i];
+        kept++;
+      }
+    }
+    at[n] = kept;
+    b->len = kept * sizeof *st;
+    origin->len = kept * sizeof *from;
+    weft__segment_row *seg = (void *)w->stage[WEFT_D_SEGMENTS].p;
+    for (size_t i = 0; i < w->stage[WEFT_D_SEGMENTS].len / sizeof *seg; i++)
+      seg[i].leaf_start = at[seg[i].leaf_start];
+  }
   free(gone);
+  free(old);
+  free(at);
   return rc;
 }
 
@@ -739,31 +879,53 @@ static int write_settled(weft__writer *w, weft__bytes *later) {
   return weft__agree(w->comm, local);
 }
 
-/* Everything after the file is open. */
+static int by_rank(const void *pa, const void *pb) {
+  const weft__recover_rank *const *a = pa, *const *b = pb;
+  return (*a)->rank < (*b)->rank ? -1 : (*a)->rank > (*b)->rank;
+}
+
+static int flush_by_rank(const void *pa, const void *pb) {
+  const weft__flush_row *a = pa, *b = pb;
+  return a->rank < b->rank ? -1 : a->rank > b->rank;
+}
+
+/* Everything after the file is open.  A process stages its ranks in rank
+ * order, as a flush's ranks follow each other in the datasets (over
+ * several processes, the processes' ranges follow in process order). */
 static int write_epoch(weft__writer *w, const weft__recover_rank *ranks,
                        size_t n, int create, log_state *l,
                        weft__recover_result *res) {
   int local = create ? WEFT_OK : read_log_state(w, l);
+  const weft__recover_rank **held = malloc((n ? n : 1) * sizeof *held);
+  if (!held && local == WEFT_OK)
+    local = weft__error(WEFT_ENOMEM, "recovery");
+  for (size_t i = 0; held && i < n; i++)
+    held[i] = &ranks[i];
+  if (held)
+    qsort(held, n, sizeof *held, by_rank);
   weft__writer shadow;
   memset(&shadow, 0, sizeof shadow);
   for (int d = 0; d < WEFT_D_COUNT; d++)
     w->stage[d].len = 0;
   uint64_t local_ranks = 0;
   for (size_t i = 0; local == WEFT_OK && i < n; i++) {
-    const weft__recover_rank *r = &ranks[i];
+    const weft__recover_rank *r = held[i];
     uint64_t first = w->stage[WEFT_D_EVENTS].len / sizeof(weft_rec);
+    uint64_t first_byte = w->stage[WEFT_D_PAYLOAD].len;
+    uint64_t rows_at = w->stage[WEFT_D_ACTIONS].len / sizeof(weft__action_row);
     int64_t t_last = INT64_MIN;
     local = stage_dict(w, r, l->names_done[r->rank], l->schemas_done[r->rank]);
     for (size_t k = 0; local == WEFT_OK && k < r->nstreams; k++)
-      local = stage_stream(w, r->rank, &r->streams[k], &t_last);
+      local = stage_stream(w, r->rank, &r->streams[k], rows_at, &t_last);
     weft__flush_row f = flush_row(w, l, r->rank, r, t_last);
     f.events = w->stage[WEFT_D_EVENTS].len / sizeof(weft_rec) - first;
+    f.payload_bytes = w->stage[WEFT_D_PAYLOAD].len - first_byte;
     weft__clock_sample now = {f.sample_mono_ns, f.offset_ns, f.error_ns,
                               f.sample_wall_ns};
     if (t_last != INT64_MIN && now.mono_ns < t_last)
       now.mono_ns = t_last; /* unfinished actions end at the last record */
     if (local == WEFT_OK)
-      local = stage_actions(w, &shadow, r, l, &now, first);
+      local = stage_actions(w, &shadow, r, l, &now);
     if (local == WEFT_OK)
       local = push(&w->stage[WEFT_D_FLUSHES], &f, sizeof f);
     local_ranks += f.events > 0;
@@ -773,36 +935,51 @@ static int write_epoch(weft__writer *w, const weft__recover_rank *ranks,
       weft__flush_row f = flush_row(w, l, k, NULL, INT64_MIN);
       local = push(&w->stage[WEFT_D_FLUSHES], &f, sizeof f);
     }
+  free(held);
+  /* write_flushes selects the rows' places in file order, which is the
+   * order its memory rows are taken in. */
+  size_t nflush = w->stage[WEFT_D_FLUSHES].len / sizeof(weft__flush_row);
+  if (nflush)
+    qsort(w->stage[WEFT_D_FLUSHES].p, nflush, sizeof(weft__flush_row),
+          flush_by_rank);
   weft__bytes later = {0};
+  uint64_t unsettled = 0;
   if (local == WEFT_OK && !create)
-    local = settle_unfinished(w, &later);
+    local = settle_unfinished(w, l, &shadow.row_origin, &later, &unsettled);
   free(shadow.samples);
+  weft__bytes_free(&shadow.row_origin);
   int rc = weft__agree(w->comm, local);
   if (rc < 0) {
     weft__bytes_free(&later);
     return rc;
   }
 
-  uint64_t cnt[WEFT_D_COUNT + 1], off[WEFT_D_COUNT + 1], tot[WEFT_D_COUNT + 1];
+  /* The row counts, then the ranks with records and the unsettled rows
+   * (for the result). */
+  enum { NCOUNT = WEFT_D_COUNT + 2 };
+  uint64_t cnt[NCOUNT], off[NCOUNT], tot[NCOUNT];
   for (int d = 0; d < WEFT_D_COUNT; d++)
     cnt[d] = w->stage[d].len / weft__dset_elem_size((weft__dset)d);
   cnt[WEFT_D_COUNT] = local_ranks;
-  if (PMPI_Exscan(cnt, off, WEFT_D_COUNT + 1, MPI_UINT64_T, MPI_SUM, w->comm) !=
+  cnt[WEFT_D_COUNT + 1] = unsettled;
+  if (PMPI_Exscan(cnt, off, NCOUNT, MPI_UINT64_T, MPI_SUM, w->comm) !=
           MPI_SUCCESS ||
-      PMPI_Allreduce(cnt, tot, WEFT_D_COUNT + 1, MPI_UINT64_T, MPI_SUM,
-                     w->comm) != MPI_SUCCESS) {
+      PMPI_Allreduce(cnt, tot, NCOUNT, MPI_UINT64_T, MPI_SUM, w->comm) !=
+          MPI_SUCCESS) {
     weft__bytes_free(&later);
     return weft__error(WEFT_EMPI, "exchanging the row counts failed");
   }
   if (w->rank == 0)
     memset(off, 0, sizeof off);
-  rebase(w, off, 0);
+  rebase(w, off);
   rc = weft__space_probe(w, tot);
   for (int d = 0; rc == WEFT_OK && d < WEFT_D_COUNT; d++)
-    if (tot[d])
+    if (tot[d] && d != WEFT_D_FLUSHES)
       rc = weft__append(w, (weft__dset)d,
                         weft__committed_rows(&w->committed, (weft__dset)d),
                         off[d], cnt[d], tot[d], w->stage[d].p);
+  if (rc == WEFT_OK)
+    rc = write_flushes(w, tot[WEFT_D_FLUSHES]);
   if (rc == WEFT_OK)
     rc = create ? write_ranks(w, ranks, n, l) : update_threads(w, ranks, n);
   if (rc == WEFT_OK)
@@ -817,6 +994,7 @@ static int write_epoch(weft__writer *w, const weft__recover_rank *ranks,
   next.schema_fields += tot[WEFT_D_SCHEMA_FIELDS];
   next.schemas += tot[WEFT_D_SCHEMAS];
   next.actions += tot[WEFT_D_ACTIONS];
+  next.order += tot[WEFT_D_ORDER];
   next.flushes += tot[WEFT_D_FLUSHES];
   next.epochs++;
   if (rc == WEFT_OK) {
@@ -847,6 +1025,7 @@ static int write_epoch(weft__writer *w, const weft__recover_rank *ranks,
     res->events = tot[WEFT_D_EVENTS];
     res->actions = tot[WEFT_D_ACTIONS];
     res->ranks = (uint32_t)tot[WEFT_D_COUNT];
+    res->unsettled = tot[WEFT_D_COUNT + 1];
     res->mpi_size = l->size;
     w->committed = next;
   }
@@ -868,11 +1047,6 @@ int weft__recover_write(MPI_Comm comm, const char *path, int create,
     /* A new log (rebuilt from journals) follows the job's environment. */
     const char *table = getenv("WEFT_ACTIONS");
     w->actions_on = !(table && !strcmp(table, "0"));
-    int rc = weft__agree(comm, weft__actions_min_from_env(&w->actions_min_ns));
-    if (rc < 0) {
-      free(w);
-      return rc;
-    }
   }
   handles_reset(w);
   log_state l;

@@ -74,8 +74,6 @@ static int read_env(weft__writer *w) {
   if (rc == WEFT_OK)
     rc = env_flag("WEFT_JOURNAL");
   if (rc == WEFT_OK)
-    rc = weft__actions_min_from_env(&w->actions_min_ns);
-  if (rc == WEFT_OK)
     rc = env_int("WEFT_CLOCK_SAMPLES", 8, 1, 1000, &w->clock_samples);
   if (rc == WEFT_OK)
     rc = weft__io_mode_from_env(&w->io_mode);
@@ -104,6 +102,8 @@ int weft__env_check(int rank) {
 static void writer_free(weft__writer *w) {
   for (int d = 0; d < WEFT_D_COUNT; d++)
     weft__bytes_free(&w->stage[d]);
+  weft__bytes_free(&w->leaf_stage);
+  weft__bytes_free(&w->row_origin);
   weft__bytes_free(&w->rank_strings);
   weft__actions_free(&w->actions);
   free(w->samples);
@@ -151,19 +151,18 @@ static int start(weft__writer *w, const char *path) {
   int rc = weft__agree(w->comm, read_env(w));
   if (rc < 0)
     return rc;
-  /* Settings every rank must share: the /actions rule is the file's (one
-   * attribute, written collectively) and the clock ping-pong's sample
+  /* Settings every rank must share: whether there is an /actions table is
+   * the file's (one attribute, written collectively; it decides whether
+   * short actions are leaf rows) and the clock ping-pong's sample
    * count must match on both sides, and HDF5 wants one transfer mode
    * per collective write (WEFT_IO).  Rank 0's environment sets them,
    * should an MPMD launch give the ranks different ones. */
-  int64_t rule[4] = {w->actions_on, w->actions_min_ns, w->clock_samples,
-                     w->io_mode};
-  if (PMPI_Bcast(rule, 4, MPI_INT64_T, 0, w->comm) != MPI_SUCCESS)
+  int64_t rule[3] = {w->actions_on, w->clock_samples, w->io_mode};
+  if (PMPI_Bcast(rule, 3, MPI_INT64_T, 0, w->comm) != MPI_SUCCESS)
     return weft__error(WEFT_EMPI, "broadcasting the settings failed");
   w->actions_on = (int)rule[0];
-  w->actions_min_ns = rule[1];
-  w->clock_samples = (int)rule[2];
-  w->io_mode = (int)rule[3];
+  w->clock_samples = (int)rule[1];
+  w->io_mode = (int)rule[2];
   int created = 0;
   if ((rc = weft__output_path(w->comm, path, &w->path, &created)) < 0)
     return rc;

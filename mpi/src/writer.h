@@ -6,6 +6,7 @@
 #define WEFT_MPI_WRITER_H
 
 #include "file_layout.h"
+#include "timeline.h"
 #include "weft_int.h"
 
 #include <mpi.h>
@@ -58,17 +59,14 @@ static inline int64_t weft__skewed(const weft__skew *s, int64_t t) {
 /* An open action being tracked for /actions. */
 typedef struct weft__open_action {
   int64_t t;
-  uint64_t start_event;
-  uint32_t type;
-  uint16_t depth;
+  uint64_t start_event; /* its START's row (WEFT__LOCAL_ROW: this epoch's) */
+  uint16_t schema;
 } weft__open_action;
 
 /* Per-thread state of the /actions builder. */
 typedef struct weft__action_stack {
   weft__open_action *a;
   uint32_t n, cap;
-  uint32_t root_depth; /* depth of the next start after a CONTINUE */
-  int pending;         /* a CONTINUE awaits its start */
 } weft__action_stack;
 
 typedef struct weft__action_state {
@@ -114,7 +112,6 @@ typedef struct weft__writer {
   int actions_on;
   weft__pending held; /* the final flush's snapshot, until the file closed */
   int holding;
-  int64_t actions_min_ns; /* rows for succeeded actions this long or more */
   int clock_samples;
   int io_mode;           /* WEFT_IO: weft__io_mode */
   int check_collective;  /* WEFT_TEST_CHECK_COLLECTIVE (append.c) */
@@ -154,6 +151,13 @@ typedef struct weft__writer {
 
   weft__action_state actions; /* committed action stacks */
   weft__bytes stage[WEFT_D_COUNT];
+  /* A flush's leaf rows of /actions (flush.c): all of them when its
+   * records are staged whole, a round's otherwise.  stage[WEFT_D_ACTIONS]
+   * holds the derived rows, written after them. */
+  weft__bytes leaf_stage;
+  /* With settle: the start_event of each derived row staged, for
+   * recover_write.c to tell the actions an earlier epoch started. */
+  weft__bytes row_origin;
 
   /* weft recover (recover_write.c): schemas come from a journal's
    * dictionary instead of this process's tables (dict.schema NULL: live),
@@ -161,8 +165,9 @@ typedef struct weft__writer {
    * rebuilt) is skipped rather than an error. */
   weft__dict dict;
   int lenient;
-  int settle; /* recovery: rows for every action started in an earlier epoch,
-                 however short (recover_write.c settles them) */
+  int settle; /* recovery: note each derived row's start_event in row_origin
+                 (recover_write.c settles the rows of actions started in an
+                 earlier epoch) */
 } weft__writer;
 
 /* ---- waiting for the other ranks (quiet_wait.c) ------------------------- */
@@ -246,9 +251,32 @@ int64_t weft__writer_clock(const weft__writer *w);
  * ping-pongs, O(log P) rounds). */
 int weft__clock_sync(weft__writer *w, weft__clock_sample *out);
 /* Map a time stamp of this rank onto rank 0's clock with the samples
- * known so far plus `extra` (may be NULL), as a reader would. */
+ * known so far plus `extra` (may be NULL), as a reader would
+ * (docs/format.md section 6, timeline.h). */
 int64_t weft__clock_map(const weft__writer *w, const weft__clock_sample *extra,
                         int64_t t);
+/* The same for many nearby time stamps: the interval between two samples
+ * that the last one fell in, and its mapping. */
+typedef struct weft__clock_cursor {
+  int64_t from, to; /* time stamps in [from, to) map with: */
+  int64_t m, o, slope;
+} weft__clock_cursor;
+/* Point c at the interval of t. */
+void weft__clock_cursor_set(const weft__writer *w,
+                            const weft__clock_sample *extra,
+                            weft__clock_cursor *c, int64_t t);
+static inline int64_t weft__clock_cursor_map(const weft__clock_cursor *c,
+                                             int64_t t) {
+  return t - weft__offset_at(c->m, c->o, c->slope, t);
+}
+/* weft__clock_map through c, which must start with from > to (empty). */
+static inline int64_t weft__clock_map_near(const weft__writer *w,
+                                           const weft__clock_sample *extra,
+                                           weft__clock_cursor *c, int64_t t) {
+  if (__builtin_expect(t < c->from || t >= c->to, 0))
+    weft__clock_cursor_set(w, extra, c, t);
+  return weft__clock_cursor_map(c, t);
+}
 /* Parse WEFT_TEST_CLOCK_SKEW_NS ("rank:ns[:ppm][,rank:ns[:ppm]...]") for
  * this rank; ranks not listed get no skew. */
 int weft__clock_skew_from_env(int rank, weft__skew *skew);
@@ -259,12 +287,6 @@ int weft__clock_skew_from_env(int rank, weft__skew *skew);
  * local record indexes marked with this bit until the file offset of the
  * rank's rows is known; those of actions started earlier are file rows. */
 #define WEFT__LOCAL_ROW (UINT64_C(1) << 63)
-
-/* Succeeded actions shorter than this get no /actions row by default
- * (failed and unfinished ones always do): WEFT_ACTIONS_MIN_NS. */
-#define WEFT_ACTIONS_MIN_NS_DEFAULT 1000
-/* The threshold from WEFT_ACTIONS_MIN_NS (ns, >= 0) or the default. */
-int weft__actions_min_from_env(int64_t *out);
 
 /* Copy the committed stacks (src) into dst for a flush attempt. */
 int weft__actions_copy(weft__action_state *dst, const weft__action_state *src);
@@ -278,8 +300,8 @@ int weft__actions_stack(weft__action_state *s, uint32_t thread,
  * weft__actions_timeline. */
 int weft__actions_record(weft__writer *w, weft__action_stack *st,
                          uint32_t thread, const weft_rec *h,
-                         const weft__schema *sc, const unsigned char *payload,
-                         uint64_t row, weft__bytes *out);
+                         const weft__schema *sc, uint64_t row,
+                         weft__bytes *out);
 /* Feed the records of one thread; finished actions are appended as rows
  * to out.  first_event is the file row of the first record. */
 int weft__actions_feed(weft__writer *w, weft__action_state *s, uint32_t thread,

@@ -44,8 +44,10 @@
  *   - every event lies in the epoch it was logged in (before that
  *     epoch's clock sample and after the previous one);
  *   - weft_stats.events counts the recorded events plus the reports, and
- *     /actions has a failed row for every recorded failed action and an
- *     unfinished row for "tail".
+ *     /actions has a row for every recorded action (lr_check_actions: as
+ *     its records say), a failed row for every recorded failed action, an
+ *     unfinished row for "tail", and a leaf row for every recorded "hw"
+ *     and "inner" (short actions), which are then in no /events row.
  * Exit status 0 when everything matches.
  */
 #include "../check.h"
@@ -307,12 +309,15 @@ typedef struct stream {
 } stream;
 
 typedef struct rank_check {
+  const lr_log *log;
   int rank;
   const int64_t *samples; /* sample_mono_ns per epoch */
   const item *main_it, *help_it;
   size_t main_n, help_n;
   stream s[2];
-  uint64_t cut; /* failures decoded with a cut reason */
+  uint64_t cut;        /* failures decoded with a cut reason */
+  uint64_t leaf_rows;  /* starts read from leaf rows */
+  uint64_t short_recs; /* hw and inner starts read from /events */
 } rank_check;
 
 static int level_is(const weft_event *e, const frame *f, const uint32_t *tail,
@@ -501,6 +506,13 @@ static int on_event(void *arg, uint64_t id, const weft_event *e) {
   }
   const item *it = &s->it[s->pos++];
   int end = e->kind == WEFT_KIND_SUCCESS || e->kind == WEFT_KIND_FAILURE;
+  if (e->kind == WEFT_KIND_START) {
+    int from_row = rc->log->item.kind == LR_ITEM_LEAF_ROW;
+    int is_short = it->type == T_HW || it->type == T_INNER;
+    CHECK(!from_row || is_short, "rank %d: %s from a leaf row", r, e->type);
+    rc->leaf_rows += (uint64_t)from_row;
+    rc->short_recs += (uint64_t)(is_short && !from_row);
+  }
   CHECK((int)e->kind == kind_of(it) && !strcmp(e->type, type_name[it->type]) &&
             fields_match(e, it),
         "rank %d thread %llu: event %zu: got %s kind %d at %s (%zu fields, "
@@ -530,37 +542,40 @@ static int on_event(void *arg, uint64_t id, const weft_event *e) {
  * decoder gives reason "" (an uncut empty reason is NULL).  Returns the
  * cut reasons of `rank` and checks every FAILURE record: "odd", or cut
  * from 3 bytes. */
-static uint64_t count_cut(const lr_log *log, int rank) {
-  uint64_t cut = 0, failures_seen = 0;
-  for (uint64_t g = 0; g < log->c.segments; g++) {
-    const lr_segment *sg = &log->segments[g];
-    if (sg->rank != (uint32_t)rank)
-      continue;
-    uint64_t pay = sg->payload_start;
-    for (uint64_t k = 0; k < sg->event_count; k++) {
-      const lr_record *rec = &log->events[sg->event_start + k];
-      const unsigned char *p = log->payload + pay;
-      pay += (rec->size + 7u) & ~(uint64_t)7;
-      if (rec->schema != WEFT_SCHEMA_FAILURE)
-        continue;
-      failures_seen++;
-      uint32_t len = 0, orig = 0;
-      if (rec->size >= 16) {
-        memcpy(&len, p + 8, 4);
-        memcpy(&orig, p + 12, 4);
-      }
-      int whole =
-          rec->size == 19 && len == 3 && orig == 3 && !memcmp(p + 16, "odd", 3);
-      int was_cut = rec->size == 16 && len == 0 && orig == 3;
-      CHECK(whole || was_cut,
-            "rank %d: FAILURE record of %u bytes, reason "
-            "%u of %u bytes",
-            rank, rec->size, len, orig);
-      cut += (uint64_t)was_cut;
-    }
+typedef struct cut_count {
+  int rank;
+  uint64_t cut, failures_seen;
+} cut_count;
+
+static int count_one(void *arg, const lr_item *it) {
+  cut_count *c = arg;
+  if (it->kind != LR_ITEM_RECORD || it->schema != WEFT_SCHEMA_FAILURE)
+    return 0;
+  const unsigned char *p = it->payload;
+  c->failures_seen++;
+  uint32_t len = 0, orig = 0;
+  if (it->size >= 16) {
+    memcpy(&len, p + 8, 4);
+    memcpy(&orig, p + 12, 4);
   }
-  CHECK(failures_seen > 0, "rank %d: no FAILURE record", rank);
-  return cut;
+  int whole =
+      it->size == 19 && len == 3 && orig == 3 && !memcmp(p + 16, "odd", 3);
+  int was_cut = it->size == 16 && len == 0 && orig == 3;
+  CHECK(whole || was_cut,
+        "rank %d: FAILURE record of %u bytes, reason "
+        "%u of %u bytes",
+        c->rank, it->size, len, orig);
+  c->cut += (uint64_t)was_cut;
+  return 0;
+}
+
+static uint64_t count_cut(lr_log *log, int rank) {
+  /* The records of the rank, between its leaf rows (/order). */
+  cut_count c = {rank, 0, 0};
+  CHECK(lr_walk_rank(log, (uint32_t)rank, count_one, &c) == 0,
+        "rank %d: the segments' items do not add up", rank);
+  CHECK(c.failures_seen > 0, "rank %d: no FAILURE record", rank);
+  return c.cut;
 }
 
 enum {
@@ -631,6 +646,7 @@ static void verify_rank(lr_log *log, int r, const int64_t *h,
 
   rank_check rc;
   memset(&rc, 0, sizeof rc);
+  rc.log = log;
   rc.rank = r;
   rc.samples = samples;
   rc.main_it = items;
@@ -676,13 +692,33 @@ static void verify_rank(lr_log *log, int r, const int64_t *h,
         (long long)h[H_EVENTS], (long long)h[H_RECORDS],
         (unsigned long long)reports);
 
-  /* /actions: a row for each recorded failed action, and "tail". */
+  /* /actions: a row for each recorded action, as its records say; a
+   * leaf row for each recorded short one (hw, inner). */
+  uint64_t starts = 0, shorts = 0;
+  for (size_t k = 0; k < (size_t)(h[H_MAIN_N] + h[H_HELP_N]); k++) {
+    starts += items[k].kind == IT_START;
+    shorts += items[k].kind == IT_START &&
+              (items[k].type == T_HW || items[k].type == T_INNER);
+  }
+  lr_actions_report ar;
+  CHECK(lr_check_actions(log, (uint32_t)r, &ar) == 0, "rank %d: /actions: %s",
+        r, weft_errmsg());
+  CHECK(ar.mismatches == 0, "rank %d: %llu /actions mismatches, first: %s", r,
+        (unsigned long long)ar.mismatches, ar.first);
+  CHECK(ar.rows == starts, "rank %d: %llu /actions rows, %llu actions recorded",
+        r, (unsigned long long)ar.rows, (unsigned long long)starts);
+  CHECK(ar.leaf_rows == rc.leaf_rows && rc.leaf_rows == shorts &&
+            rc.short_recs == 0,
+        "rank %d: %llu leaf rows, %llu decoded, %llu short actions recorded, "
+        "%llu of them in /events",
+        r, (unsigned long long)ar.leaf_rows, (unsigned long long)rc.leaf_rows,
+        (unsigned long long)shorts, (unsigned long long)rc.short_recs);
   uint64_t failed = 0, unfinished = 0;
   for (uint64_t k = 0; k < log->c.actions; k++) {
     const lr_action *a = &log->actions[k];
     if (a->rank != (uint32_t)r)
       continue;
-    const char *name = lr_name_of(log, a->rank, a->type);
+    const char *name = lr_action_type(log, a);
     if (a->status == 2) {
       failed++;
       CHECK(name && !strcmp(name, "work"), "rank %d: failed %s", r,

@@ -34,6 +34,17 @@
  * allowing for the drift during the clock synchronisation itself (see
  * offset_slack).
  *
+ * Between its "send" and the send, each rank also logs a short action
+ * "hop" {round}: a leaf row of /actions, whose times on the rank's clock
+ * the reader finds by inverting the section 6 mapping of the skewed,
+ * drifting clock (log_reader.c checks that both ends map back exactly).
+ * Its start must come after the "send" and its end before the rank's
+ * "recv" of that round, and every /actions row must agree with the
+ * streams.  Where the mapping repeats a value at both ends, section 5 lets
+ * the reader's start be 1 ns early (counted, printed): those checks hold
+ * either way, as the reader never puts a leaf row before the item that
+ * precedes it, and no tolerance is needed.
+ *
  * --times FILE: rank 0 also writes, for every send and recv event, its
  * rank, its raw time stamp and its Unix-epoch time by section 6 and by the
  * first sample alone, for test_clock_reader to check the tools' reader.
@@ -75,14 +86,33 @@ static int64_t injected_offset(int r, int64_t m) {
 
 typedef struct times {
   int64_t send[ROUNDS], recv[ROUNDS];
+  int64_t hop_start[ROUNDS], hop_end[ROUNDS];
+  int hop_leaf_rows, hop_round; /* the open hop's round, or -1 */
 } times;
 
 static times *by_rank;
 static int cur_rank;
+static const lr_log *cur_log;
 
 static int on_event(void *arg, uint64_t stream, const weft_event *e) {
   (void)arg;
   (void)stream;
+  times *tr = &by_rank[cur_rank];
+  if (e->kind == WEFT_KIND_START && strcmp(e->type, "hop") == 0) {
+    const weft_value *r = weft_event_field(e, "round");
+    tr->hop_round =
+        r && r->v.i64 >= 0 && r->v.i64 < ROUNDS ? (int)r->v.i64 : -1;
+    if (tr->hop_round >= 0)
+      tr->hop_start[tr->hop_round] = e->t_ns;
+    tr->hop_leaf_rows += cur_log->item.kind == LR_ITEM_LEAF_ROW;
+    return 0;
+  }
+  if (e->kind == WEFT_KIND_SUCCESS && strcmp(e->type, "hop") == 0) {
+    if (tr->hop_round >= 0)
+      tr->hop_end[tr->hop_round] = e->t_ns;
+    tr->hop_round = -1;
+    return 0;
+  }
   if (e->kind != WEFT_KIND_MESSAGE)
     return 0;
   const weft_value *r = weft_event_field(e, "round");
@@ -142,11 +172,48 @@ static int verify(const char *path, int size, int64_t sync_ns,
     return 1;
   by_rank = calloc((size_t)size, sizeof *by_rank);
   rank_samples *rs = calloc((size_t)size, sizeof *rs);
-  for (cur_rank = 0; cur_rank < size; cur_rank++)
+  cur_log = &log;
+  for (cur_rank = 0; cur_rank < size; cur_rank++) {
+    by_rank[cur_rank].hop_round = -1;
     if (lr_decode_rank(&log, (uint32_t)cur_rank, on_event, NULL) != 0) {
       fprintf(stderr, "FAIL: decoding rank %d: %s\n", cur_rank, weft_errmsg());
       bad++;
     }
+  }
+
+  /* The hops: leaf rows, each between its round's send and recv on the
+   * rank's own clock, and /actions as the streams say. */
+  for (int r = 0; r < size; r++) {
+    const times *t = &by_rank[r];
+    lr_actions_report ar;
+    if (lr_check_actions(&log, (uint32_t)r, &ar) != 0 || ar.mismatches) {
+      fprintf(stderr, "FAIL: rank %d: %llu /actions mismatches, first: %s\n", r,
+              (unsigned long long)ar.mismatches, ar.first);
+      bad++;
+    }
+    if (t->hop_leaf_rows != ROUNDS || ar.leaf_rows != ROUNDS ||
+        ar.rows != ROUNDS) {
+      fprintf(stderr,
+              "FAIL: rank %d: %d hops from leaf rows, %llu leaf rows, %llu "
+              "rows, expected %d\n",
+              r, t->hop_leaf_rows, (unsigned long long)ar.leaf_rows,
+              (unsigned long long)ar.rows, ROUNDS);
+      bad++;
+    }
+    for (int k = 0; k < ROUNDS; k++)
+      if (!(t->send[k] <= t->hop_start[k] && t->hop_start[k] <= t->hop_end[k] &&
+            t->hop_end[k] <= t->recv[k])) {
+        fprintf(stderr,
+                "FAIL: rank %d round %d: send %lld, hop %lld..%lld, recv "
+                "%lld\n",
+                r, k, (long long)t->send[k], (long long)t->hop_start[k],
+                (long long)t->hop_end[k], (long long)t->recv[k]);
+        bad++;
+      }
+  }
+  printf("clock: %llu leaf rows whose start two times fit (the earlier "
+         "taken)\n",
+         (unsigned long long)log.ambiguous);
 
   /* The stored offsets against the injected skew. */
   int64_t worst_error = 0, worst_actual = 0;
@@ -344,6 +411,9 @@ int main(int argc, char **argv) {
     int64_t token = k;
     MPI_Request req;
     WEFT_LOG("send", WEFT_I64("round", k), WEFT_I64("peer", to));
+    weft_action hop;
+    if (WEFT_ACTION_START(&hop, "hop", WEFT_I64("round", k)) == 0)
+      weft_action_succeed(hop);
     spin(spacing / 2);
     MPI_Isend(&token, 1, MPI_INT64_T, to, k, MPI_COMM_WORLD, &req);
     MPI_Recv(&token, 1, MPI_INT64_T, from, k, MPI_COMM_WORLD,

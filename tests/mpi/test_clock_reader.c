@@ -10,8 +10,8 @@
  * (log_reader.c: section 6's linear interpolation between the rank's clock
  * samples) and by the rank's first sample alone.  Each time mapped by
  * tools/reader.c (weft__trace_wall, and weft__trace_wall_hint as the
- * tools call it, with its per-segment cache) must be the linear one
- * within rounding.  The drift of the run makes the two mappings differ
+ * tools call it, with its per-segment cache) must be the linear one, to
+ * the nanosecond.  The drift of the run makes the two mappings differ
  * by far more than that; the test requires it, so that a reader using one
  * offset per rank would fail here.
  */
@@ -21,9 +21,10 @@
 #include <stdio.h>
 #include <stdlib.h>
 
-/* Both readers compute the interpolation in double precision, in
- * different orders: they may round a nanosecond apart. */
-#define ROUNDING_NS 2
+/* Format 2.0 defines the interpolation in integers (docs/format.md
+ * section 6, lib/src/timeline.h): both readers must give the same
+ * nanosecond. */
+#define ROUNDING_NS 0
 /* What the drift must separate the two mappings by, for some event. */
 #define DRIFT_SEEN_NS 10000
 

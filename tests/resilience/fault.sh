@@ -36,9 +36,8 @@
 #   closekill  the job runs to weft_mpi_finalize and rank 0 dies inside its
 #              H5Fclose: the last flush's events must come back from the
 #              journals (they were handed to HDF5, not yet in the file)
-#   retry      as usr1, with WEFT_ACTIONS_MIN_NS far above the job's length
-#              (the "run" rows the stop signal wrote unfinished must still
-#              become succeeded), and two `weft recover` runs that fail
+#   retry      as usr1 (the "run" rows the stop signal wrote unfinished
+#              must become succeeded), and two `weft recover` runs that fail
 #              before a third one succeeds: on a full disk (nospace.so),
 #              then with every write to the log failing (the ENOSPC shim
 #              of tests/mpi, WEFT_TEST_ENOSPC_SHIM); the failed ones must
@@ -66,10 +65,7 @@ kill9)
   ;;
 truncated | flipped | rebuild | split) mode=kill9 ;;
 usr1) step=6 victim=1 ;;
-retry)
-  mode=usr1 step=6 victim=1
-  export WEFT_ACTIONS_MIN_NS=100000000000
-  ;;
+retry) mode=usr1 step=6 victim=1 ;;
 endtime)
   mode=none step=6 victim=-1
   export SLURM_JOB_END_TIME=$(($(date +%s) + 30)) WEFT_END_MARGIN=60

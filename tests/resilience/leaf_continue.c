@@ -1,15 +1,16 @@
 /*
- * leaf_continue.c - the depths `weft recover` gives the actions open at
- * the last commit (fault.leaf_continue).
+ * leaf_continue.c - the actions `weft recover` finds open at the last
+ * commit when a continued leaf comes before them (fault.leaf_continue).
  *
  *   leaf_continue LOG
  *
  * One rank opens "root" and "outer" in it, continues root's context as
- * "cont" and ends it at once (in the log, a CONTINUE record then a leaf,
- * which takes the CONTINUE's depth), opens "inner" in outer (depth 2),
- * flushes, logs a message and kills itself.  Recovery walks the log's
- * committed records to rebuild the open actions: inner's row must say
- * depth 2, as the flush's own /actions builder would have.
+ * "cont" and ends it at once (in the log, a CONTINUE record then a leaf
+ * row of /actions, its only record, which takes the CONTINUE's level and
+ * none of outer's slots), opens "inner" in outer, flushes, logs a message
+ * and kills itself.  Recovery walks the log's committed items, leaf rows
+ * included, to rebuild the open actions: root, outer and inner get
+ * unfinished rows, and inner's task level is outer's second slot.
  */
 #include "weft.h"
 #include "weft_mpi.h"

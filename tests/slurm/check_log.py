@@ -6,8 +6,9 @@ docs/format.md) and checks that it is a well-formed log of the expected
 job: one line per failed check on stderr and exit status 1, or a one-line
 summary and 0.  Only committed rows are read (format.md, rule 1).
 
-Checks always made: format "weft-h5" version 1.x; every rank of
-/ranks has committed events; the committed counts fit the datasets.
+Checks always made: format "weft-h5" version 2.x; every rank of
+/ranks has committed records (/events rows or leaf rows of /actions); the
+committed counts fit the datasets.
 Optional:
   --ranks N             mpi_size is N
   --state S             closed or writing
@@ -59,11 +60,11 @@ def main():
         fmt = fmt.decode() if isinstance(fmt, bytes) else fmt
         if fmt != "weft-h5":
             fail(errors, f"format attribute is {fmt!r}, not 'weft-h5'")
-        if int(f.attrs["format_version"][0]) != 1:
+        if int(f.attrs["format_version"][0]) != 2:
             fail(errors, f"format_version {f.attrs['format_version']}")
         c = f.attrs["committed"]
         for name in ("events", "payload", "segments", "strings", "names",
-                     "actions", "flushes"):
+                     "schemas", "actions", "order", "flushes"):
             if int(c[name]) > f[name].shape[0]:
                 fail(errors, f"committed {name} {int(c[name])} > rows "
                      f"{f[name].shape[0]}")
@@ -84,11 +85,18 @@ def main():
         name_of = {(int(r["rank"]), int(r["id"])):
                    text_of(strings, int(r["off"]), int(r["len"]))
                    for r in names}
+        # An /actions row names its start's schema (format 2.0): the type
+        # is that schema's type_name.
+        schemas = f["schemas"][: int(c["schemas"])]
+        type_of = {(int(s["rank"]), int(s["id"])):
+                   name_of.get((int(s["rank"]), int(s["type_name"])), "?")
+                   for s in schemas}
 
         for r in ranks:
             rank = int(r["rank"])
             mine = segs[segs["rank"] == rank]
-            if len(mine) == 0 or int(mine["event_count"].sum()) == 0:
+            if len(mine) == 0 or int(mine["event_count"].sum() +
+                                     mine["leaf_count"].sum()) == 0:
                 fail(errors, f"rank {rank} has no committed events")
                 continue
             job = r["slurm_job_id"].decode()
@@ -116,7 +124,7 @@ def main():
                          f"{a.last_event_after:.1f}: events were lost")
 
         acts = f["actions"][: int(c["actions"])]
-        types = {name_of.get((int(x["rank"]), int(x["type"])), "?")
+        types = {type_of.get((int(x["rank"]), int(x["schema"])), "?")
                  for x in acts}
         if a.types:
             for t in a.types.split(","):

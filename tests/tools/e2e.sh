@@ -129,7 +129,7 @@ PY
 
 # info
 "$WEFT" info "$f" >"$W/info.txt" || fail "weft info"
-has "$W/info.txt" "format:    weft-h5 1.1"
+has "$W/info.txt" "format:    weft-h5 2.0"
 has "$W/info.txt" "ranks:     4 on 1 host"
 has "$W/info.txt" "flushes:   3 epochs committed"
 has "$W/info.txt" "tree:      26 actions (24 succeeded, 1 failed, 1 unfinished), 21 messages, 2 tasks"
@@ -144,6 +144,56 @@ cmd=$(sed -n 's/^command:   //p' "$W/info.txt")
 eval "set -- $cmd"
 [ $# = 8 ] && [ "$3" = "--" ] && [ "$6" = "arg with space" ] &&
   [ "$7" = "it's" ] && [ "$8" = "" ] || fail "command line: $cmd"
+
+# leaf rows (format 2.0): short actions whose only record is their row of
+# /actions, with times on the job timeline, which the tools map back to
+# the rank's clock.  gen_trace's benchmark mode nests a "kernel" leaf in
+# every "step"; ranks 1 and 2 have clocks that drift (2000 and -1500 ppm),
+# so their offsets are interpolated between samples.  Every action the
+# tools show must have the start and end of its /actions row to the
+# nanosecond (the kernels: times the tools got back from the row; the
+# steps: the tools' mapping of their records against the writer's), and
+# each kernel must be in its step.  30000 steps make 150000 items per
+# rank: the reader takes them in two chunks.
+l="$W/leaves.h5"
+WEFT_TEST_CLOCK_SKEW_NS="1:100000:2000,2:-50000:-1500" timeout 60 \
+  "$MPIEXEC" -n 4 --oversubscribe "$GEN_TRACE" "$l" 30000 ||
+  fail "gen_trace (benchmark mode) failed"
+"$WEFT" info "$l" >"$W/leaves_info.txt" || fail "weft info (leaf rows)"
+has "$W/leaves_info.txt" "/actions:  240000 rows: every action (120000 leaf rows"
+has "$W/leaves_info.txt" "tree:      240000 actions (240000 succeeded, 0 failed, 0 unfinished), 120000 messages, 120000 tasks"
+"$WEFT" export --format csv "$l" >"$W/leaves.csv" || fail "export csv (leaf rows)"
+/usr/bin/python3 - "$l" "$W/leaves.csv" <<'PY' || fail "leaf rows"
+import collections, csv, sys
+from decimal import Decimal
+import h5py
+with h5py.File(sys.argv[1], "r") as f:
+    c = f.attrs["committed"]
+    text = f["strings"][: c["strings"]].tobytes()
+    names = {(int(n["rank"]), int(n["id"])): text[n["off"]:n["off"] + n["len"]].decode()
+             for n in f["names"][: c["names"]]}
+    types = {(int(s["rank"]), int(s["id"])): names.get((int(s["rank"]), int(s["type_name"])))
+             for s in f["schemas"][: c["schemas"]]}
+    rows = collections.Counter(
+        (int(a["rank"]), types[(int(a["rank"]), int(a["schema"]))],
+         int(a["start_ns"]), int(a["end_ns"]))
+        for a in f["actions"][: c["actions"]])
+ns = lambda x: int(Decimal(x) * 10**9)
+acts = list(csv.DictReader(open(sys.argv[2])))
+got = collections.Counter((int(a["rank"]), a["type"], ns(a["start"]), ns(a["end"]))
+                          for a in acts)
+assert sum(rows.values()) == 240000 and got == rows, (
+    "rows the tools differ on: %s; rows they lack: %s"
+    % (list((got - rows).items())[:3], list((rows - got).items())[:3]))
+tasks = collections.defaultdict(dict)
+for a in acts:
+    tasks[a["task_uuid"]][a["type"]] = a
+for t in tasks.values():
+    step, kernel = t["step"], t["kernel"]
+    assert step["task_level"] == "" and kernel["task_level"] == "/2", t
+    assert int(kernel["in.size"]) == int(step["in.i"]) & 1023, t
+    assert ns(step["start"]) <= ns(kernel["start"]) <= ns(kernel["end"]) <= ns(step["end"]), t
+PY
 
 # a crashed job (MPI_Abort after a flush): open actions become unfinished
 c="$W/crash.h5"

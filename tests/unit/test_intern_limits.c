@@ -1,6 +1,6 @@
 /*
  * test_intern_limits.c - the names and schemas limits (docs/api.md
- * section 11): a process holds at most 2^20 - 1 distinct names and 2^20
+ * section 11): a process holds at most 2^20 - 1 distinct names and 2^16
  * schemas.  Past them a logging call returns WEFT_ELIMIT naming the limit
  * (not "out of memory"), every refusal counts in weft_stats.limits, and
  * the trace gets one weft:limit {limit, value} per weft_init.
@@ -12,7 +12,7 @@
 #include "weft_int.h"
 
 #define NAMES_MAX ((1u << 20) - 1)
-#define SCHEMAS_MAX (1u << 20)
+#define SCHEMAS_MAX (1u << 16)
 
 static int setup(void **state) {
   (void)state;

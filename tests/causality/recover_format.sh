@@ -1,0 +1,74 @@
+#!/bin/sh
+# recover_format.sh WEFT PMPI_LIB WORKLOAD DIR MPIEXEC NPFLAG [PREFLAGS...]
+# `weft recover` on a log of another format version, with the crash
+# journals that would complete it beside it: the workload dies under
+# libweft-pmpi (journals, no log), weft recover rebuilds the log, the
+# journals are put back, and the log is marked as written by an older
+# Weft (format 1.1) or a newer one (3.0).  weft recover must then refuse
+# it (status 2, one line naming the version) and leave the log and the
+# journals as they were, not move the log aside as damaged and rebuild it.
+# The journals, untouched, still rebuild the log once it is out of the way.
+set -eu
+weft=$1 pmpi=$2 workload=$3 dir=$4 mpiexec=$5 npflag=$6
+shift 6
+np=2
+fail() {
+  echo "recover_format.sh: $*" >&2
+  exit 1
+}
+rm -rf "$dir"
+mkdir -p "$dir/truth"
+cd "$dir"
+log=$dir/job.h5
+if "$mpiexec" "$npflag" $np "$@" /usr/bin/env LD_PRELOAD="$pmpi" \
+  WEFT_FILE="$log" PMPI_WORKLOAD_DIE=1 "$workload" "$dir/truth" \
+  >"$dir/job.out" 2>&1; then
+  fail "the workload did not die (see $dir/job.out)"
+fi
+ls "$log.journal"/*.wj >/dev/null 2>&1 || fail "no crash journal in $log.journal"
+cp -R "$log.journal" "$dir/journals"
+"$weft" recover "$log" >"$dir/recover.out" 2>&1 ||
+  fail "weft recover failed: $(cat "$dir/recover.out")"
+mv "$log" "$dir/good.h5"
+rm -rf "$log.journal"
+
+# refused VERSION WHO: the log (the journals name its path) of that version
+# with its journals
+refused() {
+  rm -rf "$log" "$log.journal" "$log.damaged"
+  cp "$dir/good.h5" "$log"
+  cp -R "$dir/journals" "$log.journal"
+  /usr/bin/python3 - "$log" "$1" <<'PY' || fail "setting format_version $1"
+import sys
+import h5py, numpy as np
+with h5py.File(sys.argv[1], "r+") as f:
+    f.attrs.modify("format_version",
+                   np.array([int(x) for x in sys.argv[2].split(".")],
+                            dtype=np.uint32))
+PY
+  (cd "$dir" && md5sum job.h5 job.h5.journal/*) >"$dir/before.md5"
+  set +e
+  "$weft" recover "$log" >"$dir/out.txt" 2>"$dir/err.txt"
+  rc=$?
+  set -e
+  [ $rc = 2 ] ||
+    fail "weft recover on format $1: exit status $rc, not 2: $(cat "$dir/out.txt" "$dir/err.txt")"
+  [ "$(wc -l <"$dir/err.txt")" = 1 ] ||
+    fail "weft recover on format $1: not one line: $(cat "$dir/err.txt")"
+  grep -F -q "weft: $log: a Weft log of format $1, written by $2 Weft: not recovered by this weft" \
+    "$dir/err.txt" || fail "weft recover on format $1: $(cat "$dir/err.txt")"
+  (cd "$dir" && md5sum -c --status before.md5) ||
+    fail "weft recover changed the log of format $1 or its journals"
+  [ ! -e "$log.damaged" ] || fail "weft recover moved the log of format $1 aside"
+  # the journals are still whole: with the log out of the way, they
+  # rebuild it
+  mv "$log" "$dir/job-$1.h5"
+  "$weft" recover "$log" >"$dir/out.txt" 2>&1 ||
+    fail "weft recover from the journals: $(cat "$dir/out.txt")"
+  grep -q "rebuilt" "$dir/out.txt" ||
+    fail "weft recover did not rebuild the log: $(cat "$dir/out.txt")"
+}
+refused 1.1 "an older"
+refused 3.0 "a newer"
+echo "recover_format.sh: logs of format 1.1 and 3.0 refused and left" \
+  "untouched with their journals"
