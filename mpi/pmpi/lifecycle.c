@@ -15,8 +15,10 @@
  * Before PMPI_Finalize: "mpi_job" is finished, then the log is written:
  * by weft_mpi_finalize when a log is open; by weft_mpi_init +
  * weft_mpi_finalize on MPI_COMM_WORLD when the application never opened
- * one; not at all when the application already wrote and closed its own.
- * Those calls run inside the guard: HDF5's MPI traffic is never traced.
+ * one (also when it initialised libweft itself, on some ranks or all:
+ * their events are written then); not at all when the application
+ * already wrote and closed its own.  Those calls run inside the guard:
+ * HDF5's MPI traffic is never traced.
  *
  * Like Darshan, the wrappers return the application's MPI result
  * unchanged and never fail the job because of Weft; and, like Darshan,
@@ -26,6 +28,7 @@
 #include "pmpi.h"
 
 #include <stdio.h>
+#include <stdlib.h>
 #include <string.h>
 #include <time.h>
 
@@ -80,8 +83,12 @@ static void start(int provided, int64_t t0) {
   }
   int mixed = any[2] && any[3];
   if (mixed && rank == 0)
-    fprintf(stderr, "weft: libweft-pmpi traces only the ranks whose program "
-                    "initialised libweft itself: the others did not\n");
+    fprintf(stderr,
+            "weft: libweft-pmpi traces only the ranks whose program "
+            "initialised libweft itself (the others did not): unless the "
+            "program writes a log of its own, their events are written at "
+            "MPI_Finalize to a log of MPI_COMM_WORLD in which the other "
+            "ranks have none\n");
   pm.started = 1;
   pm.locking = provided == MPI_THREAD_MULTIPLE;
   PMPI_Comm_rank(MPI_COMM_WORLD, &pm.world_rank);
@@ -160,22 +167,53 @@ static void warn_unwritten(void) {
   }
 }
 
+/* On a rank whose program never initialised libweft, for the log of
+ * the ranks whose program did: libweft without a crash journal, so that
+ * weft_mpi_init does not make one (64 MiB reserved on disk) for a rank
+ * that has no events to keep.  On a bad WEFT_* value it is left to
+ * weft_mpi_init, which then fails on every rank, saying why. */
+static void join_without_journal(void) {
+  weft_options o;
+  weft_options_init(&o);
+  if (weft_options_from_env(&o) == WEFT_OK) {
+    o.journal_dir = NULL;
+    weft_init(&o);
+  }
+}
+
 /* Write the log (see the top of the file). */
 static void write_log(void) {
   weft__mpi_guard_enter();
   /* Whether the application wrote a log of its own, on any rank: it may
    * have opened one on a communicator that leaves some ranks out, and
-   * opening ours on MPI_COMM_WORLD takes every rank or none. */
-  int saw = pm.saw_writer, any_saw = saw;
-  PMPI_Allreduce(&saw, &any_saw, 1, MPI_INT, MPI_MAX, MPI_COMM_WORLD);
+   * opening ours on MPI_COMM_WORLD takes every rank or none.  And whether
+   * libweft is initialised on any rank: by the application alone (it
+   * calls weft_init and leaves the log to us), some ranks' events would
+   * otherwise be lost without a word. */
+  int mine[2] = {pm.saw_writer, weft_is_initialized()}, any[2] = {0, 0};
+  PMPI_Allreduce(mine, any, 2, MPI_INT, MPI_MAX, MPI_COMM_WORLD);
+  int any_saw = any[0];
+  /* Ours to write: the same on every rank (owns_weft is agreed at
+   * MPI_Init). */
+  int ours = !any_saw && (pm.owns_weft || any[1]);
+  /* This rank has no events: it only takes part in the others' log. */
+  int joins = ours && !pm.owns_weft && !mine[1];
   int rc = WEFT_OK;
-  if (weft_mpi_path())
+  if (weft_mpi_path()) {
     rc = weft_mpi_finalize();
-  else if (pm.owns_weft && !any_saw &&
-           (rc = weft_mpi_init(MPI_COMM_WORLD, NULL)) == WEFT_OK)
-    rc = weft_mpi_finalize();
-  if (rc < 0 && pm.owns_weft) {
-    warn_unwritten();
+  } else if (ours) {
+    if (joins)
+      join_without_journal();
+    else if (!pm.owns_weft && weft__journal_path())
+      /* The application's journal (weft_options.journal_dir) names its
+       * rank now, so that weft recover can use it should the log fail:
+       * weft_mpi_init names the log only once it is made. */
+      weft__journal_set_meta(pm.world_rank, getenv("SLURM_JOB_ID"), "");
+    if ((rc = weft_mpi_init(MPI_COMM_WORLD, NULL)) == WEFT_OK)
+      rc = weft_mpi_finalize(); /* leaves an application's libweft alone */
+  }
+  if (rc < 0 && (pm.owns_weft || ours)) {
+    warn_unwritten(); /* the ranks agreed on rc and on ours: rank 0 says */
   } else if (pm.owns_weft && any_saw &&
              (!pm.saw_writer || weft__mpi_log_complete())) {
     /* The application wrote its own log (on this rank, closed whole; or
@@ -188,6 +226,13 @@ static void write_log(void) {
     weft__pending p;
     if (weft__pending_collect(&p) == WEFT_OK)
       weft__pending_release(&p);
+  }
+  /* Its libweft is not the application's, even when weft_mpi_init
+   * started it and kept it after a failed log: it goes, with nothing of
+   * this rank's in it. */
+  if (joins && weft_is_initialized()) {
+    weft_shutdown();
+    weft__journal_dir_cleanup();
   }
   weft__mpi_guard_leave();
 }

@@ -1,0 +1,82 @@
+/*
+ * pmpi_self_init.c - a program that initialises libweft itself (weft_init
+ * before MPI_Init), logs, and never calls weft_mpi_init: it leaves the log
+ * to libweft-pmpi, which writes it at MPI_Finalize (docs/causality.md,
+ * "Life cycle").
+ *
+ *   pmpi_self_init self    weft_init before MPI_Init, then on each rank an
+ *                          action "self_work" {world} holding a message
+ *                          "self_step" {i} and the MPI calls below
+ *   pmpi_self_init plain   no Weft call: the MPI calls only (the other
+ *                          program of an MPMD launch)
+ *
+ * Every rank makes an MPI_Allreduce on MPI_COMM_WORLD and an MPI_Sendrecv
+ * around the ring (tag 9).  After MPI_Finalize, a "self" rank checks that
+ * libweft is still initialised (libweft-pmpi must not shut down the
+ * application's libweft) and a "plain" rank that it is not (libweft-pmpi
+ * shuts down what it started there): exit status 3 otherwise.
+ */
+#include <weft.h>
+
+#include <mpi.h>
+#include <stdio.h>
+#include <string.h>
+
+static int work(int rank, int size) {
+  int x = rank, sum = -1, got = -1;
+  int to = (rank + 1) % size, from = (rank + size - 1) % size;
+  if (MPI_Allreduce(&x, &sum, 1, MPI_INT, MPI_SUM, MPI_COMM_WORLD) !=
+          MPI_SUCCESS ||
+      sum != size * (size - 1) / 2)
+    return 1;
+  if (MPI_Sendrecv(&x, 1, MPI_INT, to, 9, &got, 1, MPI_INT, from, 9,
+                   MPI_COMM_WORLD, MPI_STATUS_IGNORE) != MPI_SUCCESS ||
+      got != from)
+    return 1;
+  return 0;
+}
+
+int main(int argc, char **argv) {
+  if (argc != 2 || (strcmp(argv[1], "self") && strcmp(argv[1], "plain"))) {
+    fprintf(stderr, "usage: pmpi_self_init self|plain\n");
+    return 2;
+  }
+  int self = !strcmp(argv[1], "self");
+  if (self) {
+    weft_options o;
+    weft_options_init(&o);
+    if (weft_options_from_env(&o) != WEFT_OK || weft_init(&o) != WEFT_OK) {
+      fprintf(stderr, "weft_init: %s\n", weft_errmsg());
+      return 1;
+    }
+  }
+  MPI_Init(&argc, &argv);
+  int rank, size;
+  MPI_Comm_rank(MPI_COMM_WORLD, &rank);
+  MPI_Comm_size(MPI_COMM_WORLD, &size);
+  int bad = 0;
+  weft_action a = 0;
+  if (self) {
+    weft_field f[] = {WEFT_I64("world", rank)};
+    weft_field g[] = {WEFT_I64("i", 1)};
+    bad |= weft_action_start(&a, "self_work", f, 1) != WEFT_OK;
+    bad |= weft_message_log("self_step", g, 1) != WEFT_OK;
+  }
+  if (work(rank, size)) {
+    fprintf(stderr, "world rank %d: the MPI calls went wrong\n", rank);
+    bad = 1;
+  }
+  if (self)
+    bad |= weft_action_succeed(a) != WEFT_OK;
+  MPI_Finalize();
+  if (weft_is_initialized() != self) {
+    fprintf(stderr,
+            "world rank %d: libweft is %sinitialised after "
+            "MPI_Finalize\n",
+            rank, self ? "not " : "");
+    return 3;
+  }
+  if (self)
+    weft_shutdown();
+  return bad;
+}
