@@ -58,6 +58,11 @@ typedef struct stream {
   uint64_t task_lo;
   unsigned char *adds; /* entries: u32 schema, u32 size, payload, padding */
   size_t adds_len, adds_cap;
+  /* A TASK or CONTINUE record was seen: the stream's own tasks have begun.
+   * Before, it may be inside actions begun before it (a log opened, or one
+   * that took libweft over, while actions were open: docs/format.md
+   * section 5), which is read as the lenient decoder reads everything. */
+  int begun;
 } stream;
 
 struct weft__decoder {
@@ -337,6 +342,13 @@ static int stack_reserve(stream *s) {
   return WEFT_OK;
 }
 
+/* Whether what does not nest is taken as the inside of actions begun
+ * before the stream (stand-ins, ends without a start) rather than an
+ * error: always when lenient, else until the stream's first task. */
+static int lenient_here(const feed_ctx *f) {
+  return f->d->lenient || !f->s->begun;
+}
+
 /* Push a lenient stand-in for an action opened before the stream began. */
 static int push_stand_in(stream *s) {
   int rc = stack_reserve(s);
@@ -402,7 +414,7 @@ static int on_start(feed_ctx *f, const rec *r, const weft__schema *sc,
   size_t off = 0, plen; /* level of the new action: path[off..off+plen) */
   uint64_t hi, lo;
   if (s->depth == 0 && s->pending == PENDING_NONE) {
-    if (!f->d->lenient)
+    if (!lenient_here(f))
       return rec_fail(r,
                       "root action \"%s\" started without a TASK or "
                       "CONTINUE record",
@@ -479,7 +491,7 @@ static int on_message(feed_ctx *f, const rec *r, const weft__schema *sc,
     return emit(f, &ev, s->task_hi, s->task_lo, 0, 1);
   }
   if (s->depth == 0) {
-    if (!f->d->lenient)
+    if (!lenient_here(f))
       return rec_fail(r,
                       "message \"%s\" outside any action without a TASK "
                       "record",
@@ -503,7 +515,7 @@ static int on_add(feed_ctx *f, const rec *r, const weft__schema *sc) {
   if (rc < 0)
     return rc;
   if (s->depth == 0) {
-    if (!f->d->lenient)
+    if (!lenient_here(f))
       return rec_fail(r, "success fields added while no action is open");
     if ((rc = push_stand_in(s)) < 0)
       return rc;
@@ -594,7 +606,7 @@ static int on_end(feed_ctx *f, const rec *r, weft_kind kind, const char *reason,
   stream *s = f->s;
   int rc;
   if (s->depth == 0) {
-    if (f->d->lenient)
+    if (lenient_here(f))
       return WEFT_OK; /* the end of an action begun before the stream */
     return rec_fail(r, "action end while no action is open");
   }
@@ -634,6 +646,7 @@ static int on_task(feed_ctx *f, const rec *r) {
   memcpy(&s->task_hi, r->payload, 8);
   memcpy(&s->task_lo, r->payload + 8, 8);
   s->pending = PENDING_TASK;
+  s->begun = 1;
   return WEFT_OK;
 }
 
@@ -671,6 +684,7 @@ static int on_continue(feed_ctx *f, const rec *r) {
   memcpy(&s->task_lo, r->payload + 8, 8);
   s->pending = PENDING_CONTINUE;
   s->base_len = n;
+  s->begun = 1;
   return WEFT_OK;
 }
 
@@ -704,7 +718,7 @@ static int on_serialize(feed_ctx *f, const rec *r) {
     return rec_fail(r, "SERIALIZE payload of %" PRIu32 " bytes, not 0 or 4",
                     r->size);
   if (s->depth == 0) {
-    if (!f->d->lenient)
+    if (!lenient_here(f))
       return rec_fail(r, "SERIALIZE record while no action is open");
     if ((rc = push_stand_in(s)) < 0)
       return rc;

@@ -119,7 +119,13 @@ WEFT_API int weft_mpi_flush(void);
  * it: HDF5's last metadata goes to a scratch file in memory, unless some
  * rank cannot make one).  When weft_mpi_init had initialised libweft, the
  * next weft_mpi_init takes libweft over with the events still buffered,
- * and its weft_mpi_finalize shuts libweft down once they are written. */
+ * and its weft_mpi_finalize shuts libweft down once they are written (an
+ * action open across the two logs has its start in the first and its end
+ * in the second).  A log open while the application shuts libweft down
+ * and initialises it again takes nothing more: its flushes and finalize
+ * return WEFT_ESHUTDOWN (the new libweft's names would reuse the ids the
+ * log gave the old one's) and the file keeps what it had; the new
+ * libweft's events go to the next log. */
 WEFT_API int weft_mpi_finalize(void);
 
 /* Absolute path of the file being written, as rank 0 resolved it (valid

@@ -806,6 +806,18 @@ static int damaged(const weft__writer *w) {
                      w->path);
 }
 
+/* The error of a flush after libweft was shut down and initialised again
+ * while the log was open: the new libweft gives its names and schemas the
+ * ids this log has already written with other meanings (one (rank, id)
+ * cannot hold two), and the old one's unwritten events went with it. */
+static int restarted(const weft__writer *w) {
+  return weft__error(WEFT_ESHUTDOWN,
+                     "libweft was shut down and initialised again while %s "
+                     "was open: the log keeps what it had written and takes "
+                     "nothing more (close a log before weft_shutdown)",
+                     w->path);
+}
+
 void weft__flush_settle(weft__writer *w, int closed) {
   if (closed) { /* the next log counts its drops from here */
     dropped_before = w->dropped_seen;
@@ -832,8 +844,9 @@ int weft__flush(weft__writer *w, int final, weft__meet meet, int *stop) {
    * damaged log (metadata_shield.c) takes nothing more, and the journal
    * keeps the marks of the commit that damaged it: w->damaged is set on
    * every rank alike, so the ranks still meet and agree below. */
-  int local = w->damaged
-                  ? damaged(w)
+  int local = w->damaged ? damaged(w)
+              : w->generation != weft__generation()
+                  ? restarted(w)
                   : weft__pending_collect_epoch(&e.p, w->committed.epochs);
   e.collected = !w->damaged && local == WEFT_OK;
   if (local == WEFT_ECAPTURE)

@@ -337,7 +337,7 @@ static int committed_segment(weft__writer *w, weft__writer *sh,
         continue;
       const weft__schema *sc = sh->dict.schema(sh->dict.arg, h[i].schema);
       if (!sc)
-        continue; /* lenient, as for the journals' records */
+        continue; /* as for the journals' records: skipped */
       rc = weft__actions_record(sh, stack, seg->thread, &h[i], sc,
                                 seg->event_start + done + i, NULL);
     }
@@ -380,7 +380,6 @@ static int stage_actions(weft__writer *w, weft__writer *sh,
     return WEFT_OK; /* a log written with WEFT_ACTIONS=0 */
   sh->rank = (int)r->rank;
   sh->actions_on = 1;
-  sh->lenient = 1;
   sh->settle = 1;
   sh->dict = r->dict;
   sh->timeline_mono_ns = w->timeline_mono_ns;

@@ -175,6 +175,7 @@ static int start(weft__writer *w, const char *path) {
              weft__generation() == owned_gen) {
     w->owns_weft = 1;
   }
+  w->generation = weft__generation();
   if (local == WEFT_OK)
     weft__shield_check();
   if (local == WEFT_OK)
@@ -274,6 +275,15 @@ static int close_after(weft__writer *w, int rc) {
   return weft__error(rc, "%s", why);
 }
 
+/* The libweft this log started is gone when the application shut it down
+ * and initialised it again while the log was open (the log then takes
+ * nothing more, flush.c): the one running is the application's, which
+ * the log must neither shut down nor leave to the next log. */
+static void disown_if_restarted(weft__writer *w) {
+  if (w->generation != weft__generation())
+    w->owns_weft = 0;
+}
+
 int weft_mpi_flush(void) {
   if (!writer) {
     if (closed_early)
@@ -283,6 +293,7 @@ int weft_mpi_flush(void) {
   int done = mpi_finalized("weft_mpi_flush");
   if (done < 0)
     return done;
+  disown_if_restarted(writer);
   weft__h5_quiet q;
   weft__mpi_guard_enter();
   weft__h5_quiet_begin(&q);
@@ -338,6 +349,7 @@ int weft_mpi_finalize(void) {
   if (done < 0)
     return done;
   weft__writer *w = writer;
+  disown_if_restarted(w);
   /* libweft-pmpi finishes the job-wide action it opened (guard.h). */
   weft__mpi_before_finalize();
   weft__h5_quiet q;

@@ -107,7 +107,8 @@ int weft__io_mode_from_env(int *out);
 typedef struct weft__writer {
   MPI_Comm comm;
   int rank, size;
-  int owns_weft; /* weft_mpi_init called weft_init */
+  int owns_weft;       /* weft_mpi_init called weft_init */
+  uint32_t generation; /* the weft_init whose names and schemas it holds */
   char *path;
   int actions_on;
   weft__pending held; /* the final flush's snapshot, until the file closed */
@@ -160,11 +161,8 @@ typedef struct weft__writer {
   weft__bytes row_origin;
 
   /* weft recover (recover_write.c): schemas come from a journal's
-   * dictionary instead of this process's tables (dict.schema NULL: live),
-   * and an end without its start (the start is in an earlier epoch, not
-   * rebuilt) is skipped rather than an error. */
+   * dictionary instead of this process's tables (dict.schema NULL: live). */
   weft__dict dict;
-  int lenient;
   int settle; /* recovery: note each derived row's start_event in row_origin
                  (recover_write.c settles the rows of actions started in an
                  earlier epoch) */

@@ -9,7 +9,7 @@
  *
  *   test_takeover DIR [SCENARIO]
  *
- * DIR is created; the files go there.  SCENARIO picks one of the four
+ * DIR is created; the files go there.  SCENARIO picks one of the five
  * below (default: all of them, in this order).
  *
  * Four scenarios, each starting with libweft not running, "first" logged
@@ -28,7 +28,18 @@
  *                    failed_takeover, B holding between and second
  *   early_restart    the same early close, then as failed_restart
  * In the restart scenarios B holds "second" only: the events of the
- * libweft the application shut down are not the new one's.
+ * libweft the application shut down are not the new one's.  In the
+ * takeover scenarios an action "span" is open across the two logs: its
+ * start is in A, its end in B, whose stream begins inside it (an end
+ * without its start used to make B's weft_mpi_init fail for good, and
+ * its decoding).
+ *
+ * A fifth, restart_open: the application restarts libweft while log A is
+ * open.  The new libweft's names and schemas would take ids A has given
+ * other meanings, so A takes nothing more: its next flush and its
+ * finalize fail (WEFT_ESHUTDOWN) and it keeps "first"; the application's
+ * libweft keeps running, and log C then holds "second" (logged after
+ * the restart, still in its buffers) and "third".
  */
 #include "all_ranks.h"
 #include "check.h"
@@ -172,6 +183,43 @@ static void end_log_a(const char *a, int early) {
   CHECK(all > 0, "no fallocate failed: the shim is not in front of the probe");
 }
 
+/* libweft restarted while log A is open (see the top). */
+static void restart_open(const char *dir) {
+  char a[4096 + 64], c[4096 + 64];
+  snprintf(a, sizeof a, "%s/restart_open_a.h5", dir);
+  snprintf(c, sizeof c, "%s/restart_open_c.h5", dir);
+  if (rank == 0) {
+    printf("== restart_open\n");
+    remove(a);
+    remove(c);
+  }
+  MPI_Barrier(MPI_COMM_WORLD);
+  weft_options o;
+  weft_options_init(&o);
+  CHECK(weft_init(&o) == 0, "weft_init: %s", weft_errmsg());
+  expect(weft_mpi_init(MPI_COMM_WORLD, a), WEFT_OK, "init (A)");
+  log_type(FIRST);
+  expect(weft_mpi_flush(), WEFT_OK, "flush (A)");
+  CHECK(weft_shutdown() == 0, "weft_shutdown: %s", weft_errmsg());
+  CHECK(weft_init(&o) == 0, "weft_init: %s", weft_errmsg());
+  log_type(SECOND);
+  expect(weft_mpi_flush(), WEFT_ESHUTDOWN, "flush after a restart (A)");
+  expect(weft_mpi_finalize(), WEFT_ESHUTDOWN, "finalize after a restart (A)");
+  CHECK(weft_is_initialized(), "A's finalize shut down the application's "
+                               "libweft");
+  log_type(THIRD);
+  expect(weft_mpi_init(MPI_COMM_WORLD, c), WEFT_OK, "init (C)");
+  expect(weft_mpi_finalize(), WEFT_OK, "finalize (C)");
+  CHECK(weft_is_initialized(), "C's finalize shut down the application's "
+                               "libweft");
+  CHECK(weft_shutdown() == 0, "weft_shutdown: %s", weft_errmsg());
+  MPI_Barrier(MPI_COMM_WORLD);
+  if (rank == 0) {
+    verify(a, 1u << FIRST);
+    verify(c, 1u << SECOND | 1u << THIRD);
+  }
+}
+
 /* By [early][restart]. */
 static const char *const scenario_name[2][2] = {
     {"failed_takeover", "failed_restart"}, {"early_takeover", "early_restart"}};
@@ -194,10 +242,18 @@ static void scenario(const char *dir, int early, int restart) {
   CHECK(!weft_is_initialized(), "%s: libweft running at the start", name);
 
   expect(weft_mpi_init(MPI_COMM_WORLD, a), WEFT_OK, "init (A)");
+  weft_action span = 0;
+  if (!restart) {
+    CHECK(weft_action_start(&span, "span", NULL, 0) == 0, "span: %s",
+          weft_errmsg());
+    expect(weft_mpi_flush(), WEFT_OK, "flush with span open (A)");
+  }
   log_type(FIRST);
   end_log_a(a, early);
   CHECK(weft_is_initialized(), "%s: libweft shut down with A", name);
   log_type(BETWEEN);
+  if (span)
+    CHECK(weft_action_succeed(span) == 0, "span: %s", weft_errmsg());
   if (restart) {
     /* The application's own libweft from here on. */
     CHECK(weft_shutdown() == 0, "weft_shutdown: %s", weft_errmsg());
@@ -245,12 +301,13 @@ static void scenario(const char *dir, int early, int restart) {
 
 int main(int argc, char **argv) {
   const char *only = argc > 2 ? argv[2] : NULL;
-  int known = !only;
+  int known = !only || !strcmp(only, "restart_open");
   for (int i = 0; i < 4 && !known; i++)
     known = !strcmp(only, scenario_name[i / 2][i % 2]);
   if (argc < 2 || argc > 3 || !known) {
     fprintf(stderr, "usage: test_takeover DIR [failed_takeover|"
-                    "failed_restart|early_takeover|early_restart]\n");
+                    "failed_restart|early_takeover|early_restart|"
+                    "restart_open]\n");
     return 2;
   }
   MPI_Init(&argc, &argv);
@@ -263,5 +320,7 @@ int main(int argc, char **argv) {
     for (int restart = 0; restart < 2; restart++)
       if (!only || !strcmp(only, scenario_name[early][restart]))
         scenario(argv[1], early, restart);
+  if (!only || !strcmp(only, "restart_open"))
+    restart_open(argv[1]);
   return all_ranks_finish(failures);
 }
