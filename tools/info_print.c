@@ -137,10 +137,14 @@ void weft__info_write(weft__out *o, const weft__trace *t,
                     or_dash(r0->array_task_id));
     weft__out_fmt(o, ", partition %s, nodes %s\n", or_dash(r0->partition),
                   or_dash(r0->nodelist));
-    if (r0->slurm_job_end_time)
+    /* Seconds; a damaged value beyond the ns range prints as itself. */
+    int64_t end_s = r0->slurm_job_end_time;
+    if (end_s > INT64_MAX / 1000000000 || end_s < INT64_MIN / 1000000000)
+      weft__out_fmt(o, "           time limit at %lld s (Unix time)\n",
+                    (long long)end_s);
+    else if (end_s)
       weft__out_fmt(o, "           time limit at %s\n",
-                    weft__fmt_time(b1, sizeof b1,
-                                   r0->slurm_job_end_time * 1000000000, raw));
+                    weft__fmt_time(b1, sizeof b1, end_s * 1000000000, raw));
   } else {
     weft__out_str(o, "slurm:     - (not run under Slurm)\n");
   }

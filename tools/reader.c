@@ -358,6 +358,52 @@ static void fixed_copy(char *dst, size_t dcap, const char *src, size_t n) {
   dst[l] = 0;
 }
 
+/* A known world rank and its /ranks row, to find two rows of one world
+ * rank by sorting. */
+typedef struct world_row {
+  uint32_t world_rank, row;
+} world_row;
+
+static int world_row_cmp(const void *a, const void *b) {
+  const world_row *x = a, *y = b;
+  if (x->world_rank != y->world_rank)
+    return x->world_rank < y->world_rank ? -1 : 1;
+  return (x->row > y->row) - (x->row < y->row);
+}
+
+/* The rows' world ranks name processes of one MPI_COMM_WORLD: one size
+ * (0 in a row that does not know it) and no world rank twice, or
+ * libweft-pmpi's peers (which name world ranks) would be given to the
+ * wrong log rank.  Any number of rows may not know their world rank. */
+static int check_world(const weft__trace *t, char *err, size_t cap) {
+  uint32_t size_row = UINT32_MAX, n = 0;
+  for (uint32_t i = 0; i < t->mpi_size; i++) {
+    const weft__rank_row *r = &t->ranks[i];
+    if (!r->world_size)
+      continue;
+    if (size_row == UINT32_MAX)
+      size_row = i;
+    else if (r->world_size != t->ranks[size_row].world_size)
+      return fail(err, cap,
+                  "'/ranks' row %u: a world of %u ranks, but row %u says %u", i,
+                  r->world_size, size_row, t->ranks[size_row].world_size);
+  }
+  world_row *w = malloc((size_t)t->mpi_size * sizeof *w);
+  if (!w)
+    return fail(err, cap, "out of memory");
+  for (uint32_t i = 0; i < t->mpi_size; i++)
+    if (t->ranks[i].world_rank != WEFT__WORLD_UNKNOWN)
+      w[n++] = (world_row){t->ranks[i].world_rank, i};
+  qsort(w, n, sizeof *w, world_row_cmp);
+  int rc = 0;
+  for (uint32_t k = 1; k < n && !rc; k++)
+    if (w[k].world_rank == w[k - 1].world_rank)
+      rc = fail(err, cap, "'/ranks' rows %u and %u both hold world rank %u",
+                w[k - 1].row, w[k].row, w[k].world_rank);
+  free(w);
+  return rc;
+}
+
 static int load_ranks(weft__trace *t, const open_state *st, char *err,
                       size_t cap) {
   const member mb[] = {M(rank_file_row, start_wall_ns, H5T_NATIVE_INT64),
@@ -446,7 +492,7 @@ static int load_ranks(weft__trace *t, const open_state *st, char *err,
                 i, (unsigned long long)t->c.strings);
   }
   free(rows);
-  return rc;
+  return rc ? rc : check_world(t, err, cap);
 }
 
 static int flush_cmp(const void *a, const void *b) {
@@ -487,6 +533,81 @@ static int segment_cmp(const void *a, const void *b) {
   if (x->thread != y->thread)
     return x->thread < y->thread ? -1 : 1;
   return (x->epoch > y->epoch) - (x->epoch < y->epoch);
+}
+
+/* The rows or bytes [start, end) of a table that segment `row` owns. */
+typedef struct seg_range {
+  uint64_t start, end;
+  size_t row;
+} seg_range;
+
+static int seg_range_cmp(const void *a, const void *b) {
+  const seg_range *x = a, *y = b;
+  if (x->start != y->start)
+    return x->start < y->start ? -1 : 1;
+  return (x->end > y->end) - (x->end < y->end);
+}
+
+enum { RANGE_EVENTS, RANGE_PAYLOAD, RANGE_LEAVES, RANGE_ORDER, RANGE_KINDS };
+
+/* Segment s's range of kind `kind` (empty when it has none there). */
+static seg_range seg_range_of(const weft__segment_row *s, int kind) {
+  uint64_t items = s->event_count + s->leaf_count;
+  switch (kind) {
+  case RANGE_EVENTS:
+    return (seg_range){s->event_start, s->event_start + s->event_count, 0};
+  case RANGE_PAYLOAD:
+    return (seg_range){s->payload_start, s->payload_start + s->payload_bytes,
+                       0};
+  case RANGE_LEAVES:
+    return (seg_range){s->leaf_start, s->leaf_start + s->leaf_count, 0};
+  default: /* its /order bits start on a byte; none without leaf rows */
+    return (seg_range){s->order_start,
+                       s->order_start + (s->leaf_count ? (items + 7) / 8 : 0),
+                       0};
+  }
+}
+
+/* No two segments share a row of /events or /actions, a byte of /payload
+ * or of /order: a damaged pointer would otherwise have two streams decode
+ * the same rows or bits, the garbage read as records.  Each table's ranges
+ * (checked to lie inside it) are sorted by start: a range that begins
+ * before the end of the one sorted just before it overlaps it. */
+static int check_disjoint(const weft__trace *t, char *err, size_t cap) {
+  static const char *const what[RANGE_KINDS] = {
+      "rows of '/events'", "bytes of '/payload'", "leaf rows of '/actions'",
+      "bytes of '/order'"};
+  seg_range *rg = malloc((t->nsegments ? t->nsegments : 1) * sizeof *rg);
+  if (!rg)
+    return fail(err, cap, "out of memory");
+  int rc = 0;
+  for (int kind = 0; kind < RANGE_KINDS && !rc; kind++) {
+    size_t n = 0;
+    for (size_t i = 0; i < t->nsegments; i++) {
+      seg_range r = seg_range_of(&t->segments[i], kind);
+      r.row = i;
+      if (r.end > r.start)
+        rg[n++] = r;
+    }
+    qsort(rg, n, sizeof *rg, seg_range_cmp);
+    for (size_t k = 1; k < n && !rc; k++) {
+      const seg_range *x = &rg[k - 1], *y = &rg[k];
+      if (y->start >= x->end)
+        continue;
+      const weft__segment_row *a = &t->segments[x->row],
+                              *b = &t->segments[y->row];
+      rc = fail(err, cap,
+                "'/segments' rows %zu and %zu (rank %u thread %u epoch %u, "
+                "rank %u thread %u epoch %u) share %s: %llu..%llu and "
+                "%llu..%llu",
+                x->row, y->row, a->rank, a->thread, a->epoch, b->rank,
+                b->thread, b->epoch, what[kind], (unsigned long long)x->start,
+                (unsigned long long)x->end, (unsigned long long)y->start,
+                (unsigned long long)y->end);
+    }
+  }
+  free(rg);
+  return rc;
 }
 
 static int load_segments(weft__trace *t, char *err, size_t cap) {
@@ -564,6 +685,8 @@ static int load_segments(weft__trace *t, char *err, size_t cap) {
                   (unsigned long long)t->c.order);
     t->leaf_rows += s->leaf_count;
   }
+  if (check_disjoint(t, err, cap))
+    return -1;
   qsort(t->segments, t->nsegments, sizeof *t->segments, segment_cmp);
   return 0;
 }
@@ -1139,14 +1262,6 @@ static leaf_row leaf_row_at(const unsigned char *p) {
   return l;
 }
 
-/* The start of a leaf row on the rank's clock: the t >= lo that the row's
- * times map back to (docs/format.md section 5). */
-static int64_t leaf_start(const weft__trace *t, rank_clock *c,
-                          const leaf_row *l, int64_t lo) {
-  return weft__timeline_invert(rank_clock_g, c, timeline_mono(t, l->start_ns),
-                               l->elapsed_ns, timeline_mono(t, l->end_ns), lo);
-}
-
 /* One segment being read: the buffers of a chunk of items and what the
  * chunks before consumed. */
 typedef struct seg_read {
@@ -1165,6 +1280,41 @@ typedef struct seg_read {
   int64_t last; /* last time of the item before (its end, for a leaf) */
   rank_clock clock;
 } seg_read;
+
+/* The start of leaf row `at`, item `item` of the segment, on the rank's
+ * clock (docs/format.md section 5): t_first for the first item, otherwise
+ * the s >= the end of the item before that the row's times map back to.
+ * Either must give back both of the row's times: weft__timeline_invert
+ * answers an estimate when nothing fits, which would put a damaged row at
+ * a made-up time, and t_first is a separate column that can disagree. */
+static int leaf_start(seg_read *r, const leaf_row *l, uint64_t at,
+                      uint64_t item, int64_t *out) {
+  int64_t start = timeline_mono(r->t, l->start_ns);
+  int64_t end = timeline_mono(r->t, l->end_ns), lo = r->last;
+  int64_t s = item == 0 ? r->s->t_first
+                        : weft__timeline_invert(rank_clock_g, &r->clock, start,
+                                                l->elapsed_ns, end, lo);
+  if (s >= lo && rank_clock_g(&r->clock, s) == start &&
+      rank_clock_g(&r->clock, weft__time_add(s, l->elapsed_ns)) == end) {
+    *out = s;
+    return 0;
+  }
+  if (item == 0)
+    return seg_fail(r->err, r->errcap, r->s,
+                    "'/actions' leaf row %llu (item 0): start_ns %lld and "
+                    "end_ns %lld are not the times of its t_first %lld and "
+                    "elapsed_ns %lld on rank %u's clock",
+                    (unsigned long long)at, (long long)l->start_ns,
+                    (long long)l->end_ns, (long long)r->s->t_first,
+                    (long long)l->elapsed_ns, r->s->rank);
+  return seg_fail(r->err, r->errcap, r->s,
+                  "'/actions' leaf row %llu (item %llu): no time of rank %u "
+                  "from %lld on maps to its start_ns %lld and, elapsed_ns "
+                  "%lld later, to its end_ns %lld",
+                  (unsigned long long)at, (unsigned long long)item, r->s->rank,
+                  (long long)lo, (long long)l->start_ns,
+                  (long long)l->elapsed_ns, (long long)l->end_ns);
+}
 
 /* Grow *buf to hold n bytes. */
 static int reserve(unsigned char **buf, size_t *cap, size_t n) {
@@ -1313,9 +1463,10 @@ static int read_items(seg_read *r, uint64_t done, size_t k, weft__chunk_fn fn,
     /* A leaf row: a START at its time on the rank's clock (section 5 of
      * docs/format.md), its payload, and its end elapsed_ns later. */
     leaf_row l = leaf_row_at(r->rows + il * ACTION_ROW);
+    int64_t start = 0; /* set by leaf_start when it returns 0 */
+    if (leaf_start(r, &l, lf0 + il, done + j, &start))
+      return -1;
     size_t ps = r->leaf_size[il++], n = WEFT_REC_PAD(ps);
-    int64_t start =
-        done + j == 0 ? s->t_first : leaf_start(t, &r->clock, &l, r->last);
     int64_t end = weft__time_add(start, l.elapsed_ns);
     weft_rec h = {.t = start,
                   .schema = (uint32_t)l.schema | WEFT_REC_LEAF,

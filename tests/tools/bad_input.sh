@@ -191,6 +191,66 @@ damage("order_past_end", lambda f, c, k, s: flip(
     0x80), partial=True)
 damage("leaf_payload", lambda f, c, k, s: set_row(
     f["segments"], k, payload_bytes=int(s["payload_bytes"]) - 8))
+# Leaf rows whose times are no times of their rank (docs/format.md section
+# 5): the reader must not make one up.  The segment's last leaf row (not
+# its first item) starting in 1970, lasting 2^62 ns; a clock sample of
+# rank 1 moved by 1 ms, after which its leaf rows' times map to no time.
+def last_leaf(f, s, **kw):
+    set_row(f["actions"], int(s["leaf_start"] + s["leaf_count"] - 1), **kw)
+damage("leaf_start_1970", lambda f, c, k, s: last_leaf(f, s, start_ns=0))
+damage("leaf_elapsed", lambda f, c, k, s: last_leaf(f, s, elapsed_ns=1 << 62))
+def move_sample(f, c, k, s):
+    fl = f["flushes"]
+    i = next(i for i in range(int(c["flushes"])) if fl[i]["rank"] == 1)
+    set_row(fl, i, offset_ns=int(fl[i]["offset_ns"]) + 1000000)
+damage("flush_offset", move_sample)
+# A segment whose first item is a leaf row, with a t_first that is not its
+# start: the segment's first 8 items (the first leaf row among them) cut
+# off, t_first kept.
+def cut_head(f, c, k, s):
+    o = int(s["order_start"])
+    head = int(f["order"][o])
+    nl = bin(head).count("1")
+    assert f["order"][o + 1] & 1, "item 8 is not a leaf row"
+    ev = f["events"][int(s["event_start"]): int(s["event_start"]) + 8 - nl]
+    acts = f["actions"][int(s["leaf_start"]): int(s["leaf_start"]) + nl]
+    fields = f["schema_fields"][: c["schema_fields"]]
+    def leaf_size(sid):
+        r = next(r for r in f["schemas"][: c["schemas"]]
+                 if r["rank"] == s["rank"] and r["id"] == sid)
+        types = fields["type"][r["fields_off"]: r["fields_off"] + r["nfields"]]
+        return sum(1 if t == 4 else 8 for t in types)
+    pay = sum((int(r["size"]) + 7) & ~7 for r in ev) + sum(
+        (leaf_size(int(a["schema"])) + 7) & ~7 for a in acts)
+    set_row(f["segments"], k, event_start=int(s["event_start"]) + 8 - nl,
+            event_count=int(s["event_count"]) - 8 + nl,
+            leaf_start=int(s["leaf_start"]) + nl,
+            leaf_count=int(s["leaf_count"]) - nl, order_start=o + 1,
+            payload_start=int(s["payload_start"]) + pay,
+            payload_bytes=int(s["payload_bytes"]) - pay)
+damage("leaf_t_first", cut_head)
+# Two segments sharing rows or bytes of a table: one's pointer set to the
+# other's (those of the first segment of each table are 0).
+def share(col, f, c, k, s):
+    segs = f["segments"][: c["segments"]]
+    leaves = col in ("leaf_start", "order_start")
+    j = next(j for j in range(len(segs)) if j != k and segs[j][col] != 0 and
+             (not leaves or segs[j]["leaf_count"]))
+    set_row(f["segments"], j, **{col: 0})
+for col in ("event_start", "payload_start", "leaf_start", "order_start"):
+    damage("shared_" + col, lambda f, c, k, s, col=col: share(col, f, c, k, s))
+# /ranks: two rows of one world rank, two sizes of the world; any number of
+# rows may not know their world rank (a row weft recover rebuilt).
+def set_rank(f, i, **kw):
+    set_row(f["ranks"], i, **kw)
+damage("world_rank_twice", lambda f, c, k, s: set_rank(
+    f, 1, world_rank=int(f["ranks"][3]["world_rank"])))
+damage("world_size", lambda f, c, k, s: set_rank(
+    f, 2, world_size=int(f["ranks"][2]["world_size"]) + 1))
+def unknown(f, c, k, s):
+    for i in (0, 2, 3):
+        set_rank(f, i, world_rank=0xFFFFFFFF, world_size=0)
+damage("world_unknown", unknown)
 PY
 check "$W/older_version.h5" "format version 1.1 is not supported (this weft reads 2.x; logs of format 1.x"
 check "$W/leaf_schema_unknown.h5" "'/actions' leaf row"
@@ -204,6 +264,22 @@ check "$W/order_outside.h5" "need '/order' bytes"
 check "$W/order_bits.h5" "as leaf rows, but it has"
 check "$W/order_past_end.h5" "has bits set past the segment's"
 check "$W/leaf_payload.h5" "record sizes exceed"
+check "$W/leaf_start_1970.h5" "leaf row 300 (item 1503): no time of rank 0 from"
+check "$W/leaf_start_1970.h5" "maps to its start_ns 0 and"
+check "$W/leaf_elapsed.h5" "elapsed_ns 4611686018427387904 later"
+check "$W/flush_offset.h5" "segment of rank 1 thread 0 epoch 1: '/actions' leaf row"
+check "$W/leaf_t_first.h5" "(item 0): start_ns"
+check "$W/leaf_t_first.h5" "are not the times of its t_first"
+check "$W/shared_event_start.h5" "share rows of '/events'"
+check "$W/shared_payload_start.h5" "share bytes of '/payload'"
+check "$W/shared_leaf_start.h5" "share leaf rows of '/actions'"
+check "$W/shared_order_start.h5" "share bytes of '/order'"
+check "$W/world_rank_twice.h5" "'/ranks' rows 1 and 3 both hold world rank 3"
+check "$W/world_size.h5" "'/ranks' row 2: a world of 5 ranks, but row 0 says 4"
+for c in tree info; do
+  "$WEFT" $c "$W/world_unknown.h5" >/dev/null ||
+    fail "weft $c: a log whose ranks do not know their world rank is refused"
+done
 
 # weft recover on a log of another format version: refused with status 2
 # and one line naming the version and who wrote it, the log left as it was
