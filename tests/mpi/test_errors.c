@@ -31,6 +31,7 @@
  */
 #include "all_ranks.h"
 #include "log_reader.h"
+#include "remove_dir.h"
 #include "weft_mpi.h"
 
 #include <dirent.h>
@@ -158,22 +159,6 @@ static int on_no_journal(void *arg, uint64_t stream, const weft_event *e) {
   snprintf(nj->reason, sizeof nj->reason, "%s",
            r && r->type == WEFT_TYPE_STR ? r->v.str.ptr : "");
   return 0;
-}
-
-/* Remove dir and the files in it, if it is there. */
-static void remove_dir(const char *dir) {
-  DIR *d = opendir(dir);
-  if (!d)
-    return;
-  struct dirent *e;
-  char file[8192];
-  while ((e = readdir(d)))
-    if (strcmp(e->d_name, ".") && strcmp(e->d_name, "..")) {
-      snprintf(file, sizeof file, "%s/%s", dir, e->d_name);
-      unlink(file);
-    }
-  closedir(d);
-  rmdir(dir);
 }
 
 /* weft_mpi_init starts libweft with its journal in `jdir` (NULL: the

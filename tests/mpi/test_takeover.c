@@ -45,6 +45,7 @@
 #include "check.h"
 #include "enospc_shim.h"
 #include "log_reader.h"
+#include "remove_dir.h"
 #include "weft_mpi.h"
 
 #include <dirent.h>
@@ -142,22 +143,6 @@ static void verify(const char *path, unsigned want) {
 }
 
 /* ---- the scenarios --------------------------------------------------- */
-
-/* Remove dir and the files in it, if it is there. */
-static void remove_dir(const char *dir) {
-  DIR *d = opendir(dir);
-  if (!d)
-    return;
-  struct dirent *e;
-  char file[8192];
-  while ((e = readdir(d)))
-    if (strcmp(e->d_name, ".") && strcmp(e->d_name, "..")) {
-      snprintf(file, sizeof file, "%s/%s", dir, e->d_name);
-      unlink(file);
-    }
-  closedir(d);
-  rmdir(dir);
-}
 
 /* Log A ends without shutting libweft down: its finalize fails
  * (`early` 0) or a stop signal closes it (`early` 1). */
