@@ -3,18 +3,21 @@
  * docs/format.md section 8).
  *
  *   1. snapshot the buffers (weft__pending_collect);
- *   2. count the /events rows and /payload bytes the records become, build
- *      the segment, name, schema and action rows (all staged locally);
- *      then meet the other ranks (weft__meet: the stop-flag agreement of
+ *   2. count the /events rows, leaf rows of /actions and /payload bytes
+ *      the records become, build the segment, name, schema and derived
+ *      action rows and the /order bits (all staged locally); then meet
+ *      the other ranks (weft__meet: the stop-flag agreement of
  *      weft_mpi_flush, a quiet barrier in weft_mpi_finalize) and sample
- *      the clock, which puts the action rows on the timeline;
+ *      the clock, which puts the derived rows on the timeline;
  *   3. MPI_Exscan / MPI_Allreduce of the row counts: each rank's offsets
  *      and the totals; no event data ever leaves its rank except through
  *      the collective MPI-IO write;
  *   4. rank 0 checks that the file has room (space_probe.c);
  *      per dataset with a non-zero total: extend once, one collective
  *      hyperslab write (heaps before the tables that index them); the
- *      records are copied and written in rounds (write_records);
+ *      records and leaf rows are copied and written in rounds, the leaf
+ *      rows put on the timeline as they are copied, the derived rows
+ *      after them (write_records);
  *   5. rewrite /ranks, write the `committed` attribute, H5Fflush (not in
  *      the final flush: H5Fclose follows, see weft__file_commit).
  * The ranks agree after every collective step.  Only when every step

@@ -89,7 +89,6 @@ static void test_timeline_invert(void **state) {
 
 static void test_timeline_invert_damaged(void **state) {
   (void)state;
-  line grow = {0, 1000, weft__offset_slope(0, 0, 1000, 400)};
   /* No t maps to a start between two values g skips: never before lo. */
   line shrink = {0, 1000, weft__offset_slope(0, 0, 1000, -400)};
   int64_t skipped = INT64_MIN;
@@ -99,7 +98,6 @@ static void test_timeline_invert_damaged(void **state) {
   assert_true(skipped != INT64_MIN);
   int64_t got = weft__timeline_invert(g, &shrink, skipped, 0, skipped, 10);
   assert_true(got >= 10);
-  (void)grow;
   /* Extreme values do not overflow. */
   line big = {INT64_MAX / 2, 1000, 0};
   got = weft__timeline_invert(g, &big, INT64_MIN + 5, 3, INT64_MIN + 8, 0);
