@@ -10,15 +10,17 @@
 #include <string.h>
 
 /* Messages whose type begins with this are Weft's, about the tracing
- * itself (weft:limit, weft:dropped, weft:no_journal, weft:no_shield): the
+ * itself (weft:limit, weft:dropped, weft:no_journal, weft:no_shield,
+ * weft:unknown_setting): the
  * tree shows them where they happened, and the summary gathers them, as
  * a run of thousands of ranks hides them there. */
 #define NOTICE_PREFIX "weft:"
 
-/* One kind of notice: its type and, for weft:limit, which limit. */
+/* One kind of notice: its type and, for weft:limit, which limit (for
+ * weft:unknown_setting, which variable). */
 typedef struct notice {
   uint32_t type;   /* strtab id */
-  const char *sub; /* value of the `limit` field, or NULL */
+  const char *sub; /* value of the `limit` or `name` field, or NULL */
   uint32_t sublen;
   uint32_t first;   /* node of its first occurrence */
   uint64_t count;   /* occurrences */
@@ -26,10 +28,12 @@ typedef struct notice {
   uint8_t *on_rank; /* [nranks]: 1 where it occurred */
 } notice;
 
-static const char *limit_of(const weft__model *m, uint32_t i, uint32_t limit,
-                            uint32_t *len) {
+/* The string field `key` of node i (WEFT__NONE: no such name in the
+ * log), or NULL. */
+static const char *str_field(const weft__model *m, uint32_t i, uint32_t key,
+                             uint32_t *len) {
   const weft__mvalue *v =
-      limit != WEFT__NONE ? weft__model_field(m, i, limit) : NULL;
+      key != WEFT__NONE ? weft__model_field(m, i, key) : NULL;
   *len = 0;
   return v && v->type == WEFT_TYPE_STR ? weft__model_str(m, v, len) : NULL;
 }
@@ -57,6 +61,7 @@ static const char *lead(size_t line) {
 int weft__info_notices(weft__out *o, const weft__model *m, uint32_t file,
                        uint32_t nranks, uint64_t dropped) {
   uint32_t limit = weft__strtab_find(&m->names, "limit", 5);
+  uint32_t name = weft__strtab_find(&m->names, "name", 4);
   uint32_t count = weft__strtab_find(&m->names, "count", 5);
   uint32_t drop_type = weft__strtab_find(&m->names, "weft:dropped", 12);
   uint64_t reported = 0; /* the counts of the weft:dropped messages */
@@ -71,7 +76,9 @@ int weft__info_notices(weft__out *o, const weft__model *m, uint32_t file,
         n->rank >= nranks)
       continue;
     uint32_t sublen;
-    const char *sub = limit_of(m, i, limit, &sublen);
+    const char *sub = str_field(m, i, limit, &sublen);
+    if (!sub)
+      sub = str_field(m, i, name, &sublen);
     size_t j = 0;
     while (j < nk && !(k[j].type == n->type && k[j].sublen == sublen &&
                        (!sublen || !memcmp(k[j].sub, sub, sublen))))
@@ -108,7 +115,8 @@ int weft__info_notices(weft__out *o, const weft__model *m, uint32_t file,
   int unreported = !rc && dropped > reported;
   if (!rc && !nk && !unreported)
     weft__out_str(o, "notices:   none (no weft:limit, weft:dropped, "
-                     "weft:no_journal or weft:no_shield message)\n");
+                     "weft:no_journal, weft:no_shield or "
+                     "weft:unknown_setting message)\n");
   for (size_t j = 0; j < nk && !rc; j++) {
     const weft__node *n = &m->nodes[k[j].first];
     weft__out_fmt(o, "%s%s on rank%s ", lead(j), weft__model_name(m, k[j].type),

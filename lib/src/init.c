@@ -100,6 +100,8 @@ int weft_init(const weft_options *o) {
   __atomic_store_n(&weft__gen_now, last_gen, __ATOMIC_RELEASE);
 out:
   pthread_mutex_unlock(&init_lock);
+  if (rc == WEFT_OK) /* once logging works: weft:unknown_setting messages */
+    weft__env_report_unknown();
   return rc;
 }
 

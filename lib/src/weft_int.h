@@ -242,4 +242,12 @@ WEFT_INTERNAL const weft_options *weft__options(void);
 /* Generation of the current weft_init (1, 2, ...); 0 when not initialised. */
 WEFT_INTERNAL uint32_t weft__generation(void);
 
+/* ---- environment names (env_names.c) ------------------------------------- */
+
+/* 1 if `name` (len bytes, no '=') is a WEFT_* variable Weft reads. */
+WEFT_INTERNAL int weft__env_name_known(const char *name, size_t len);
+/* Log weft:unknown_setting {name} for each WEFT_* variable of the
+ * environment that Weft does not read (weft_init, once logging works). */
+void weft__env_report_unknown(void);
+
 #endif /* WEFT_INT_H */

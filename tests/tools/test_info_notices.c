@@ -1,7 +1,8 @@
 /*
  * test_info_notices.c - the `notices:` lines of `weft info`
  * (tools/info_notices.c) on synthetic events: Weft's own messages
- * gathered per kind (and per limit) with their ranks and counts, the
+ * gathered per kind (and per limit, or per unknown variable) with their
+ * ranks and counts, the
  * application's messages left out, and "none" when there is nothing.
  */
 #include "synth.h"
@@ -79,7 +80,8 @@ static void test_notices_none(void **state) {
   assert_int_equal(weft__model_finish(&m), 0);
   char *got = notices(&m, 0, 1, 0);
   assert_string_equal(got, "notices:   none (no weft:limit, weft:dropped, "
-                           "weft:no_journal or weft:no_shield message)\n");
+                           "weft:no_journal, weft:no_shield or "
+                           "weft:unknown_setting message)\n");
   free(got);
   weft__model_release(&m);
 }
@@ -120,11 +122,32 @@ static void test_notices_unreported_drops(void **state) {
   weft__model_release(&m);
 }
 
+/* weft:unknown_setting (lib/src/env_names.c): one line per variable. */
+static void test_notices_unknown_settings(void **state) {
+  (void)state;
+  weft__model m;
+  assert_int_equal(weft__model_init(&m), 0);
+  weft_value a[] = {synth_str("name", "WEFT_BUFER_BUDGET")};
+  weft_value b[] = {synth_str("name", "WEFT_JORNAL")};
+  for (uint32_t r = 0; r < 4; r++)
+    message(&m, 0, r, "weft:unknown_setting", r + 1, a, 1);
+  message(&m, 0, 2, "weft:unknown_setting", 5, b, 1);
+  assert_int_equal(weft__model_finish(&m), 0);
+  char *got = notices(&m, 0, 4, 0);
+  assert_string_equal(got, "notices:   weft:unknown_setting on ranks 0-3, 4 "
+                           "times; first on rank 0: name=WEFT_BUFER_BUDGET\n"
+                           "           weft:unknown_setting on rank 2, 1 "
+                           "time; first on rank 2: name=WEFT_JORNAL\n");
+  free(got);
+  weft__model_release(&m);
+}
+
 int main(void) {
   const struct CMUnitTest tests[] = {
       cmocka_unit_test(test_notices_gathered),
       cmocka_unit_test(test_notices_none),
       cmocka_unit_test(test_notices_unreported_drops),
+      cmocka_unit_test(test_notices_unknown_settings),
   };
   return cmocka_run_group_tests(tests, NULL, NULL);
 }
