@@ -1264,7 +1264,8 @@ static leaf_row leaf_row_at(const unsigned char *p) {
 
 /* One segment being read: the buffers of a chunk of items and what the
  * chunks before consumed. */
-typedef struct seg_read {
+typedef struct weft__seg_read seg_read;
+struct weft__seg_read {
   weft__trace *t;
   const weft__segment_row *s;
   char *err;
@@ -1279,7 +1280,11 @@ typedef struct seg_read {
   uint64_t events, leaves, poff; /* rows and payload bytes consumed */
   int64_t last; /* last time of the item before (its end, for a leaf) */
   rank_clock clock;
-} seg_read;
+  /* The chunk of items in the buffers, for weft__chunk_where: its first
+   * /events row, leaf row and /payload byte, its items and leaf rows. */
+  uint64_t ev0, lf0, pat;
+  size_t k, nl;
+};
 
 /* The start of leaf row `at`, item `item` of the segment, on the rank's
  * clock (docs/format.md section 5): t_first for the first item, otherwise
@@ -1374,6 +1379,106 @@ static inline void copy_payload(unsigned char *dst, const unsigned char *src,
     memcpy(dst, src, n);
 }
 
+/* One item of the chunk in the buffers of r, in the order of its /order
+ * bits: an /events row or a leaf row of /actions. */
+typedef struct chunk_item {
+  int leaf;
+  uint64_t row;    /* of /events, or of /actions for a leaf row */
+  uint32_t schema; /* as its row has it */
+  uint32_t size;   /* payload bytes (a leaf row's: its schema's) */
+} chunk_item;
+
+/* Item j of the chunk, given the items before it: *ie /events rows and
+ * *il leaf rows, which it advances. */
+static chunk_item chunk_item_next(const seg_read *r, size_t j, size_t *ie,
+                                  size_t *il) {
+  chunk_item it = {0};
+  it.leaf = r->nl && ((r->bits[j >> 3] >> (j & 7)) & 1);
+  if (it.leaf) {
+    it.row = r->lf0 + *il;
+    it.schema = leaf_row_at(r->rows + *il * ACTION_ROW).schema;
+    it.size = r->leaf_size[(*il)++];
+  } else {
+    it.row = r->ev0 + *ie;
+    it.schema = r->recs[*ie].schema;
+    it.size = r->recs[(*ie)++].size;
+  }
+  return it;
+}
+
+/* "'/events' row N (schema S, '/payload' bytes A..B)" for an item whose
+ * payload starts at '/payload' byte pat. */
+static void item_text(const chunk_item *it, uint64_t pat, char *buf,
+                      size_t cap) {
+  int n = snprintf(buf, cap, "%s row %llu (schema %u, ",
+                   it->leaf ? "'/actions' leaf" : "'/events'",
+                   (unsigned long long)it->row, it->schema);
+  if (n < 0 || (size_t)n >= cap)
+    return;
+  if (it->size)
+    snprintf(buf + n, cap - (size_t)n, "'/payload' bytes %llu..%llu)",
+             (unsigned long long)pat, (unsigned long long)(pat + it->size));
+  else
+    snprintf(buf + n, cap - (size_t)n, "no payload)");
+}
+
+/* The chunk's rows ask for more payload bytes than the segment has left:
+ * name the first item whose payload runs past them (walked again here, on
+ * the error, rather than checked per item on the way). */
+static int sizes_exceed(const seg_read *r) {
+  const weft__segment_row *s = r->s;
+  uint64_t left = s->payload_bytes - r->poff, used = 0;
+  size_t ie = 0, il = 0;
+  for (size_t j = 0; j < r->k; j++) {
+    chunk_item it = chunk_item_next(r, j, &ie, &il);
+    uint64_t n = WEFT_REC_PAD((uint64_t)it.size);
+    if (n > left - used) {
+      char what[160];
+      item_text(&it, r->pat + used, what, sizeof what);
+      return seg_fail(r->err, r->errcap, s,
+                      "record sizes exceed its %llu payload bytes ('/payload' "
+                      "bytes %llu..%llu): %s runs past them",
+                      (unsigned long long)s->payload_bytes,
+                      (unsigned long long)s->payload_start,
+                      (unsigned long long)(s->payload_start + s->payload_bytes),
+                      what);
+    }
+    used += n;
+  }
+  /* not reached: the items' sizes add up to more than left */
+  return seg_fail(r->err, r->errcap, s,
+                  "record sizes exceed its %llu payload bytes",
+                  (unsigned long long)s->payload_bytes);
+}
+
+int weft__chunk_where(const weft__chunk *c, size_t off, char *buf, size_t cap) {
+  const seg_read *r = c->from;
+  const weft__segment_row *s = r->s;
+  int n = snprintf(buf, cap, "segment of rank %u thread %u epoch %u: ", s->rank,
+                   s->thread, s->epoch);
+  if (n < 0 || (size_t)n >= cap)
+    return -1;
+  buf += n;
+  cap -= (size_t)n;
+  size_t at = 0, ie = 0, il = 0;
+  uint64_t pay = r->pat;
+  for (size_t j = 0; j < r->k && at <= off; j++) {
+    chunk_item it = chunk_item_next(r, j, &ie, &il);
+    if (at == off) {
+      item_text(&it, pay, buf, cap);
+      return 0;
+    }
+    size_t p = WEFT_REC_PAD((size_t)it.size);
+    at += sizeof(weft_rec) + p + (it.leaf ? 8 : 0); /* a leaf: its end */
+    pay += p;
+  }
+  snprintf(buf, cap,
+           "no record at byte %zu of the chunk from '/events' row %llu "
+           "and '/actions' leaf row %llu",
+           off, (unsigned long long)r->ev0, (unsigned long long)r->lf0);
+  return -1;
+}
+
 /* Items [done, done + k) of the segment: read their rows, bits and
  * payloads, and hand them to fn as records. */
 static int read_items(seg_read *r, uint64_t done, size_t k, weft__chunk_fn fn,
@@ -1428,13 +1533,16 @@ static int read_items(seg_read *r, uint64_t done, size_t k, weft__chunk_fn fn,
       return -1;
     need += WEFT_REC_PAD((uint64_t)r->leaf_size[i]);
   }
+  uint64_t pat = s->payload_start + r->poff;
+  r->ev0 = ev0;
+  r->lf0 = lf0;
+  r->pat = pat;
+  r->k = k;
+  r->nl = nl;
   if (need > s->payload_bytes - r->poff)
-    return seg_fail(r->err, r->errcap, s,
-                    "record sizes exceed its %llu payload bytes",
-                    (unsigned long long)s->payload_bytes);
+    return sizes_exceed(r);
   if (reserve(&r->pay, &r->pay_cap, (size_t)need))
     return seg_fail(r->err, r->errcap, s, "out of memory");
-  uint64_t pat = s->payload_start + r->poff;
   if (need && read_rows(t->payload_dset, H5T_NATIVE_UINT8, pat, need, r->pay))
     return seg_fail(r->err, r->errcap, s,
                     "cannot read '/payload' bytes %llu..%llu (truncated or "
@@ -1481,7 +1589,8 @@ static int read_items(seg_read *r, uint64_t done, size_t k, weft__chunk_fn fn,
   r->events += ne;
   r->leaves += nl;
   r->poff += need;
-  return fn(arg, r->out, total);
+  weft__chunk c = {.data = r->out, .len = total, .from = r};
+  return fn(arg, &c);
 }
 
 int weft__trace_read_segment(weft__trace *t, const weft__segment_row *s,
@@ -1521,8 +1630,12 @@ int weft__trace_read_segment(weft__trace *t, const weft__segment_row *s,
     done += k;
   }
   if (r.poff != s->payload_bytes) {
-    seg_fail(err, errcap, s, "records use %llu of its %llu payload bytes",
-             (unsigned long long)r.poff, (unsigned long long)s->payload_bytes);
+    seg_fail(err, errcap, s,
+             "records use %llu of its %llu payload bytes ('/payload' bytes "
+             "%llu..%llu unused)",
+             (unsigned long long)r.poff, (unsigned long long)s->payload_bytes,
+             (unsigned long long)(s->payload_start + r.poff),
+             (unsigned long long)(s->payload_start + s->payload_bytes));
     goto out;
   }
   rc = 0;

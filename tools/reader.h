@@ -117,17 +117,37 @@ typedef struct weft__wall_hint {
 int64_t weft__trace_wall_hint(const weft__trace *t, uint32_t rank, int64_t ns,
                               weft__wall_hint *h);
 
-/* Calls fn(arg, data, len) with the records of segment s as one run of
- * whole records in the in-memory layout (16-byte header + payload padded to
- * 8), at most about `chunk` bytes at a time: its /events rows and, in the
- * places /order gives, its leaf rows of /actions, each as the leaf record
- * it stands for (record.h, WEFT_REC_LEAF), with its times on the rank's
- * own clock.  Stops and returns fn's non-zero value; returns -1 with err
- * set when the file cannot be read or the segment's rows, bits and sizes
- * do not add up. */
-typedef int (*weft__chunk_fn)(void *arg, const unsigned char *data, size_t len);
+/* A segment being read by weft__trace_read_segment (reader.c). */
+typedef struct weft__seg_read weft__seg_read;
+
+/* Records of a segment handed to a weft__chunk_fn: whole records in the
+ * in-memory layout (16-byte header + payload padded to 8). */
+typedef struct weft__chunk {
+  const unsigned char *data;
+  size_t len;
+  const weft__seg_read *from; /* for weft__chunk_where */
+} weft__chunk;
+
+/* Calls fn(arg, chunk) with the records of segment s as one run of whole
+ * records, at most about `chunk` bytes at a time: its /events rows and, in
+ * the places /order gives, its leaf rows of /actions, each as the leaf
+ * record it stands for (record.h, WEFT_REC_LEAF), with its times on the
+ * rank's own clock.  Stops and returns fn's non-zero value; returns -1
+ * with err set when the file cannot be read or the segment's rows, bits
+ * and sizes do not add up. */
+typedef int (*weft__chunk_fn)(void *arg, const weft__chunk *c);
 int weft__trace_read_segment(weft__trace *t, const weft__segment_row *s,
                              size_t chunk, weft__chunk_fn fn, void *arg,
                              char *err, size_t errcap);
+
+/* Where the record at byte `off` of c came from in the file, for an error
+ * message, in buf: "segment of rank R thread T epoch E: '/events' row N
+ * (schema S, '/payload' bytes A..B)", or "'/actions' leaf row N" for a leaf
+ * row; rows are 0-based file rows and A..B a half-open range, as h5py
+ * indexes them ("no payload" when it has none).  Only while fn has c.  It
+ * walks the chunk's rows up to off: nothing is kept per record for it.
+ * Returns 0, or -1 when no record of c starts at off (buf then names the
+ * segment and the chunk's first rows). */
+int weft__chunk_where(const weft__chunk *c, size_t off, char *buf, size_t cap);
 
 #endif

@@ -18,6 +18,7 @@ typedef struct load_ctx {
   weft__trace *t;
   weft__decoder *dec;
   weft__stream *stream;
+  const weft__segment_row *seg; /* being read */
   uint32_t file, rank, thread;
   const char *why; /* model error */
   char *err;
@@ -83,26 +84,64 @@ static int on_globals(void *arg, uint64_t key, const weft_value *v, size_t n) {
   return 0;
 }
 
-static int on_chunk(void *arg, const unsigned char *data, size_t len) {
+/* The decoder's error after a feed that failed with rc < 0 at the record
+ * at byte `off` of the chunk, without the offset it names that record by
+ * (decode.h, WEFT__DECODE_AT): "malformed data: unknown schema".  Other
+ * errors as they are. */
+static void decoder_problem(int rc, size_t off, char *buf, size_t cap) {
+  const char *msg = weft_errmsg(), *code = weft_strerror(rc);
+  char head[96];
+  snprintf(head, sizeof head, "%s: " WEFT__DECODE_AT, code, off);
+  size_t hl = strlen(head);
+  if (strncmp(msg, head, hl) != 0) {
+    snprintf(buf, cap, "%s", msg);
+    return;
+  }
+  const char *rest = msg + hl;
+  /* The schema it gives is the header's; the row's is named instead. */
+  if (strncmp(rest, " (schema ", 9) == 0 && strchr(rest, ')'))
+    rest = strchr(rest, ')') + 1;
+  if (strncmp(rest, ": ", 2) == 0)
+    rest += 2;
+  snprintf(buf, cap, "%s: %s", code, rest);
+}
+
+/* A feed of chunk ch stopped: rc > 0 the model's error (c->why), rc < 0
+ * the decoder's.  Named by the file row of the record it stopped at
+ * (weft__chunk_where), looked up only now, while the chunk is still the
+ * reader's: reading a good log keeps nothing per record for it. */
+static void feed_error(load_ctx *c, const weft__chunk *ch, int rc) {
+  size_t off = 0;
+  int at = weft__decoder_stopped_at(c->dec, &off);
+  char problem[400], where[200];
+  if (rc > 0)
+    snprintf(problem, sizeof problem, "%s", c->why);
+  else if (at)
+    decoder_problem(rc, off, problem, sizeof problem);
+  else /* not at a record: memory for the stream */
+    snprintf(problem, sizeof problem, "%s", weft_errmsg());
+  if (at)
+    weft__chunk_where(ch, off, where, sizeof where);
+  else
+    snprintf(where, sizeof where, "segment of rank %u thread %u epoch %u",
+             c->seg->rank, c->seg->thread, c->seg->epoch);
+  snprintf(c->err, c->errcap, "%s: %s", where, problem);
+}
+
+static int on_chunk(void *arg, const weft__chunk *ch) {
   load_ctx *c = arg;
-  c->pf = data;
-  c->pf_len = len;
+  c->pf = ch->data;
+  c->pf_len = ch->len;
   c->pf_off = 0;
   c->pf_events = c->events = 0;
   prefetch_tasks(c);
-  int rc =
-      weft__decoder_feed(c->dec, c->thread, data, len, on_event, on_globals, c);
-  if (rc > 0) {
-    snprintf(c->err, c->errcap, "rank %u thread %u: %s", c->rank, c->thread,
-             c->why);
+  int rc = weft__decoder_feed(c->dec, c->thread, ch->data, ch->len, on_event,
+                              on_globals, c);
+  if (rc != 0) {
+    feed_error(c, ch, rc);
     return 1;
   }
-  if (rc < 0) {
-    snprintf(c->err, c->errcap, "rank %u thread %u: %s", c->rank, c->thread,
-             weft_errmsg());
-    return 1;
-  }
-  c->done += len / 16; /* an estimate: records are at least 16 bytes */
+  c->done += ch->len / 16; /* an estimate: records are at least 16 bytes */
   if (c->progress && c->done >= c->next_report) {
     double pct = 100.0 * (double)c->done / (double)c->total;
     fprintf(stderr, "\rweft: reading %s: %3.0f%%", c->t->path,
@@ -162,6 +201,7 @@ int weft__trace_load(weft__model *m, weft__trace *traces, size_t n,
         /* The decoder keys its stream state by thread; a new decoder per
          * rank keeps the threads of different ranks apart. */
         c.thread = s->thread;
+        c.seg = s;
         if (weft__trace_read_segment(t, s, CHUNK_BYTES, on_chunk, &c, err,
                                      errcap)) {
           weft__decoder_free(c.dec);

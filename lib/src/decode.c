@@ -22,8 +22,9 @@
  *
  * Everything is checked: the input may be a file or a crashed process's
  * journal.  Errors are WEFT_EFORMAT naming the byte offset of the record
- * within the data given to weft__decoder_feed.  After an error the stream's
- * state is unspecified.
+ * within the data given to weft__decoder_feed (weft__decoder_stopped_at
+ * gives it as a number, for readers that name records otherwise).  After
+ * an error the stream's state is unspecified.
  */
 #include "decode.h"
 
@@ -81,6 +82,7 @@ struct weft__decoder {
   size_t level_cap;
   const char **names_buf;
   size_t names_cap;
+  size_t stop; /* weft__decoder_stopped_at; SIZE_MAX: not at a record */
 };
 
 /* What is being decoded, for error messages. */
@@ -101,9 +103,8 @@ static int rec_fail(const rec *r, const char *fmt, ...) {
   va_start(ap, fmt);
   vsnprintf(what, sizeof what, fmt, ap);
   va_end(ap);
-  return weft__error(WEFT_EFORMAT,
-                     "record at byte %zu (schema %" PRIu32 "): %s", r->off,
-                     r->schema, what);
+  return weft__error(WEFT_EFORMAT, WEFT__DECODE_AT " (schema %" PRIu32 "): %s",
+                     r->off, r->schema, what);
 }
 
 /* Prefix the detail of a failed field decode with the record's position. */
@@ -116,7 +117,7 @@ static int rec_wrap(const rec *r, int rc) {
   size_t plen = strlen(prefix);
   if (strncmp(d, prefix, plen) == 0 && strncmp(d + plen, ": ", 2) == 0)
     d += plen + 2;
-  return weft__error(rc, "record at byte %zu (schema %" PRIu32 "): %s", r->off,
+  return weft__error(rc, WEFT__DECODE_AT " (schema %" PRIu32 "): %s", r->off,
                      r->schema, d);
 }
 
@@ -170,6 +171,7 @@ int weft__decoder_new(weft__decoder **out, weft__dict dict) {
   if (d == NULL)
     return no_memory();
   d->dict = dict;
+  d->stop = SIZE_MAX;
   if (dict.schema == live_schema)
     d->wall = live_wall;
   *out = d;
@@ -250,6 +252,13 @@ static int stream_get(weft__decoder *d, uint64_t key, stream **out) {
   d->nstreams++;
   *out = s;
   return WEFT_OK;
+}
+
+int weft__decoder_stopped_at(const weft__decoder *d, size_t *off) {
+  if (d == NULL || d->stop == SIZE_MAX)
+    return 0;
+  *off = d->stop;
+  return 1;
 }
 
 size_t weft__decoder_open_count(const weft__decoder *d, uint64_t stream) {
@@ -822,7 +831,10 @@ int weft__decoder_feed(weft__decoder *d, uint64_t key,
                        const unsigned char *data, size_t len,
                        weft__event_fn on_event, weft__globals_fn on_globals,
                        void *arg) {
-  if (d == NULL || (data == NULL && len != 0))
+  if (d == NULL)
+    return weft__error(WEFT_EINVAL, "decoder feed: NULL decoder or data");
+  d->stop = SIZE_MAX;
+  if (data == NULL && len != 0)
     return weft__error(WEFT_EINVAL, "decoder feed: NULL decoder or data");
   feed_ctx f = {.d = d,
                 .key = key,
@@ -844,28 +856,33 @@ int weft__decoder_feed(weft__decoder *d, uint64_t key,
       if (hl)
         memcpy(&h, data + off, sizeof h);
     }
-    if (hl == 0)
+    if (hl == 0) {
+      d->stop = off;
       return weft__error(WEFT_EFORMAT,
-                         "record at byte %zu: truncated header (%zu bytes "
-                         "left)",
+                         WEFT__DECODE_AT ": truncated header (%zu bytes left)",
                          off, len - off);
+    }
     r.t = h.t;
     r.schema = h.schema;
     r.size = h.size;
     r.payload = data + off + hl;
     size_t avail = len - off - hl;
-    if (WEFT_REC_PAD((size_t)h.size) > avail)
+    if (WEFT_REC_PAD((size_t)h.size) > avail) {
+      d->stop = off;
       return rec_fail(&r,
                       "payload of %" PRIu32 " bytes (padded to 8) but %zu "
                       "bytes left",
                       h.size, avail);
+    }
     weft__arena_reset(&d->scratch);
     if (h.schema & WEFT_REC_LEAF)
       rc = on_leaf(&f, &r);
     else
       rc = on_record(&f, &r);
-    if (rc != 0)
+    if (rc != 0) {
+      d->stop = off;
       return rc;
+    }
     off += hl + WEFT_REC_PAD((size_t)h.size);
   }
   return WEFT_OK;

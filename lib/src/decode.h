@@ -40,4 +40,19 @@ WEFT_INTERNAL void weft__decoder_set_lenient(weft__decoder *d, int on);
 WEFT_INTERNAL size_t weft__decoder_open_count(const weft__decoder *d,
                                               uint64_t stream);
 
+/* How the decoder's errors name the record at fault: weft_errmsg() after a
+ * failed feed is "<weft_strerror(code)>: " WEFT__DECODE_AT, then " (schema
+ * S)" when the header was read, then ": " and the problem; the offset is
+ * of the record's header within the data that feed was given. */
+#define WEFT__DECODE_AT "record at byte %zu"
+
+/* Where the last weft__decoder_feed of d stopped early: 1 and, in *off, the
+ * offset within its data of the record it was decoding (the one at fault,
+ * or the one whose event a callback answered non-zero to); 0 when it did
+ * not stop at a record (it succeeded, or failed on its arguments or on
+ * memory for the stream).  Readers that know where the data came from use
+ * it to name the record in their own terms (the tools: a row of the HDF5
+ * log); it is kept only when feed stops, so decoding pays nothing for it. */
+WEFT_INTERNAL int weft__decoder_stopped_at(const weft__decoder *d, size_t *off);
+
 #endif /* WEFT_DECODE_H */

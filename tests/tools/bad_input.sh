@@ -1,7 +1,10 @@
 #!/bin/sh
 # tools.bad_input - damaged and foreign files: every subcommand must exit
 # with status 2 and one line on stderr naming the file, never crash or
-# hang.  The files are made from a good log with h5py.
+# hang.  The files are made from a good log with h5py.  A damaged record
+# must be named by its place in the file (rank, thread, epoch, its row of
+# /events or leaf row of /actions, its /payload bytes): the expected rows
+# are found with h5py by log_items.py, which walks the file on its own.
 set -u
 W="$WORK/bad_input"
 rm -rf "$W" && mkdir -p "$W" || exit 1
@@ -17,7 +20,12 @@ timeout 60 "$MPIEXEC" -n 4 --oversubscribe "$GEN_TRACE" "$good" ||
 /usr/bin/python3 - "$W" "$good" <<'PY' || fail "making the bad files"
 import os, shutil, sys
 import h5py, numpy as np
+sys.path.insert(0, os.environ["WEFT_TOOLS_TESTS"])
+from log_items import find_event_row, segment_items, sizes_exceed, where
 w, good = sys.argv[1], sys.argv[2]
+def expect(name, text):
+    """What `weft` must say about NAME.h5 (read by check_expected)."""
+    open(os.path.join(w, name + ".expect"), "w").write(text)
 def copy(name):
     p = os.path.join(w, name + ".h5")
     shutil.copy(good, p)
@@ -42,43 +50,43 @@ with h5py.File(copy("record_size"), "r+") as f:
     ev = f["events"][0]
     ev["size"] = 1 << 30
     f["events"][0] = ev
-# a corrupt field encoding: the length of the failure reason string.  A
-# segment's payloads are those of its items, /events rows and leaf rows of
-# /actions in the order of its /order bits (format 2.0); a leaf row's size
-# is its schema's (8 bytes per scalar field, 1 per bool).
+    c = f.attrs["committed"]
+    expect("record_size", sizes_exceed(f, c, find_event_row(f, c, 0)[0]))
+# a corrupt field encoding: the length of the failure reason string (the
+# first FAILURE record's payload: i64 code, u32 length, bytes).
 with h5py.File(copy("corrupt_field"), "r+") as f:
     c = f.attrs["committed"]
-    segs = f["segments"][: c["segments"]]
-    ev = f["events"][: c["events"]]
-    acts = f["actions"][: c["actions"]]
-    order = f["order"][: c["order"]]
-    fields = f["schema_fields"][: c["schema_fields"]]
-    size_of = {(int(s["rank"]), int(s["id"])): sum(
-        1 if t == 4 else 8
-        for t in fields["type"][s["fields_off"]:s["fields_off"] + s["nfields"]])
-        for s in f["schemas"][: c["schemas"]]}
     done = False
-    for s in segs:
-        off = int(s["payload_start"])
-        e, lf = int(s["event_start"]), int(s["leaf_start"])
-        n = int(s["event_count"] + s["leaf_count"])
-        for i in range(n):
-            leaf = s["leaf_count"] and \
-                (order[int(s["order_start"]) + i // 8] >> (i % 8)) & 1
-            if leaf:
-                size = size_of[(int(s["rank"]), int(acts[lf]["schema"]))]
-                lf += 1
-            else:
-                r = ev[e]
-                e += 1
-                size = int(r["size"])
-                if r["schema"] == 3 and not done:  # FAILURE: i64 code, u32 len
-                    pay = f["payload"]
-                    pay[off + 8: off + 12] = np.frombuffer(
-                        np.uint32(0x7fffff).tobytes(), dtype=np.uint8)
-                    done = True
-            off += (size + 7) & ~7
+    for k in range(int(c["segments"])):
+        items = segment_items(f, c, k)
+        hit = np.flatnonzero(~items["leaf"] & (items["schema"] == 3))
+        if len(hit):
+            i = int(hit[0])
+            off = int(items["pay"][i])
+            f["payload"][off + 8: off + 12] = np.frombuffer(
+                np.uint32(0x7fffff).tobytes(), dtype=np.uint8)
+            expect("corrupt_field", where(f, c, k, i) +
+                   ": malformed data: field 0 (reason)")
+            done = True
+            break
     assert done, "no failure record"
+# an unknown schema on a record of the last epoch (of rank 3 in this job,
+# whose "hang" begins after the flush): neither row 0 nor the first epoch
+with h5py.File(copy("later_epoch"), "r+") as f:
+    c = f.attrs["committed"]
+    segs = f["segments"][: c["segments"]]
+    k = max((k for k in range(len(segs)) if any(
+        segment_items(f, c, k)["size"] > 0)),
+        key=lambda k: (int(segs[k]["epoch"]), k))
+    assert segs[k]["epoch"] > min(segs["epoch"]), "one epoch only"
+    items = segment_items(f, c, k)
+    i = int(np.flatnonzero(~items["leaf"] & (items["size"] > 0))[-1])
+    row = int(items["row"][i])
+    assert row > 0
+    r = f["events"][row]
+    r["schema"] = 999
+    f["events"][row] = r
+    expect("later_epoch", where(f, c, k, i) + ": malformed data: unknown schema")
 with h5py.File(copy("segment_thread"), "r+") as f:
     seg = f["segments"][0]
     seg["thread"] = 0xFFFFFFFF
@@ -91,6 +99,10 @@ with h5py.File(copy("leaf_flag"), "r+") as f:
     r = ev[i]
     r["schema"] = 2 | (1 << 31)
     ev[i] = r
+    c = f.attrs["committed"]
+    k, j = find_event_row(f, c, i)
+    expect("leaf_flag", where(f, c, k, j) + ": malformed data: leaf flag on a "
+           "record that is not an action start")
 with h5py.File(copy("missing_events"), "r+") as f:
     del f["events"]
 with h5py.File(copy("missing_names"), "r+") as f:
@@ -99,6 +111,10 @@ with h5py.File(copy("missing_committed"), "r+") as f:
     del f.attrs["committed"]
 PY
 
+check_expected() { # check_expected NAME: what NAME.expect says, for NAME.h5
+  [ -s "$W/$1.expect" ] || fail "no $W/$1.expect"
+  check "$W/$1.h5" "$(cat "$W/$1.expect")"
+}
 check() { # check FILE EXPECTED-TEXT
   for c in tree profile "export --format eliot" info; do
     # shellcheck disable=SC2086
@@ -119,10 +135,12 @@ check "$W/truncated.h5" "truncated"
 check "$W/truncated_tail.h5" "truncated"
 check "$W/segment_outside_heap.h5" "outside the payload heap"
 check "$W/name_outside_heap.h5" "outside '/strings'"
-check "$W/record_size.h5" "record sizes exceed"
-check "$W/corrupt_field.h5" "rank 2 thread 0: malformed data: record at byte"
+check_expected record_size
+check_expected corrupt_field
+check "$W/corrupt_field.h5" "string of 8388607 bytes"
+check_expected later_epoch
 check "$W/segment_thread.h5" "names thread 4294967295"
-check "$W/leaf_flag.h5" "leaf flag on a record that is not an action start"
+check_expected leaf_flag
 check "$W/missing_events.h5" "missing dataset '/events'"
 check "$W/missing_names.h5" "missing dataset '/names'"
 check "$W/missing_committed.h5" "attribute 'committed'"
@@ -139,6 +157,8 @@ timeout 60 "$MPIEXEC" -n 4 --oversubscribe "$GEN_TRACE" "$leaves" 301 ||
 /usr/bin/python3 - "$W" "$leaves" <<'PY' || fail "making the bad files (leaf rows)"
 import os, shutil, sys
 import h5py, numpy as np
+sys.path.insert(0, os.environ["WEFT_TOOLS_TESTS"])
+from log_items import sizes_exceed
 w, good = sys.argv[1], sys.argv[2]
 def set_row(d, i, **kw):
     row = d[i]
@@ -189,8 +209,11 @@ damage("order_bits", lambda f, c, k, s: flip(f, int(s["order_start"]), 1))
 damage("order_past_end", lambda f, c, k, s: flip(
     f, int(s["order_start"] + (s["event_count"] + s["leaf_count"] - 1) // 8),
     0x80), partial=True)
-damage("leaf_payload", lambda f, c, k, s: set_row(
-    f["segments"], k, payload_bytes=int(s["payload_bytes"]) - 8))
+def short_payload(f, c, k, s):
+    set_row(f["segments"], k, payload_bytes=int(s["payload_bytes"]) - 8)
+    open(os.path.join(w, "leaf_payload.expect"), "w").write(
+        sizes_exceed(f, c, k))
+damage("leaf_payload", short_payload)
 # Leaf rows whose times are no times of their rank (docs/format.md section
 # 5): the reader must not make one up.  The segment's last leaf row (not
 # its first item) starting in 1970, lasting 2^62 ns; a clock sample of
@@ -263,7 +286,7 @@ check "$W/leaf_outside.h5" "committed rows of '/actions'"
 check "$W/order_outside.h5" "need '/order' bytes"
 check "$W/order_bits.h5" "as leaf rows, but it has"
 check "$W/order_past_end.h5" "has bits set past the segment's"
-check "$W/leaf_payload.h5" "record sizes exceed"
+check_expected leaf_payload
 check "$W/leaf_start_1970.h5" "leaf row 300 (item 1503): no time of rank 0 from"
 check "$W/leaf_start_1970.h5" "maps to its start_ns 0 and"
 check "$W/leaf_elapsed.h5" "elapsed_ns 4611686018427387904 later"
@@ -280,6 +303,62 @@ for c in tree info; do
   "$WEFT" $c "$W/world_unknown.h5" >/dev/null ||
     fail "weft $c: a log whose ranks do not know their world rank is refused"
 done
+
+# A damaged record far into a segment of leaf rows: the reader hands the
+# decoder a segment in chunks of at most 2^17 items (tools/trace_load.c,
+# CHUNK_BYTES / 64), and a record of a later chunk must still be named by
+# its file row, counted over the chunks before and over the leaf rows
+# placed between the /events rows.  Rank 1's segment (whose rows of every
+# table start past row 0) of a job of 30000 steps per rank.
+big="$W/big.h5"
+timeout 60 "$MPIEXEC" -n 4 --oversubscribe "$GEN_TRACE" "$big" 30000 ||
+  fail "gen_trace (30000 steps) failed"
+"$WEFT" info "$big" >/dev/null || fail "the log of 30000 steps is not read"
+/usr/bin/python3 - "$W" "$big" <<'PY' || fail "making the bad files (chunks)"
+import os, shutil, sys
+import h5py, numpy as np
+sys.path.insert(0, os.environ["WEFT_TOOLS_TESTS"])
+from log_items import segment_items, where
+w, good = sys.argv[1], sys.argv[2]
+def damage(name, fn):
+    """A copy of the log with fn(f, c, k, items) applied to rank 1's
+    segment k; fn returns the item weft must name and its problem."""
+    p = os.path.join(w, name + ".h5")
+    shutil.copy(good, p)
+    with h5py.File(p, "r+") as f:
+        c = f.attrs["committed"]
+        segs = f["segments"][: c["segments"]]
+        k = next(k for k, s in enumerate(segs) if s["rank"] == 1)
+        items = segment_items(f, c, k)
+        i, problem = fn(f, c, k, items)
+        assert i >= 1 << 17, "the item is in the first chunk"
+        open(os.path.join(w, name + ".expect"), "w").write(
+            where(f, c, k, i) + ": malformed data: " + problem)
+def set_schema(f, row, schema):
+    r = f["events"][row]
+    r["schema"] = schema
+    f["events"][row] = r
+# an unknown schema on the segment's last /events row with a payload
+def unknown(f, c, k, items):
+    i = int(np.flatnonzero(~items["leaf"] & (items["size"] > 0))[-1])
+    set_schema(f, int(items["row"][i]), 999)
+    return i, "unknown schema"
+# the last "step" start made a "tick" message (a schema of the same size):
+# its "kernel", a leaf row, is then a root action without a task
+def step_to_tick(f, c, k, items):
+    leaf = items["leaf"]
+    i = int(np.flatnonzero(~leaf[:-2] & leaf[1:-1] & ~leaf[2:])[-1])
+    tick = int(items["schema"][i + 2])
+    assert items["size"][i] == items["size"][i + 2]
+    assert any(r["kind"] == 4 and r["id"] == tick and r["rank"] == 1
+               for r in f["schemas"][: c["schemas"]]), "not a message"
+    set_schema(f, int(items["row"][i]), tick)
+    return i + 1, 'root action "kernel" started without a TASK or CONTINUE'
+damage("chunk_event", unknown)
+damage("chunk_leaf", step_to_tick)
+PY
+check_expected chunk_event
+check_expected chunk_leaf
 
 # weft recover on a log of another format version: refused with status 2
 # and one line naming the version and who wrote it, the log left as it was

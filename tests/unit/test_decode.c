@@ -1167,6 +1167,76 @@ static void test_leaf_records(void **state) {
   free(leaves.b);
 }
 
+/* weft__decoder_stopped_at: the offset of the record a feed stopped at,
+ * whether the record was at fault or a callback stopped it, and the text
+ * naming that record as decode.h says (WEFT__DECODE_AT): the tools name
+ * file rows instead by that offset. */
+static void expect_stopped(weft__decoder *d, size_t at) {
+  size_t off = 12345;
+  assert_int_equal(weft__decoder_stopped_at(d, &off), 1);
+  assert_int_equal(off, at);
+}
+
+static void test_stopped_at(void **state) {
+  (void)state;
+  buf w = {0};
+  sink s = {0};
+  weft__decoder *d = decoder();
+  size_t off = 7;
+  assert_int_equal(weft__decoder_stopped_at(d, &off), 0); /* never fed */
+  r_task(&w, 1, 0, 1);                                    /* byte 0 */
+  r_start(&w, 2, S_PARENT);                               /* byte 32: event 1 */
+  r_info(&w, 3, 5);                                       /* byte 48: event 2 */
+  r_leaf(&w, 4, S_CHILD, 5); /* byte 72: events 3, 4 */
+  r_success(&w, 6);          /* byte 96: event 5 */
+  assert_int_equal(feed(d, 0, &w, &s), WEFT_OK);
+  assert_int_equal(weft__decoder_stopped_at(d, &off), 0);
+  assert_int_equal(off, 7);
+  weft__decoder_free(d);
+
+  /* A callback's non-zero answer: the record whose event it was given,
+   * the leaf record for either of its two events. */
+  const size_t at_event[] = {0, 32, 48, 72, 72, 96};
+  for (int k = 1; k <= 5; k++) {
+    sink_free(&s);
+    s = (sink){.stop_at = k};
+    d = decoder();
+    assert_int_equal(feed(d, 0, &w, &s), 42);
+    expect_stopped(d, at_event[k]);
+    weft__decoder_free(d);
+  }
+
+  /* A record at fault, in a second feed of the stream: its offset in the
+   * data of that feed, as the message says. */
+  buf w2 = {0};
+  r_start(&w2, 7, S_CHILD);  /* byte 0 */
+  r_leaf(&w2, 8, S_INFO, 9); /* byte 16: a leaf of a message schema */
+  d = decoder();
+  sink_free(&s);
+  s = (sink){0};
+  w.n -= 16; /* the parent stays open */
+  assert_int_equal(feed(d, 0, &w, &s), WEFT_OK);
+  assert_int_equal(weft__decoder_feed(d, 0, w2.b, w2.n, collect, NULL, &s),
+                   WEFT_EFORMAT);
+  expect_stopped(d, 16);
+  char head[64];
+  snprintf(head, sizeof head, "%s: " WEFT__DECODE_AT " (schema %" PRIu32 ")",
+           weft_strerror(WEFT_EFORMAT), (size_t)16,
+           (uint32_t)S_INFO | WEFT_REC_LEAF);
+  assert_memory_equal(weft_errmsg(), head, strlen(head));
+  /* A truncated header; then a good feed forgets where the last stopped. */
+  assert_int_equal(weft__decoder_feed(d, 1, w2.b, 10, collect, NULL, &s),
+                   WEFT_EFORMAT);
+  expect_stopped(d, 0);
+  assert_int_equal(weft__decoder_feed(d, 2, w2.b, 16, collect, NULL, &s),
+                   WEFT_OK);
+  assert_int_equal(weft__decoder_stopped_at(d, &off), 0);
+  weft__decoder_free(d);
+  sink_free(&s);
+  free(w.b);
+  free(w2.b);
+}
+
 /* A short SUCCESS (record.h WEFT_REC_SHORT: 8 bytes, the end time with
  * bit 63 set), as libweft writes it, reads as the 16-byte record; a
  * stream cut inside it is a truncated header. */
@@ -1402,6 +1472,7 @@ int main(void) {
       cmocka_unit_test(test_bad_arrays),
       cmocka_unit_test(test_bad_schemas),
       cmocka_unit_test(test_bad_structure),
+      cmocka_unit_test(test_stopped_at),
       cmocka_unit_test(test_leaf_records),
       cmocka_unit_test(test_short_success),
       cmocka_unit_test(test_mutations_never_crash),
