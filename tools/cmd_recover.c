@@ -239,6 +239,15 @@ static int judge(ctx *c, journal *j) {
            h->rank, r->pid, r->host, (long long)h->pid, h->host);
       return 0;
     }
+    uint32_t wsize, world = weft__journal_read_world(&j->jr, &wsize);
+    if (world != UINT32_MAX && r->world_rank != WEFT__WORLD_UNKNOWN &&
+        (world != r->world_rank || wsize != r->world_size)) {
+      skip(j,
+           "it is from another run: rank %d was world rank %u of %u in the "
+           "log, %u of %u here",
+           h->rank, r->world_rank, r->world_size, world, wsize);
+      return 0;
+    }
   }
   j->streams = calloc(j->jr.nstreams ? j->jr.nstreams : 1, sizeof *j->streams);
   if (!j->streams)
@@ -328,9 +337,13 @@ static void print_journal(const ctx *c, const journal *j) {
   size_t open = 0;
   for (size_t i = 0; i < r->nstreams; i++)
     open += r->streams[i].open;
-  printf("%s: rank %d (pid %lld on %s): %llu records not in the log, "
+  uint32_t wsize, world = weft__journal_read_world(r, &wsize);
+  char wtext[48] = "";
+  if (world != UINT32_MAX)
+    snprintf(wtext, sizeof wtext, "world rank %u of %u, ", world, wsize);
+  printf("%s: rank %d (%spid %lld on %s): %llu records not in the log, "
          "%zu thread%s, %zu action%s left open\n",
-         j->path, r->h.rank, (long long)r->h.pid, r->h.host,
+         j->path, r->h.rank, wtext, (long long)r->h.pid, r->h.host,
          (unsigned long long)r->records, r->nstreams,
          r->nstreams == 1 ? "" : "s", open, open == 1 ? "" : "s");
   for (size_t i = 0; i < r->ncuts; i++) {
@@ -485,6 +498,7 @@ static int run(ctx *c) {
     r->anchor_mono_ns = j->jr.h.anchor_mono_ns;
     r->anchor_wall_ns = j->jr.h.anchor_wall_ns;
     r->created_wall_ns = j->jr.h.created_wall_ns;
+    r->world_rank = weft__journal_read_world(&j->jr, &r->world_size);
     /* Say first where these records go, so that a run interrupted after
      * the commit does not add them twice. */
     if (weft__journal_mark_taken(j->path, &j->jr, epoch) < 0 && !local) {
@@ -556,6 +570,14 @@ static int run(ctx *c) {
            (unsigned long long)res.events, res.ranks, res.ranks == 1 ? "" : "s",
            tot[1], tot[1] == 1 ? "" : "s", (unsigned long long)res.epoch,
            (unsigned long long)res.actions, res.mpi_size);
+  if (c->rank == 0 && res.world_unknown)
+    printf("%s: %u rank%s not given the world rank %s journal%s named: "
+           "it clashed with another rank's, or with the world size of the "
+           "log or of the other journals (a rank whose world rank is "
+           "unknown is taken to be its rank in the log)\n",
+           c->log, res.world_unknown, res.world_unknown == 1 ? "" : "s",
+           res.world_unknown == 1 ? "its" : "their",
+           res.world_unknown == 1 ? "" : "s");
   if (c->rank == 0 && res.unsettled)
     printf("%s: %llu action%s begun before the log's last commit left as "
            "the log had %s: their rows could not be told apart (same rank, "

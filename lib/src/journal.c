@@ -134,6 +134,8 @@ int weft__journal_open(const char *dir, size_t block_size, size_t nslots,
   h->nslots = nslots;
   h->pid = getpid();
   h->rank = -1;
+  h->world_rank = -1;
+  h->world_size = 0;
   h->clock_tsc = (uint32_t)weft__clk.use_tsc;
   weft__clock_anchor a = weft__clock_anchor_now();
   h->anchor_mono_ns = a.mono_ns;
@@ -182,6 +184,16 @@ int weft__journal_set_meta(int rank, const char *job, const char *log) {
     snprintf(h->job, sizeof h->job, "%s", job);
   if (log)
     snprintf(h->log, sizeof h->log, "%s", log);
+  h->checksum = XXH3_64bits(h, offsetof(weft__journal_header, checksum));
+  return WEFT_OK;
+}
+
+int weft__journal_set_world(int world_rank, int world_size) {
+  if (!jr.map)
+    return WEFT_ENOTFOUND;
+  weft__journal_header *h = (weft__journal_header *)jr.map;
+  h->world_rank = world_rank;
+  h->world_size = world_size > 0 ? (uint32_t)world_size : 0;
   h->checksum = XXH3_64bits(h, offsetof(weft__journal_header, checksum));
   return WEFT_OK;
 }

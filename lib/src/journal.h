@@ -14,11 +14,16 @@
 #ifndef WEFT_JOURNAL_H
 #define WEFT_JOURNAL_H
 
+#include "weft_int.h"
+
 #include <stddef.h>
 #include <stdint.h>
 
 #define WEFT__JOURNAL_MAGIC "WEFTJNL1"
-#define WEFT__JOURNAL_VERSION 2 /* 2: short SUCCESS records (record.h) */
+/* 2: short SUCCESS records (record.h); 3: the process's place in
+ * MPI_COMM_WORLD (world_rank, world_size), with the checksum moved past
+ * them.  Readers take 1 and 2 too (their world rank is unknown). */
+#define WEFT__JOURNAL_VERSION 3
 #define WEFT__JOURNAL_HEADER 4096
 #define WEFT__BLOCK_MAGIC 0x4b4c4257u /* "WBLK" */
 #define WEFT__DICT_NAME 1
@@ -46,10 +51,24 @@ typedef struct weft__journal_header {
   int64_t anchor_wall_ns;
   int64_t created_wall_ns;
   char host[64];
-  char job[64];      /* e.g. the Slurm job id; set by libweft-mpi */
-  char log[1024];    /* the HDF5 log it belongs to; set by libweft-mpi */
-  uint64_t checksum; /* XXH3-64 of the bytes before this field */
+  char job[64];   /* e.g. the Slurm job id; set by libweft-mpi */
+  char log[1024]; /* the HDF5 log it belongs to; set by libweft-mpi */
+  /* Since version 3, set by libweft-mpi (the log's `rank` may be in a
+   * split or reordered communicator; libweft-pmpi's peers are world
+   * ranks).  Versions 1 and 2 end here with their checksum, at the offset
+   * of world_rank: WEFT__JOURNAL_V2_CHECKSUM. */
+  int32_t world_rank;  /* rank in MPI_COMM_WORLD; -1 before */
+  uint32_t world_size; /* size of MPI_COMM_WORLD; 0 before */
+  uint64_t checksum;   /* XXH3-64 of the bytes before this field */
 } weft__journal_header;
+
+/* Where the checksum of a version 1 or 2 header is (it sums the bytes
+ * before it). */
+#define WEFT__JOURNAL_V2_CHECKSUM offsetof(weft__journal_header, world_rank)
+_Static_assert(offsetof(weft__journal_header, world_rank) == 1232 &&
+                   offsetof(weft__journal_header, checksum) == 1240 &&
+                   sizeof(weft__journal_header) <= WEFT__JOURNAL_HEADER,
+               "journal header layout (docs/journal.md)");
 
 /* Open a journal in directory dir (created if missing) for `nslots`
  * blocks of `block_size` data bytes; maps it and returns the address of
@@ -66,6 +85,10 @@ void weft__journal_close(int remove);
 int weft__journal_active(void);
 /* Append an entry to the dictionary file (under the schema lock). */
 void weft__journal_dict_append(uint8_t type, const void *body, size_t len);
+/* Record in the journal header the process's rank in MPI_COMM_WORLD and
+ * the world's size (libweft-mpi, which has MPI, calls it beside
+ * weft__journal_set_meta).  WEFT_ENOTFOUND without journal. */
+WEFT_INTERNAL int weft__journal_set_world(int world_rank, int world_size);
 /* XXH3-64 of a sealed block's records. */
 uint64_t weft__journal_checksum(const void *p, size_t n);
 

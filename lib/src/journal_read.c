@@ -78,6 +78,14 @@ weft__dict weft__journal_read_dict(const weft__journal_read *j) {
   return (weft__dict){dict_schema, dict_name, (void *)j};
 }
 
+uint32_t weft__journal_read_world(const weft__journal_read *j,
+                                  uint32_t *world_size) {
+  const weft__journal_header *h = &j->h;
+  int known = h->world_rank >= 0 && (uint32_t)h->world_rank < h->world_size;
+  *world_size = known ? h->world_size : 0;
+  return known ? (uint32_t)h->world_rank : UINT32_MAX;
+}
+
 /* ---- header --------------------------------------------------------------
  */
 
@@ -90,13 +98,31 @@ static int read_header(weft__journal_read *j, const unsigned char *wj,
   memcpy(h, wj, sizeof *h);
   if (memcmp(h->magic, WEFT__JOURNAL_MAGIC, 8) != 0)
     return weft__error(WEFT_EFORMAT, "not a Weft journal (bad magic)");
-  if (weft__journal_checksum(h, offsetof(weft__journal_header, checksum)) !=
-      h->checksum)
+  /* Each version is checked with its own layout: versions 1 and 2 have
+   * their checksum where world_rank now begins.  Version 1 journals have
+   * no short SUCCESS records either: read alike. */
+  int old = h->version == 1 || h->version == 2;
+  size_t sum_at = old ? WEFT__JOURNAL_V2_CHECKSUM
+                      : offsetof(weft__journal_header, checksum);
+  uint64_t sum;
+  memcpy(&sum, wj + sum_at, sizeof sum);
+  int intact = weft__journal_checksum(wj, sum_at) == sum;
+  if (!old && h->version != WEFT__JOURNAL_VERSION)
+    return intact
+               ? weft__error(WEFT_EFORMAT,
+                             "journal version %u is not supported", h->version)
+               : weft__error(WEFT_EFORMAT,
+                             "journal header checksum mismatch (or a "
+                             "journal version %u this weft does not read)",
+                             h->version);
+  if (!intact)
     return weft__error(WEFT_EFORMAT, "journal header checksum mismatch");
-  /* Version 1 journals have no short SUCCESS records: read alike. */
-  if (h->version != WEFT__JOURNAL_VERSION && h->version != 1)
-    return weft__error(WEFT_EFORMAT, "journal version %u is not supported",
-                       h->version);
+  if (old) {
+    /* Their writers did not record the world rank. */
+    h->world_rank = -1;
+    h->world_size = 0;
+    h->checksum = sum;
+  }
   if (h->header_size != WEFT__JOURNAL_HEADER || h->block_size < 64 ||
       h->block_size > ((uint64_t)1 << 32) || h->block_size % 8 ||
       h->slot_size != sizeof(weft__block_hdr) + h->block_size ||

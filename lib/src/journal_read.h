@@ -55,7 +55,10 @@ typedef struct weft__jr_name {
 } weft__jr_name;
 
 typedef struct weft__journal_read {
-  weft__journal_header h; /* the validated header */
+  /* The validated header, in the current version's layout: world_rank
+   * -1 and world_size 0 for versions 1 and 2, whose checksum is copied to
+   * `checksum`. */
+  weft__journal_header h;
   /* The dictionary: names[id], schemas[id] (NULL when not defined). */
   weft__jr_name *names;
   uint32_t nnames; /* ids below this may be defined */
@@ -99,6 +102,13 @@ WEFT_INTERNAL int weft__journal_read_file(weft__journal_read *j,
 WEFT_INTERNAL void weft__journal_read_free(weft__journal_read *j);
 /* The journal's names and schemas, for weft__decoder_new. */
 WEFT_INTERNAL weft__dict weft__journal_read_dict(const weft__journal_read *j);
+
+/* The rank in MPI_COMM_WORLD of the journal's process, with the world's
+ * size in *world_size; UINT32_MAX and 0 when the journal does not say (a
+ * version 1 or 2 journal, a writer that never set it, or a rank that is
+ * not below the size). */
+WEFT_INTERNAL uint32_t weft__journal_read_world(const weft__journal_read *j,
+                                                uint32_t *world_size);
 
 /* Mark in the journal file that the pieces of j reached the log as epoch
  * `epoch` (taken/epoch of each block, as a flush does), then sync it, so a

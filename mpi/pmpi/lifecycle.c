@@ -25,6 +25,7 @@
  * they print a warning (rank 0) when the job cannot be traced or its
  * trace could not be written.
  */
+#include "journal.h"
 #include "pmpi.h"
 
 #include <stdio.h>
@@ -204,11 +205,16 @@ static void write_log(void) {
   } else if (ours) {
     if (joins)
       join_without_journal();
-    else if (!pm.owns_weft && weft__journal_path())
+    else if (!pm.owns_weft && weft__journal_path()) {
       /* The application's journal (weft_options.journal_dir) names its
-       * rank now, so that weft recover can use it should the log fail:
-       * weft_mpi_init names the log only once it is made. */
+       * rank now (in the log of MPI_COMM_WORLD: its world rank), so that
+       * weft recover can use it should the log fail: weft_mpi_init names
+       * the log only once it is made. */
+      int world_size = 0;
+      PMPI_Comm_size(MPI_COMM_WORLD, &world_size);
+      weft__journal_set_world(pm.world_rank, world_size);
       weft__journal_set_meta(pm.world_rank, getenv("SLURM_JOB_ID"), "");
+    }
     if ((rc = weft_mpi_init(MPI_COMM_WORLD, NULL)) == WEFT_OK)
       rc = weft_mpi_finalize(); /* leaves an application's libweft alone */
   }

@@ -128,7 +128,9 @@ typedef struct weft__rank_row {
   char slurm_partition[2 * WEFT_SLURM_LEN];
   /* The rank in MPI_COMM_WORLD, which libweft-pmpi's peer fields name
    * (a log's communicator may number its ranks otherwise);
-   * WEFT_WORLD_RANK_UNKNOWN in rows rebuilt from crash journals. */
+   * WEFT_WORLD_RANK_UNKNOWN in a row rebuilt from a crash journal that
+   * did not name it (version 1-2) or whose world rank clashed
+   * (recover_write.c). */
   uint32_t world_rank;
   uint32_t world_size;
 } weft__rank_row;

@@ -11,9 +11,13 @@
  * weft_options.journal_dir (or WEFT_JOURNAL_DIR through
  * weft_options_from_env).  Either way the journal header then names the
  * rank, the Slurm job and the log, so `weft recover` knows where each
- * journal belongs.
+ * journal belongs, and the rank in MPI_COMM_WORLD, so that a log it
+ * rebuilds from journals alone still pairs libweft-pmpi's peers (world
+ * ranks) with the right ranks when the log's communicator is not
+ * MPI_COMM_WORLD in order.
  */
 #include "guard.h"
+#include "journal.h"
 #include "writer.h"
 
 #include <limits.h>
@@ -83,12 +87,24 @@ static int init_beside(const char *path, const char *why) {
   return rc;
 }
 
+/* The journal header says whose it is: the process's rank in the log's
+ * communicator and in MPI_COMM_WORLD (PMPI: not a call of the
+ * application's for libweft-pmpi to record), the job and the log. */
+static void name_journal(int rank, const char *log) {
+  int world_rank = -1, world_size = 0;
+  if (PMPI_Comm_rank(MPI_COMM_WORLD, &world_rank) != MPI_SUCCESS ||
+      PMPI_Comm_size(MPI_COMM_WORLD, &world_size) != MPI_SUCCESS)
+    world_rank = -1, world_size = 0; /* unknown, as in older journals */
+  weft__journal_set_world(world_rank, world_size);
+  weft__journal_set_meta(rank, getenv("SLURM_JOB_ID"), log);
+}
+
 static void describe(int rank, const char *path) {
   if (!weft__journal_path())
     return;
   char abs[PATH_MAX + 1];
   const char *log = weft__path_absolute(path, abs, sizeof abs);
-  weft__journal_set_meta(rank, getenv("SLURM_JOB_ID"), log);
+  name_journal(rank, log);
 }
 
 int weft__journal_init(weft__writer *w) { return init_beside(w->path, NULL); }
@@ -123,7 +139,7 @@ int weft__journal_init_early(MPI_Comm comm, char *log, size_t cap,
   else if (local == WEFT_OK && weft__journal_path())
     /* a journal in WEFT_JOURNAL_DIR, for a log yet to be named: it must
      * still say whose it is, or weft recover cannot use it */
-    weft__journal_set_meta(rank, getenv("SLURM_JOB_ID"), "");
+    name_journal(rank, "");
   /* Every rank traces, or none: libweft-pmpi's collective calls (the job
    * action, the log at MPI_Finalize) need all of them. */
   rc = weft__agree(comm, local);

@@ -33,6 +33,9 @@ typedef struct weft__recover_rank {
   char job[64];
   int64_t pid;
   int64_t anchor_mono_ns, anchor_wall_ns, created_wall_ns;
+  /* Its rank in MPI_COMM_WORLD and the world's size (a version 3
+   * journal: weft__journal_read_world); UINT32_MAX and 0 when unknown. */
+  uint32_t world_rank, world_size;
 } weft__recover_rank;
 
 typedef struct weft__recover_result {
@@ -46,6 +49,12 @@ typedef struct weft__recover_result {
    * such actions.  The log's rows were left as they were (an `unfinished`
    * one stays so) and none was added for them.  All processes. */
   uint64_t unsettled;
+  /* Ranks whose journal named a world rank that their /ranks row does not
+   * hold: it clashed with another rank's (two ranks of one world cannot
+   * share one), or came with another world size than the log's, or
+   * differed from the one the log's row already held.  Their rows keep
+   * what the log said, or say unknown.  All processes. */
+  uint32_t world_unknown;
   uint32_t mpi_size; /* ranks of the log */
   uint32_t ranks;    /* ranks that contributed records, all processes */
 } weft__recover_result;
@@ -57,7 +66,9 @@ typedef struct weft__recover_result {
  * the journals), derived /actions rows (actions still open at the end of a
  * stream are unfinished; a log's `unfinished` row of an action whose end
  * the journals hold is rewritten with it) and one /flushes row per rank of
- * the log, then commits.  Appends only to logs of this format's major
+ * the log, then commits.  A /ranks row that does not know its world rank
+ * takes its journal's, unless that one clashes (world_unknown).  Appends
+ * only to logs of this format's major
  * version (WEFT_EFORMAT otherwise).
  * Every process returns the same code (weft__agree); WEFT_EINVAL when a
  * rank is out of range or given twice. */

@@ -28,9 +28,13 @@ typedef struct log_state {
   uint8_t *covered;        /* per rank: some process has its journal */
   weft__segment_row *segs; /* committed /segments rows (when /actions is on) */
   int64_t anchor0_mono, anchor0_wall, host0_same;
+  uint32_t *world;        /* per rank: the world rank its row gets */
+  uint32_t world_size;    /* of the rows that know their world rank */
+  uint32_t world_unknown; /* journals' world ranks not taken */
 } log_state;
 
 static void log_free(log_state *l) {
+  free(l->world);
   free(l->flushes);
   free(l->names_done);
   free(l->schemas_done);
@@ -558,7 +562,8 @@ static int write_ranks(weft__writer *w, const weft__recover_rank *ranks,
         ranks[i].anchor_mono_ns - (ranks[i].anchor_wall_ns - r.start_wall_ns);
     memcpy(r.host, ranks[i].host, sizeof r.host - 1);
     memcpy(r.slurm_job_id, ranks[i].job, sizeof r.slurm_job_id - 1);
-    r.world_rank = WEFT_WORLD_RANK_UNKNOWN; /* journals do not say */
+    r.world_rank = l->world[r.rank];
+    r.world_size = r.world_rank != WEFT_WORLD_RANK_UNKNOWN ? l->world_size : 0;
     hsize_t at = r.rank;
     if (push(&rows, &r, sizeof r) || push(&idx, &at, sizeof at))
       local = WEFT_ENOMEM;
@@ -578,9 +583,11 @@ static int write_ranks(weft__writer *w, const weft__recover_rank *ranks,
 }
 
 /* Appending: a rank whose threads after the last commit outnumber those
- * its /ranks row counts gets the row rewritten with the new count. */
-static int update_threads(weft__writer *w, const weft__recover_rank *ranks,
-                          size_t n) {
+ * its /ranks row counts gets the row rewritten with the new count, and
+ * one whose row did not know its world rank gets its journal's
+ * (settle_world). */
+static int update_ranks(weft__writer *w, const weft__recover_rank *ranks,
+                        size_t n, const log_state *l) {
   weft__bytes rows = {0}, idx = {0};
   int local = WEFT_OK;
   for (size_t i = 0; local == WEFT_OK && i < n; i++) {
@@ -589,8 +596,14 @@ static int update_threads(weft__writer *w, const weft__recover_rank *ranks,
     if (rows_io(w->ranks, w->types.rank_row, at, 1, &r, 0) < 0)
       local = weft__h5_error("reading /ranks");
     uint32_t threads = threads_of(&ranks[i]);
-    if (local == WEFT_OK && threads > r.threads) {
-      r.threads = threads;
+    uint32_t world = l->world[ranks[i].rank];
+    if (local == WEFT_OK && (threads > r.threads || world != r.world_rank)) {
+      if (threads > r.threads)
+        r.threads = threads;
+      if (world != r.world_rank) {
+        r.world_rank = world;
+        r.world_size = world != WEFT_WORLD_RANK_UNKNOWN ? l->world_size : 0;
+      }
       if (push(&rows, &r, sizeof r) || push(&idx, &at, sizeof at))
         local = WEFT_ENOMEM;
     }
@@ -670,6 +683,128 @@ static int check_ranks(weft__writer *w, const weft__recover_rank *ranks,
   if (rc == WEFT_OK)
     memcpy(l->covered, all, l->size);
   free(all);
+  return rc;
+}
+
+/* A world rank and the log rank that holds it, or claims it. */
+typedef struct world_claim {
+  uint32_t world, rank;
+  int fixed; /* the log's row holds it: it stays */
+} world_claim;
+
+static int claim_cmp(const void *pa, const void *pb) {
+  const world_claim *a = pa, *b = pb;
+  if (a->world != b->world)
+    return a->world < b->world ? -1 : 1;
+  return (a->rank > b->rank) - (a->rank < b->rank);
+}
+
+/* The world ranks of the log's committed /ranks rows (appending; every
+ * process reads them all) into world[] and size[], UINT32_MAX and 0 for a
+ * row that does not know it (as the readers take it: a world rank is
+ * known when it is below the row's world size). */
+static int log_worlds(weft__writer *w, uint32_t nrows, uint32_t *world,
+                      uint32_t *size) {
+  enum { CHUNK = 1 << 12 };
+  weft__rank_row *rows = malloc(CHUNK * sizeof *rows);
+  if (!rows)
+    return weft__error(WEFT_ENOMEM, "recovery");
+  int rc = WEFT_OK;
+  for (uint32_t done = 0; rc == WEFT_OK && done < nrows; done += CHUNK) {
+    uint32_t k = nrows - done < CHUNK ? nrows - done : CHUNK;
+    if (rows_io(w->ranks, w->types.rank_row, done, k, rows, 0) < 0)
+      rc = weft__h5_error("reading /ranks");
+    for (uint32_t i = 0; rc == WEFT_OK && i < k; i++) {
+      int known = rows[i].world_rank < rows[i].world_size;
+      world[done + i] = known ? rows[i].world_rank : WEFT_WORLD_RANK_UNKNOWN;
+      size[done + i] = known ? rows[i].world_size : 0;
+    }
+  }
+  free(rows);
+  return rc;
+}
+
+/* Collective: the world rank each rank's /ranks row gets, in l->world
+ * (every process computes the same table from the same inputs).  A row of
+ * the log that knows its world rank keeps it (libweft-mpi wrote it; a
+ * journal that says otherwise is counted, not taken).  A row that does
+ * not (a new log, or one rebuilt by a recovery from journals that did not
+ * say) takes its journal's world rank, unless that would give the readers
+ * a log they refuse (format.md, /ranks): one world size for every row
+ * that knows it (the log's, else the journals' when they all agree), and
+ * no world rank twice.  Every journal world rank in a clash is left out
+ * (unknown), not all but one of them: which is right cannot be told.
+ * Those left out are counted in l->world_unknown. */
+static int settle_world(weft__writer *w, const weft__recover_rank *ranks,
+                        size_t n, int create, log_state *l) {
+  const uint32_t size = l->size;
+  /* (world size << 32 | world rank) of each rank's journal, UINT64_MAX
+   * when it does not say; one process holds a rank (check_ranks). */
+  uint64_t *mine = malloc(size * sizeof *mine), *all = NULL;
+  uint32_t *log_size = calloc(size, sizeof *log_size);
+  world_claim *c = malloc(size * sizeof *c);
+  l->world = malloc(size * sizeof *l->world);
+  int local =
+      mine && log_size && c && l->world && (all = malloc(size * sizeof *all))
+          ? WEFT_OK
+          : weft__error(WEFT_ENOMEM, "recovery");
+  for (uint32_t k = 0; local == WEFT_OK && k < size; k++) {
+    mine[k] = UINT64_MAX;
+    l->world[k] = WEFT_WORLD_RANK_UNKNOWN;
+  }
+  for (size_t i = 0; local == WEFT_OK && i < n; i++)
+    if (ranks[i].world_rank < ranks[i].world_size)
+      mine[ranks[i].rank] =
+          (uint64_t)ranks[i].world_size << 32 | ranks[i].world_rank;
+  if (local == WEFT_OK && !create)
+    local = log_worlds(w, size, l->world, log_size);
+  int rc = weft__agree(w->comm, local);
+  if (rc == WEFT_OK && PMPI_Allreduce(mine, all, (int)size, MPI_UINT64_T,
+                                      MPI_MIN, w->comm) != MPI_SUCCESS)
+    rc = weft__error(WEFT_EMPI, "MPI_Allreduce of the world ranks failed");
+  if (rc == WEFT_OK) {
+    /* The world's size: the log's, else the journals' if they agree. */
+    uint32_t wsize = 0;
+    for (uint32_t k = 0; k < size && !wsize; k++)
+      wsize = log_size[k];
+    int from_log = wsize != 0, worlds = 0;
+    for (uint32_t k = 0; !from_log && k < size; k++) {
+      uint32_t s = all[k] == UINT64_MAX ? 0 : (uint32_t)(all[k] >> 32);
+      worlds |= s && wsize && s != wsize;
+      if (s && !wsize)
+        wsize = s;
+    }
+    if (worlds)
+      wsize = 0; /* journals of two worlds: none is taken */
+    size_t nc = 0;
+    for (uint32_t k = 0; k < size; k++) {
+      uint32_t s = all[k] == UINT64_MAX ? 0 : (uint32_t)(all[k] >> 32);
+      uint32_t wr = (uint32_t)all[k];
+      if (l->world[k] != WEFT_WORLD_RANK_UNKNOWN) {
+        c[nc++] = (world_claim){l->world[k], k, 1};
+        l->world_unknown += s && (wr != l->world[k] || s != log_size[k]);
+      } else if (s && s == wsize) {
+        c[nc++] = (world_claim){wr, k, 0};
+      } else if (s) {
+        l->world_unknown++;
+      }
+    }
+    qsort(c, nc, sizeof *c, claim_cmp);
+    for (size_t o = 0, e; o < nc; o = e) {
+      for (e = o + 1; e < nc && c[e].world == c[o].world; e++)
+        ;
+      for (size_t i = o; i < e; i++)
+        if (!c[i].fixed && e - o == 1)
+          l->world[c[i].rank] = c[i].world;
+        else if (!c[i].fixed)
+          l->world_unknown++;
+    }
+    l->world_size = wsize;
+  }
+  free(mine);
+  free(all);
+  free(log_size);
+  free(c);
   return rc;
 }
 
@@ -980,7 +1115,7 @@ static int write_epoch(weft__writer *w, const weft__recover_rank *ranks,
   if (rc == WEFT_OK)
     rc = write_flushes(w, tot[WEFT_D_FLUSHES]);
   if (rc == WEFT_OK)
-    rc = create ? write_ranks(w, ranks, n, l) : update_threads(w, ranks, n);
+    rc = create ? write_ranks(w, ranks, n, l) : update_ranks(w, ranks, n, l);
   if (rc == WEFT_OK)
     rc = write_settled(w, &later);
   weft__bytes_free(&later);
@@ -1026,6 +1161,7 @@ static int write_epoch(weft__writer *w, const weft__recover_rank *ranks,
     res->ranks = (uint32_t)tot[WEFT_D_COUNT];
     res->unsettled = tot[WEFT_D_COUNT + 1];
     res->mpi_size = l->size;
+    res->world_unknown = l->world_unknown;
     w->committed = next;
   }
   return rc;
@@ -1079,6 +1215,8 @@ int weft__recover_write(MPI_Comm comm, const char *path, int create,
   }
   if (rc == WEFT_OK)
     rc = check_ranks(w, ranks, nranks, &l);
+  if (rc == WEFT_OK)
+    rc = settle_world(w, ranks, nranks, create, &l);
   if (rc == WEFT_OK)
     rc = write_epoch(w, ranks, nranks, create, &l, res);
   char why[WEFT__ERRMSG_MAX] = "";
