@@ -9,9 +9,11 @@
 #   - C: string literals "WEFT_..." in lib/, mpi/, tools/, bench/,
 #     examples/ and tests/ (env_names.c, the tests of the notice and the
 #     error names of weft_err_name aside);
-#   - scripts (sh, sbatch, Python): NAME=, $NAME, ${NAME, environ[...]
-#     outside comment lines;
-#   - CMake: ENV{NAME} and "NAME=..." (test ENVIRONMENT).
+#   - scripts (sh, sbatch, Python) in scripts/, slurm-examples/, tests/,
+#     .ci/, bench/, examples/: NAME=, $NAME, ${NAME, environ[...],
+#     environ.get(...), getenv(...), 'NAME': outside comment lines;
+#   - CMake (CMakeLists.txt, *.cmake): ENV{NAME} and NAME=... (test
+#     ENVIRONMENT, quoted or not).
 # Each must be known (WEFT_TEST_* is the test suite's); each name of the
 # list must be found (none stale); and each setting of the list's first
 # part (what a user sets) must be documented in docs/guide.md or
@@ -39,19 +41,21 @@ errors=$( (grep -oE '"WEFT_[A-Z0-9_]+"' lib/src/error.c | tr -d '"'
   sort -u)
 # The tests of the notice itself name misspelt variables on purpose.
 c_names=$(grep -rlE --include='*.c' --include='*.h' '"WEFT_[A-Z0-9_]+"' \
-  lib mpi tools bench examples tests | grep -v "^$list\$" |
-  xargs grep -L 'weft:unknown_setting' |
+  lib mpi tools bench examples tests |
+  grep -vxE "$list|tests/unit/test_env_names.c|tests/tools/test_info_notices.c" |
   xargs grep -hoE '"WEFT_[A-Z0-9_]+"' | tr -d '"' | sort -u)
-script_files=$(find scripts slurm-examples tests .ci -type f \
+script_files=$(find scripts slurm-examples tests .ci bench examples -type f \
   \( -name '*.sh' -o -name '*.sbatch' -o -name '*.py' -o -name run \
   -o -perm -u+x \) ! -name '*.c' ! -name '*.h' 2>/dev/null)
 sh_names=$(for f in $script_files; do
   grep -vE '^[[:space:]]*#' "$f" |
-    grep -oE '(^|[^A-Za-z0-9_])WEFT_[A-Z0-9_]+=|\$\{?WEFT_[A-Z0-9_]+|environ(\.get\(|\[)["'"'"']WEFT_[A-Z0-9_]+'
+    grep -oE '(^|[^A-Za-z0-9_])WEFT_[A-Z0-9_]+=|\$\{?WEFT_[A-Z0-9_]+|environ(\.get\(|\[)["'"'"']WEFT_[A-Z0-9_]+|getenv\(["'"'"']WEFT_[A-Z0-9_]+|["'"'"']WEFT_[A-Z0-9_]+["'"'"'] *:'
 done | grep -oE 'WEFT_[A-Z0-9_]+' | sort -u)
-cmake_names=$(find . -name CMakeLists.txt -not -path './build*' |
-  xargs grep -vhE '^[[:space:]]*#' |
-  grep -oE 'ENV\{WEFT_[A-Z0-9_]+|"WEFT_[A-Z0-9_]+=' |
+# CMake: ENV{NAME}, and NAME=... in test ENVIRONMENT, quoted or not (not
+# -DNAME=, a cache variable).
+cmake_names=$(find . \( -name CMakeLists.txt -o -name '*.cmake' \) \
+  -not -path './build*' | xargs grep -vhE '^[[:space:]]*#' |
+  grep -oE 'ENV\{WEFT_[A-Z0-9_]+|(^|[^A-Za-z0-9_{$])WEFT_[A-Z0-9_]+=' |
   grep -oE 'WEFT_[A-Z0-9_]+' | sort -u)
 
 found=$(printf '%s\n' $c_names $sh_names $cmake_names | sort -u)

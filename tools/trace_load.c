@@ -120,7 +120,9 @@ static void feed_error(load_ctx *c, const weft__chunk *ch, int rc) {
     decoder_problem(rc, off, problem, sizeof problem);
   else /* not at a record: memory for the stream */
     snprintf(problem, sizeof problem, "%s", weft_errmsg());
-  if (at)
+  /* Out of memory is not the record's fault: only the segment is named. */
+  int oom = rc == WEFT_ENOMEM || (rc > 0 && !strcmp(c->why, "out of memory"));
+  if (at && !oom)
     weft__chunk_where(ch, off, where, sizeof where);
   else
     snprintf(where, sizeof where, "segment of rank %u thread %u epoch %u",

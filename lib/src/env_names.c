@@ -12,7 +12,7 @@
  * The list holds every name that Weft's libraries, tools, scripts and
  * test suite read, since a job's environment carries the scripts' own
  * variables too (sbatch exports them).  WEFT_TEST_* is the test suite's.
- * tests/tools/env_names.sh checks that the sources read no WEFT_* name
+ * tests/env_names.sh checks that the sources read no WEFT_* name
  * missing here, and that docs/guide.md lists every setting a user sets.
  */
 #include "weft_int.h"
