@@ -32,6 +32,11 @@ uint64_t weft__journal_checksum(const void *p, size_t n) {
   return XXH3_64bits(p, n);
 }
 
+void weft__journal_header_seal(weft__journal_header *h) {
+  h->checksum = XXH3_64bits(h, offsetof(weft__journal_header, checksum));
+  h->checksum3 = XXH3_64bits(h, offsetof(weft__journal_header, checksum3));
+}
+
 int weft__journal_active(void) { return jr.map != NULL; }
 
 static int fail(const char *what, const char *path) {
@@ -142,7 +147,7 @@ int weft__journal_open(const char *dir, size_t block_size, size_t nslots,
   h->anchor_wall_ns = a.wall_ns;
   h->created_wall_ns = a.wall_ns;
   memcpy(h->host, host, sizeof h->host);
-  h->checksum = XXH3_64bits(h, offsetof(weft__journal_header, checksum));
+  weft__journal_header_seal(h);
 
   jr.fd = fd;
   jr.dict_fd = dfd;
@@ -184,7 +189,7 @@ int weft__journal_set_meta(int rank, const char *job, const char *log) {
     snprintf(h->job, sizeof h->job, "%s", job);
   if (log)
     snprintf(h->log, sizeof h->log, "%s", log);
-  h->checksum = XXH3_64bits(h, offsetof(weft__journal_header, checksum));
+  weft__journal_header_seal(h);
   return WEFT_OK;
 }
 
@@ -194,7 +199,7 @@ int weft__journal_set_world(int world_rank, int world_size) {
   weft__journal_header *h = (weft__journal_header *)jr.map;
   h->world_rank = world_rank;
   h->world_size = world_size > 0 ? (uint32_t)world_size : 0;
-  h->checksum = XXH3_64bits(h, offsetof(weft__journal_header, checksum));
+  weft__journal_header_seal(h);
   return WEFT_OK;
 }
 

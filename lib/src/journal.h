@@ -21,8 +21,9 @@
 
 #define WEFT__JOURNAL_MAGIC "WEFTJNL1"
 /* 2: short SUCCESS records (record.h); 3: the process's place in
- * MPI_COMM_WORLD (world_rank, world_size), with the checksum moved past
- * them.  Readers take 1 and 2 too (their world rank is unknown). */
+ * MPI_COMM_WORLD (world_rank, world_size) after the checksum, and a second
+ * checksum over them.  Readers take 1 and 2 too (their world rank is
+ * unknown). */
 #define WEFT__JOURNAL_VERSION 3
 #define WEFT__JOURNAL_HEADER 4096
 #define WEFT__BLOCK_MAGIC 0x4b4c4257u /* "WBLK" */
@@ -51,22 +52,23 @@ typedef struct weft__journal_header {
   int64_t anchor_wall_ns;
   int64_t created_wall_ns;
   char host[64];
-  char job[64];   /* e.g. the Slurm job id; set by libweft-mpi */
-  char log[1024]; /* the HDF5 log it belongs to; set by libweft-mpi */
+  char job[64];      /* e.g. the Slurm job id; set by libweft-mpi */
+  char log[1024];    /* the HDF5 log it belongs to; set by libweft-mpi */
+  uint64_t checksum; /* XXH3-64 of the bytes before this field */
   /* Since version 3, set by libweft-mpi (the log's `rank` may be in a
    * split or reordered communicator; libweft-pmpi's peers are world
-   * ranks).  Versions 1 and 2 end here with their checksum, at the offset
-   * of world_rank: WEFT__JOURNAL_V2_CHECKSUM. */
+   * ranks).  They come after the checksum of versions 1 and 2, which
+   * stays where it was, so that an older reader finds the header intact
+   * and refuses it for its version, not as damaged; checksum3 covers
+   * them and everything before. */
   int32_t world_rank;  /* rank in MPI_COMM_WORLD; -1 before */
   uint32_t world_size; /* size of MPI_COMM_WORLD; 0 before */
-  uint64_t checksum;   /* XXH3-64 of the bytes before this field */
+  uint64_t checksum3;  /* XXH3-64 of the bytes before this field */
 } weft__journal_header;
 
-/* Where the checksum of a version 1 or 2 header is (it sums the bytes
- * before it). */
-#define WEFT__JOURNAL_V2_CHECKSUM offsetof(weft__journal_header, world_rank)
-_Static_assert(offsetof(weft__journal_header, world_rank) == 1232 &&
-                   offsetof(weft__journal_header, checksum) == 1240 &&
+_Static_assert(offsetof(weft__journal_header, checksum) == 1232 &&
+                   offsetof(weft__journal_header, world_rank) == 1240 &&
+                   offsetof(weft__journal_header, checksum3) == 1248 &&
                    sizeof(weft__journal_header) <= WEFT__JOURNAL_HEADER,
                "journal header layout (docs/journal.md)");
 
@@ -89,6 +91,8 @@ void weft__journal_dict_append(uint8_t type, const void *body, size_t len);
  * the world's size (libweft-mpi, which has MPI, calls it beside
  * weft__journal_set_meta).  WEFT_ENOTFOUND without journal. */
 WEFT_INTERNAL int weft__journal_set_world(int world_rank, int world_size);
+/* Set both checksums of a header after a change to it. */
+WEFT_INTERNAL void weft__journal_header_seal(weft__journal_header *h);
 /* XXH3-64 of a sealed block's records. */
 uint64_t weft__journal_checksum(const void *p, size_t n);
 

@@ -98,30 +98,25 @@ static int read_header(weft__journal_read *j, const unsigned char *wj,
   memcpy(h, wj, sizeof *h);
   if (memcmp(h->magic, WEFT__JOURNAL_MAGIC, 8) != 0)
     return weft__error(WEFT_EFORMAT, "not a Weft journal (bad magic)");
-  /* Each version is checked with its own layout: versions 1 and 2 have
-   * their checksum where world_rank now begins.  Version 1 journals have
-   * no short SUCCESS records either: read alike. */
-  int old = h->version == 1 || h->version == 2;
-  size_t sum_at = old ? WEFT__JOURNAL_V2_CHECKSUM
-                      : offsetof(weft__journal_header, checksum);
-  uint64_t sum;
-  memcpy(&sum, wj + sum_at, sizeof sum);
-  int intact = weft__journal_checksum(wj, sum_at) == sum;
-  if (!old && h->version != WEFT__JOURNAL_VERSION)
-    return intact
-               ? weft__error(WEFT_EFORMAT,
-                             "journal version %u is not supported", h->version)
-               : weft__error(WEFT_EFORMAT,
-                             "journal header checksum mismatch (or a "
-                             "journal version %u this weft does not read)",
-                             h->version);
-  if (!intact)
+  /* Every version has its first checksum at 1232; version 3 adds the
+   * world rank after it, with a second checksum (journal.h).  Version 1
+   * journals have no short SUCCESS records either: read alike. */
+  if (weft__journal_checksum(h, offsetof(weft__journal_header, checksum)) !=
+      h->checksum)
     return weft__error(WEFT_EFORMAT, "journal header checksum mismatch");
-  if (old) {
+  if (h->version == 1 || h->version == 2) {
     /* Their writers did not record the world rank. */
     h->world_rank = -1;
     h->world_size = 0;
-    h->checksum = sum;
+  } else if (h->version != WEFT__JOURNAL_VERSION) {
+    return weft__error(WEFT_ENOTSUP,
+                       "journal version %u is not supported (this weft "
+                       "reads versions 1 to %u)",
+                       h->version, WEFT__JOURNAL_VERSION);
+  } else if (weft__journal_checksum(h, offsetof(weft__journal_header,
+                                                checksum3)) != h->checksum3) {
+    return weft__error(WEFT_EFORMAT, "journal header checksum mismatch "
+                                     "(world rank)");
   }
   if (h->header_size != WEFT__JOURNAL_HEADER || h->block_size < 64 ||
       h->block_size > ((uint64_t)1 << 32) || h->block_size % 8 ||

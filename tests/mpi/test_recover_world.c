@@ -169,8 +169,7 @@ static int retag(const char *dir, int rank, int world) {
       continue;
     }
     h.world_rank = world;
-    h.checksum =
-        weft__journal_checksum(&h, offsetof(weft__journal_header, checksum));
+    weft__journal_header_seal(&h);
     CHECK(pwrite(fd, &h, sizeof h, 0) == (ssize_t)sizeof h, "write %s", path);
     close(fd);
     done++;

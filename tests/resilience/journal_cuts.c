@@ -219,7 +219,7 @@ int main(int argc, char **argv) {
   unsigned char *w2 = malloc(wjlen), *d2 = malloc(dlen);
   memcpy(w2, wj, wjlen);
   memcpy(d2, d, dlen);
-  for (size_t at = 0; at < offsetof(weft__journal_header, checksum) + 8;
+  for (size_t at = 0; at < offsetof(weft__journal_header, checksum3) + 8;
        at++, tests++) {
     flip(w2, at, (int)(at % 8));
     CHECK(read_prefix(w2, wjlen, d, dlen, "header flip", at) == (size_t)-1,
