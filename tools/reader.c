@@ -640,6 +640,12 @@ static int load_segments(weft__trace *t, char *err, size_t cap) {
                   "'/segments' row %zu names thread %u (a process has at "
                   "most %d)",
                   i, s->thread, WEFT_THREADS_MAX);
+    if (s->epoch >= t->c.epochs)
+      return fail(err, cap,
+                  "'/segments' row %zu: epoch %u, but the log committed %llu "
+                  "(0..%llu)",
+                  i, s->epoch, (unsigned long long)t->c.epochs,
+                  (unsigned long long)t->c.epochs - 1);
     if (s->event_start > t->c.events ||
         s->event_count > t->c.events - s->event_start)
       return fail(err, cap,

@@ -91,6 +91,11 @@ with h5py.File(copy("segment_thread"), "r+") as f:
     seg = f["segments"][0]
     seg["thread"] = 0xFFFFFFFF
     f["segments"][0] = seg
+# a segment of an epoch the log never committed
+with h5py.File(copy("segment_epoch"), "r+") as f:
+    seg = f["segments"][1]
+    seg["epoch"] = int(f.attrs["committed"]["epochs"])
+    f["segments"][1] = seg
 # the leaf flag (bit 31 of the schema) on a SUCCESS record
 with h5py.File(copy("leaf_flag"), "r+") as f:
     n = int(f.attrs["committed"]["events"])
@@ -140,6 +145,7 @@ check_expected corrupt_field
 check "$W/corrupt_field.h5" "string of 8388607 bytes"
 check_expected later_epoch
 check "$W/segment_thread.h5" "names thread 4294967295"
+check "$W/segment_epoch.h5" "'/segments' row 1: epoch"
 check_expected leaf_flag
 check "$W/missing_events.h5" "missing dataset '/events'"
 check "$W/missing_names.h5" "missing dataset '/names'"
