@@ -15,6 +15,7 @@
  */
 #include "cmd.h"
 
+#include "journal.h"
 #include "journal_read.h"
 #include "recover.h"
 
@@ -63,6 +64,9 @@ typedef struct journal {
   weft__recover_stream *streams;
   int used;   /* given to the writer */
   char *skip; /* why it was not used (owned), or NULL */
+  /* The version of a journal refused for being newer than this weft
+   * reads (a newer Weft's), or 0: left untouched, for that Weft. */
+  uint32_t newer;
 } journal;
 
 typedef struct ctx {
@@ -76,6 +80,10 @@ typedef struct ctx {
   int trace_open;
   journal *js;
   size_t nj;
+  /* Newer journals of every process: how many, their lowest and highest
+   * version (after read_journals). */
+  unsigned long long newer;
+  uint32_t newer_lo, newer_hi;
 } ctx;
 
 /* After "nothing to recover" with no journal at all: a log its job left
@@ -259,6 +267,19 @@ static int judge(ctx *c, journal *j) {
   return 0;
 }
 
+/* The version in the header of the journal at path, or 0 when it cannot
+ * be read: after weft__journal_read_file refused it for its version
+ * (WEFT_ENOTSUP), which leaves no header. */
+static uint32_t header_version(const char *path) {
+  weft__journal_header h;
+  FILE *f = fopen(path, "rb");
+  if (!f)
+    return 0;
+  size_t n = fread(&h, 1, sizeof h, f);
+  fclose(f);
+  return n == sizeof h ? h.version : 0;
+}
+
 /* List and read the journals this process is responsible for. */
 static int read_journals(ctx *c) {
   DIR *d = opendir(c->dir);
@@ -289,7 +310,8 @@ static int read_journals(ctx *c) {
     if (strlen(c->dir) + strlen(e->d_name) + 2 > sizeof j->path)
       continue; /* cannot be named */
     snprintf(j->path, sizeof j->path, "%.2048s/%.1024s", c->dir, e->d_name);
-    if (weft__journal_read_file(&j->jr, j->path, want) < 0) {
+    int rc = weft__journal_read_file(&j->jr, j->path, want);
+    if (rc < 0) {
       /* Unreadable: its name (<host>.<pid>.wj) says whose it is. */
       size_t hl = strlen(host);
       if (c->nprocs > 1 &&
@@ -297,7 +319,15 @@ static int read_journals(ctx *c) {
                    : strncmp(e->d_name, host, hl) != 0 || e->d_name[hl] != '.'))
         continue;
       c->nj++;
-      skip(j, "unreadable: %s", weft_errmsg());
+      uint32_t v = rc == WEFT_ENOTSUP ? header_version(j->path) : 0;
+      if (v > WEFT__JOURNAL_VERSION) {
+        /* Neither damaged nor from another run: a newer Weft's, whose
+         * weft recover can still add its events. */
+        j->newer = v;
+        skip(j, "journal version %u, written by a newer Weft: left for it", v);
+      } else {
+        skip(j, "unreadable: %s", weft_errmsg());
+      }
       continue;
     }
     /* In an MPI job, each process takes the journals of its own host. */
@@ -375,6 +405,44 @@ static void remove_done(ctx *c) {
     rmdir(c->dir); /* only when empty */
 }
 
+/* Count the newer journals of every process (collective). */
+static void gather_newer(ctx *c) {
+  unsigned long long n = 0;
+  unsigned lo = UINT32_MAX, hi = 0;
+  for (size_t i = 0; i < c->nj; i++)
+    if (c->js[i].newer) {
+      n++;
+      lo = c->js[i].newer < lo ? c->js[i].newer : lo;
+      hi = c->js[i].newer > hi ? c->js[i].newer : hi;
+    }
+  MPI_Allreduce(&n, &c->newer, 1, MPI_UNSIGNED_LONG_LONG, MPI_SUM,
+                MPI_COMM_WORLD);
+  unsigned v[2] = {lo, hi}, lo_all, hi_all;
+  MPI_Allreduce(&v[0], &lo_all, 1, MPI_UNSIGNED, MPI_MIN, MPI_COMM_WORLD);
+  MPI_Allreduce(&v[1], &hi_all, 1, MPI_UNSIGNED, MPI_MAX, MPI_COMM_WORLD);
+  c->newer_lo = lo_all;
+  c->newer_hi = hi_all;
+}
+
+/* Once, on rank 0: the journals a newer Weft wrote are left untouched;
+ * the run then ends with status 2 (their events are not in the log). */
+static void say_newer(const ctx *c) {
+  if (c->rank != 0 || !c->newer)
+    return;
+  char v[32];
+  if (c->newer_lo == c->newer_hi)
+    snprintf(v, sizeof v, "version %u", c->newer_lo);
+  else
+    snprintf(v, sizeof v, "versions %u to %u", c->newer_lo, c->newer_hi);
+  fprintf(stderr,
+          "weft: %s: %llu journal%s in %s %s of journal %s, written by a "
+          "newer Weft (this weft reads versions 1 to %u): %s left untouched, "
+          "for the weft recover of the Weft that wrote %s\n",
+          c->log, c->newer, c->newer == 1 ? "" : "s", c->dir,
+          c->newer == 1 ? "is" : "are", v, WEFT__JOURNAL_VERSION,
+          c->newer == 1 ? "it is" : "they are", c->newer == 1 ? "it" : "them");
+}
+
 static int bcast_probe(ctx *c) {
   return MPI_Bcast(&c->probe, (int)sizeof c->probe, MPI_BYTE, 0,
                    MPI_COMM_WORLD) == MPI_SUCCESS
@@ -446,6 +514,7 @@ static int run(ctx *c) {
       nranks++;
     }
   MPI_Allreduce(mine, tot, 2, MPI_UNSIGNED_LONG_LONG, MPI_SUM, MPI_COMM_WORLD);
+  gather_newer(c);
   for (int p = 0; p < c->nprocs; p++) { /* reports in process order */
     if (p == c->rank)
       for (size_t i = 0; i < c->nj; i++)
@@ -454,6 +523,18 @@ static int run(ctx *c) {
     MPI_Barrier(MPI_COMM_WORLD);
   }
   if (tot[0] == 0) {
+    if (c->newer) {
+      /* Not "nothing to recover": the newer journals may hold what the
+       * log does not. */
+      if (c->rank == 0 && c->probe.mode == MODE_APPEND && tot[1])
+        printf("%s: the %llu journal%s this weft reads hold no event the "
+               "log does not; the log is unchanged\n",
+               c->log, tot[1], tot[1] == 1 ? "" : "s");
+      if (c->probe.mode == MODE_APPEND)
+        remove_done(c);
+      say_newer(c);
+      return 2;
+    }
     if (c->probe.mode == MODE_APPEND) {
       if (c->rank == 0)
         printf("%s: nothing to recover: its %llu epochs hold every event of "
@@ -573,8 +654,9 @@ static int run(ctx *c) {
   if (c->rank == 0 && res.world_unknown)
     printf("%s: %u rank%s not given the world rank %s journal%s named: "
            "it clashed with another rank's, or with the world size of the "
-           "log or of the other journals (a rank whose world rank is "
-           "unknown is taken to be its rank in the log)\n",
+           "log or of the other journals (while other ranks know theirs, "
+           "the tools pair none of such a rank's messages, "
+           "docs/causality.md)\n",
            c->log, res.world_unknown, res.world_unknown == 1 ? "" : "s",
            res.world_unknown == 1 ? "its" : "their",
            res.world_unknown == 1 ? "" : "s");
@@ -584,7 +666,9 @@ static int run(ctx *c) {
            "type and start)\n",
            c->log, (unsigned long long)res.unsettled,
            res.unsettled == 1 ? "" : "s", res.unsettled == 1 ? "it" : "them");
-  return 0;
+  /* Recovered, but not whole: the newer journals' events are not in. */
+  say_newer(c);
+  return c->newer ? 2 : 0;
 }
 
 int cmd_recover(int argc, char **argv) {

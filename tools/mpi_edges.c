@@ -7,6 +7,9 @@
  * records `peer`: a node's own rank is a rank of the log's communicator,
  * mapped through the log's /ranks table (weft__model_world), since a log
  * on a split, reordered or partial communicator numbers ranks otherwise.
+ * A rank whose world rank is unknown in a log where others know theirs
+ * has none: its sends and receipts stay unpaired rather than be paired
+ * with whichever rank has its log rank as world rank.
  */
 #include "mpi_edges.h"
 
@@ -38,6 +41,8 @@ static uint32_t id(const weft__model *m, const char *s) {
 }
 
 /* The message key of node i, or 0 when it is not a send or a receipt.
+ * k->v[0] is UINT64_MAX when the node's own world rank is unknown: such a
+ * key pairs with nothing (files are numbered below UINT32_MAX).
  * A send is an action with send_seq; a receipt is whatever carries
  * recv_seq: an "mpi:recv" message, or an MPI_Recv action that named its
  * source and tag (libweft-pmpi records no message for those) and did not
@@ -57,8 +62,8 @@ static int key_of(const weft__model *m, uint32_t i, const uint32_t ids[5],
       !field_i64(m, i, ids[0], &peer) || !field_i64(m, i, ids[1], &tag) ||
       !field_i64(m, i, ids[2], &comm))
     return 0;
-  uint64_t self = weft__model_world(m, n->file, n->rank);
-  k->v[0] = n->file;
+  uint32_t self = weft__model_world(m, n->file, n->rank);
+  k->v[0] = self == WEFT__NONE ? UINT64_MAX : n->file;
   k->v[1] = send ? self : (uint64_t)peer;
   k->v[2] = send ? (uint64_t)peer : self;
   k->v[3] = (uint64_t)comm;
@@ -84,10 +89,8 @@ static int mark_away(const weft__model *m, weft__edges *e,
     return -1;
   int rc = 0;
   for (uint32_t f = 0; f < m->nworld && !rc; f++) {
-    uint32_t n = m->world_len[f], r = 0;
-    while (r < n && m->world[f][r] != WEFT__NONE)
-      r++;
-    if (n == 0 || r < n)
+    uint32_t n = m->world_len[f];
+    if (n == 0 || m->world_known[f] < n)
       continue;
     if (!(sets[f] = malloc((size_t)n * sizeof **sets))) {
       rc = -1;
@@ -165,6 +168,8 @@ int weft__edges_build(const weft__model *m, weft__edges *e) {
       continue;
     int64_t seq;
     key_of(m, i, ids, &keys[ns], &seq);
+    if (keys[ns].v[0] == UINT64_MAX)
+      continue; /* its sender is unknown: no receipt may claim it */
     owner[ns] = i;
     uint32_t j = (uint32_t)weft__strtab_hash(&keys[ns], sizeof(key), 7) & mask;
     while (tab[j])
@@ -177,6 +182,8 @@ int weft__edges_build(const weft__model *m, weft__edges *e) {
     key k;
     int64_t seq;
     key_of(m, i, ids, &k, &seq);
+    if (k.v[0] == UINT64_MAX)
+      continue; /* its receiver is unknown: it claims no send */
     uint32_t j = (uint32_t)weft__strtab_hash(&k, sizeof k, 7) & mask;
     for (; tab[j]; j = (j + 1) & mask) {
       uint32_t s = tab[j] - 1;

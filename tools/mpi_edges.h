@@ -8,7 +8,10 @@
  * fields (an MPI_Recv naming its source and tag).  (sender, receiver,
  * comm, tag, seq) names one message, so pairing is one hash lookup per
  * receipt.  `peer` is a rank of MPI_COMM_WORLD, so sender and receiver are
- * world ranks: a node's log rank is mapped through weft__model_world.
+ * world ranks: a node's log rank is mapped through weft__model_world.  A
+ * rank whose world rank is unknown while others of its log know theirs
+ * pairs nothing: its sends show as not received, its receipts as without
+ * their send.
  */
 #ifndef WEFT_TOOLS_MPI_EDGES_H
 #define WEFT_TOOLS_MPI_EDGES_H

@@ -38,7 +38,9 @@ typedef struct weft__rank_row {
   /* The rank in MPI_COMM_WORLD and its size: libweft-pmpi's `peer` and
    * `root` fields name world ranks.  WEFT__WORLD_UNKNOWN and 0 in a row
    * that weft recover rebuilt from a journal that did not name them
-   * (version 1-2) or whose world rank clashed. */
+   * (version 1-2) or whose world rank clashed: the tools then take the
+   * log rank for it only when no row of the file knows its world rank
+   * (weft__model_world). */
   uint32_t world_rank, world_size;
   char host[65];
   char job_id[33], step_id[33], array_job_id[33], array_task_id[33];

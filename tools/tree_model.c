@@ -75,6 +75,7 @@ void weft__model_release(weft__model *m) {
     free(m->world[f]);
   free(m->world);
   free(m->world_len);
+  free(m->world_known);
   memset(m, 0, sizeof *m);
 }
 
@@ -89,9 +90,13 @@ int weft__model_set_world(weft__model *m, uint32_t file, const uint32_t *world,
     if (!l)
       return -1;
     m->world_len = l;
+    uint32_t *k = realloc(m->world_known, ((size_t)file + 1) * sizeof *k);
+    if (!k)
+      return -1;
+    m->world_known = k;
     for (uint32_t f = m->nworld; f <= file; f++) {
       m->world[f] = NULL;
-      m->world_len[f] = 0;
+      m->world_len[f] = m->world_known[f] = 0;
     }
     m->nworld = file + 1;
   }
@@ -100,17 +105,27 @@ int weft__model_set_world(weft__model *m, uint32_t file, const uint32_t *world,
     return -1;
   if (n)
     memcpy(copy, world, n * sizeof *copy);
+  uint32_t known = 0;
+  for (uint32_t r = 0; r < n; r++)
+    known += copy[r] != WEFT__NONE;
   free(m->world[file]);
   m->world[file] = copy;
   m->world_len[file] = n;
+  m->world_known[file] = known;
   return 0;
 }
 
+/* A file none of whose rows knows its world rank is taken to be a log of
+ * MPI_COMM_WORLD, whose ranks are numbered alike.  Once one row knows its
+ * world rank that no longer holds: an unknown row's log rank may be a
+ * known row's world rank, and taking it would pair messages with the
+ * wrong rank, so such a rank has none. */
 uint32_t weft__model_world(const weft__model *m, uint32_t file, uint32_t rank) {
-  if (file < m->nworld && rank < m->world_len[file] &&
-      m->world[file][rank] != WEFT__NONE)
+  if (file >= m->nworld || !m->world_known[file])
+    return rank;
+  if (rank < m->world_len[file])
     return m->world[file][rank];
-  return rank;
+  return WEFT__NONE;
 }
 
 /* ---- pool of strings ----------------------------------------------------- */

@@ -130,8 +130,9 @@ typedef struct weft__model {
    * peers of messages by world rank, and a log's communicator may number
    * its ranks otherwise. */
   uint32_t **world;
-  uint32_t *world_len; /* ranks per file in world[] */
-  uint32_t nworld;     /* files in world[] */
+  uint32_t *world_len;   /* ranks per file in world[] */
+  uint32_t *world_known; /* ranks per file whose world rank is known */
+  uint32_t nworld;       /* files in world[] */
   int finished;
 } weft__model;
 
@@ -158,8 +159,11 @@ int weft__model_add_globals(weft__model *m, weft__stream *s,
  * kept; WEFT__NONE where unknown).  Returns 0 or -1 (out of memory). */
 int weft__model_set_world(weft__model *m, uint32_t file, const uint32_t *world,
                           uint32_t n);
-/* The world rank of `rank` of input file `file`: as set, or `rank` itself
- * when it is unknown (a log of MPI_COMM_WORLD numbers ranks alike). */
+/* The world rank of `rank` of input file `file`: as set; `rank` itself
+ * when no rank of the file knows its world rank (a log of MPI_COMM_WORLD
+ * numbers ranks alike); WEFT__NONE when this rank's is unknown but others
+ * of the file know theirs (a log rank can then be another rank's world
+ * rank, so none is guessed). */
 uint32_t weft__model_world(const weft__model *m, uint32_t file, uint32_t rank);
 /* Resolve continued contexts, link and order children, compute the times
  * of unfinished actions and order tasks.  Returns 0 or -1 (out of

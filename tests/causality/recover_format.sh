@@ -1,5 +1,6 @@
 #!/bin/sh
-# recover_format.sh WEFT PMPI_LIB WORKLOAD DIR MPIEXEC NPFLAG [PREFLAGS...]
+# recover_format.sh WEFT PMPI_LIB WORKLOAD JVERSION DIR MPIEXEC NPFLAG
+#                   [PREFLAGS...]
 # `weft recover` on a log of another format version, with the crash
 # journals that would complete it beside it: the workload dies under
 # libweft-pmpi (journals, no log), weft recover rebuilds the log, the
@@ -8,9 +9,15 @@
 # it (status 2, one line naming the version) and leave the log and the
 # journals as they were, not move the log aside as damaged and rebuild it.
 # The journals, untouched, still rebuild the log once it is out of the way.
+# Then the journals are made of a newer journal version (JVERSION,
+# journal_version.c): beside the log, all of them (versions 4 and 5),
+# and without a log, one of the two (version 4).  weft recover must say
+# once how many it left for the Weft that wrote them, naming the version,
+# leave them untouched, and exit with status 2, also when it rebuilt the
+# log from the other journal.
 set -eu
-weft=$1 pmpi=$2 workload=$3 dir=$4 mpiexec=$5 npflag=$6
-shift 6
+weft=$1 pmpi=$2 workload=$3 jversion=$4 dir=$5 mpiexec=$6 npflag=$7
+shift 7
 np=2
 fail() {
   echo "recover_format.sh: $*" >&2
@@ -70,5 +77,54 @@ PY
 }
 refused 1.1 "an older"
 refused 3.0 "a newer"
+
+# newer_run WHAT: weft recover on $log with journals of a newer Weft; its
+# status must be 2 and its stderr one line saying how many and of which
+# version
+newer_run() {
+  set +e
+  "$weft" recover "$log" >"$dir/out.txt" 2>"$dir/err.txt"
+  rc=$?
+  set -e
+  [ $rc = 2 ] ||
+    fail "$1: exit status $rc, not 2: $(cat "$dir/out.txt" "$dir/err.txt")"
+  [ "$(wc -l <"$dir/err.txt")" = 1 ] ||
+    fail "$1: not one line on stderr: $(cat "$dir/err.txt")"
+  ! grep -q "nothing to recover" "$dir/out.txt" ||
+    fail "$1: says nothing to recover: $(cat "$dir/out.txt")"
+}
+
+# every journal newer, beside the log
+rm -rf "$log" "$log.journal" "$log.damaged"
+cp "$dir/good.h5" "$log"
+cp -R "$dir/journals" "$log.journal"
+set -- "$log.journal"/*.wj
+[ $# = 2 ] || fail "want 2 journals: $*"
+"$jversion" "$1" 4 || fail "cannot make $1 of version 4"
+"$jversion" "$2" 5 || fail "cannot make $2 of version 5"
+(cd "$dir" && md5sum job.h5 job.h5.journal/*) >"$dir/before.md5"
+newer_run "journals of versions 4 and 5 beside the log"
+grep -F -q "weft: $log: 2 journals in $log.journal are of journal versions 4 to 5, written by a newer Weft" \
+  "$dir/err.txt" || fail "newer journals beside the log: $(cat "$dir/err.txt")"
+(cd "$dir" && md5sum -c --status before.md5) ||
+  fail "weft recover changed the log or the newer journals"
+
+# one journal newer, no log: the other rebuilds it
+rm -rf "$log" "$log.journal"
+cp -R "$dir/journals" "$log.journal"
+set -- "$log.journal"/*.wj
+"$jversion" "$1" 4 || fail "cannot make $1 of version 4"
+md5sum "$1" >"$dir/before.md5"
+newer_run "one journal of version 4, one of this weft's, no log"
+grep -q "rebuilt: .* of 1 rank from 1 journal " "$dir/out.txt" ||
+  fail "the other journal did not rebuild the log: $(cat "$dir/out.txt")"
+grep -q "^$1: skipped: journal version 4, written by a newer Weft" \
+  "$dir/out.txt" || fail "the newer journal is not named: $(cat "$dir/out.txt")"
+grep -F -q "weft: $log: 1 journal in $log.journal is of journal version 4, written by a newer Weft" \
+  "$dir/err.txt" || fail "one newer journal: $(cat "$dir/err.txt")"
+md5sum -c --status "$dir/before.md5" ||
+  fail "weft recover changed the newer journal"
+"$weft" info "$log" >/dev/null || fail "the rebuilt log cannot be read"
 echo "recover_format.sh: logs of format 1.1 and 3.0 refused and left" \
-  "untouched with their journals"
+  "untouched with their journals; journals of a newer version left" \
+  "untouched, exit status 2"
