@@ -424,9 +424,10 @@ static void gather_newer(ctx *c) {
   c->newer_hi = hi_all;
 }
 
-/* Once, on rank 0: the journals a newer Weft wrote are left untouched;
- * the run then ends with status 2 (their events are not in the log). */
-static void say_newer(const ctx *c) {
+/* Once, on rank 0, one line: the journals a newer Weft wrote are left
+ * untouched; the run then ends with status 2 (their events are not in the
+ * log).  not_made: nor is a log made without them (its why). */
+static void say_newer(const ctx *c, const char *not_made) {
   if (c->rank != 0 || !c->newer)
     return;
   char v[32];
@@ -437,10 +438,14 @@ static void say_newer(const ctx *c) {
   fprintf(stderr,
           "weft: %s: %llu journal%s in %s %s of journal %s, written by a "
           "newer Weft (this weft reads versions 1 to %u): %s left untouched, "
-          "for the weft recover of the Weft that wrote %s\n",
+          "for the weft recover of the Weft that wrote %s%s%s%s\n",
           c->log, c->newer, c->newer == 1 ? "" : "s", c->dir,
           c->newer == 1 ? "is" : "are", v, WEFT__JOURNAL_VERSION,
-          c->newer == 1 ? "it is" : "they are", c->newer == 1 ? "it" : "them");
+          c->newer == 1 ? "it is" : "they are", c->newer == 1 ? "it" : "them",
+          not_made ? "; the log (" : "", not_made ? not_made : "",
+          not_made ? ") is not made without them: it could not take their "
+                     "events later"
+                   : "");
 }
 
 static int bcast_probe(ctx *c) {
@@ -522,6 +527,12 @@ static int run(ctx *c) {
     fflush(stdout);
     MPI_Barrier(MPI_COMM_WORLD);
   }
+  if (c->newer && c->probe.mode != MODE_APPEND) {
+    /* A log made now would lack the ranks of the newer journals, which
+     * could then never be added to it: nothing is written or marked. */
+    say_newer(c, c->probe.why);
+    return 2;
+  }
   if (tot[0] == 0) {
     if (c->newer) {
       /* Not "nothing to recover": the newer journals may hold what the
@@ -532,7 +543,7 @@ static int run(ctx *c) {
                c->log, tot[1], tot[1] == 1 ? "" : "s");
       if (c->probe.mode == MODE_APPEND)
         remove_done(c);
-      say_newer(c);
+      say_newer(c, NULL);
       return 2;
     }
     if (c->probe.mode == MODE_APPEND) {
@@ -667,7 +678,7 @@ static int run(ctx *c) {
            c->log, (unsigned long long)res.unsettled,
            res.unsettled == 1 ? "" : "s", res.unsettled == 1 ? "it" : "them");
   /* Recovered, but not whole: the newer journals' events are not in. */
-  say_newer(c);
+  say_newer(c, NULL);
   return c->newer ? 2 : 0;
 }
 

@@ -63,23 +63,6 @@ static void before_log_closes(void) {
   finish_job();
 }
 
-/* A program that initialised libweft itself with a crash journal
- * (weft_options.journal_dir, WEFT_JOURNAL_DIR) and leaves its log to us
- * gets the log of MPI_COMM_WORLD at MPI_Finalize, where its rank is its
- * world rank.  Its journal says so from MPI_Init on, so that weft recover
- * can use it should the process die before MPI_Finalize or the log fail
- * (weft_mpi_init names the journal only once the log is made; a journal
- * without a rank is skipped).  A weft_mpi_init of the program's own names
- * it anew, with its log's rank. */
-static void name_own_journal(void) {
-  if (!weft__journal_path())
-    return;
-  int world_size = 0;
-  PMPI_Comm_size(MPI_COMM_WORLD, &world_size);
-  weft__journal_set_world(pm.world_rank, world_size);
-  weft__journal_set_meta(pm.world_rank, getenv("SLURM_JOB_ID"), "");
-}
-
 static void start(int provided, int64_t t0) {
   int64_t t1 = mono_ns(); /* MPI_Init's time, not Weft's set-up below */
   /* The set-up below is collective, so every rank traces or none: an
@@ -111,8 +94,6 @@ static void start(int provided, int64_t t0) {
   pm.locking = provided == MPI_THREAD_MULTIPLE;
   PMPI_Comm_rank(MPI_COMM_WORLD, &pm.world_rank);
   pm_comm_get(MPI_COMM_WORLD); /* set up before any thread races for it */
-  if (own)
-    name_own_journal();
   if (!own && !mixed) {
     char why[1024];
     if (weft__journal_init_early(MPI_COMM_WORLD, log_name, sizeof log_name, why,
@@ -224,8 +205,16 @@ static void write_log(void) {
   } else if (ours) {
     if (joins)
       join_without_journal();
-    else if (!pm.owns_weft)
-      name_own_journal(); /* as at MPI_Init, should it not have been then */
+    else if (!pm.owns_weft && weft__journal_path()) {
+      /* The application's journal (weft_options.journal_dir) names its
+       * rank now (in the log of MPI_COMM_WORLD: its world rank), so that
+       * weft recover can use it should the log fail: weft_mpi_init names
+       * the log only once it is made. */
+      int world_size = 0;
+      PMPI_Comm_size(MPI_COMM_WORLD, &world_size);
+      weft__journal_set_world(pm.world_rank, world_size);
+      weft__journal_set_meta(pm.world_rank, getenv("SLURM_JOB_ID"), "");
+    }
     if ((rc = weft_mpi_init(MPI_COMM_WORLD, NULL)) == WEFT_OK)
       rc = weft_mpi_finalize(); /* leaves an application's libweft alone */
   }

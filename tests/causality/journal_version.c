@@ -3,8 +3,8 @@
  *
  *   journal_version JOURNAL VERSION
  *
- * sets the version in JOURNAL's header and makes its checksum anew (the
- * one every version has, which a reader checks before the version:
+ * sets the version in JOURNAL's header and makes its checksums anew (the
+ * first, which every version has, a reader checks before the version:
  * journal.h), then reads the journal back as weft recover does and exits
  * 0 only when this weft refuses it for its version (WEFT_ENOTSUP) if
  * VERSION is newer than it reads, or accepts it otherwise.
@@ -32,8 +32,7 @@ int main(int argc, char **argv) {
     return 1;
   }
   h.version = (uint32_t)strtoul(argv[2], NULL, 10);
-  h.checksum =
-      weft__journal_checksum(&h, offsetof(weft__journal_header, checksum));
+  weft__journal_header_seal(&h);
   if (fseek(f, 0, SEEK_SET) != 0 || fwrite(&h, 1, sizeof h, f) != sizeof h ||
       fclose(f) != 0) {
     fprintf(stderr, "journal_version: cannot write %s\n", path);

@@ -9,10 +9,6 @@
  *                          "self_step" {i} and the MPI calls below
  *   pmpi_self_init plain   no Weft call: the MPI calls only (the other
  *                          program of an MPMD launch)
- *   pmpi_self_init crash   as self, but every rank dies by SIGKILL after
- *                          the MPI calls (and a barrier), "self_work" still
- *                          open, before MPI_Finalize: what it logged is in
- *                          its crash journal only (WEFT_JOURNAL_DIR)
  *
  * Every rank makes an MPI_Allreduce on MPI_COMM_WORLD and an MPI_Sendrecv
  * around the ring (tag 9).  After MPI_Finalize, a "self" rank checks that
@@ -23,7 +19,6 @@
 #include <weft.h>
 
 #include <mpi.h>
-#include <signal.h>
 #include <stdio.h>
 #include <string.h>
 
@@ -42,13 +37,11 @@ static int work(int rank, int size) {
 }
 
 int main(int argc, char **argv) {
-  if (argc != 2 || (strcmp(argv[1], "self") && strcmp(argv[1], "plain") &&
-                    strcmp(argv[1], "crash"))) {
-    fprintf(stderr, "usage: pmpi_self_init self|plain|crash\n");
+  if (argc != 2 || (strcmp(argv[1], "self") && strcmp(argv[1], "plain"))) {
+    fprintf(stderr, "usage: pmpi_self_init self|plain\n");
     return 2;
   }
-  int crash = !strcmp(argv[1], "crash");
-  int self = crash || !strcmp(argv[1], "self");
+  int self = !strcmp(argv[1], "self");
   if (self) {
     weft_options o;
     weft_options_init(&o);
@@ -72,14 +65,6 @@ int main(int argc, char **argv) {
   if (work(rank, size)) {
     fprintf(stderr, "world rank %d: the MPI calls went wrong\n", rank);
     bad = 1;
-  }
-  if (crash) {
-    MPI_Barrier(MPI_COMM_WORLD); /* every rank logged all of the above */
-    fflush(stdout);
-    fflush(stderr);
-    if (bad)
-      return 1;
-    raise(SIGKILL); /* a crash: no MPI_Finalize, no log */
   }
   if (self)
     bad |= weft_action_succeed(a) != WEFT_OK;

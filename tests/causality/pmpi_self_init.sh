@@ -13,12 +13,7 @@
 #      exist and journals in WEFT_JOURNAL_DIR: rank 0 (no events of its
 #      own) says the trace could not be written, the only journal is rank
 #      1's (rank 0 took part without one), and weft recover rebuilds rank
-#      1's events from it;
-#   4. both ranks call weft_init with WEFT_JOURNAL_DIR and are killed
-#      (SIGKILL) after MPI_Init and their logging, before MPI_Finalize:
-#      their journals already name their ranks (world ranks, named at
-#      MPI_Init), so weft recover rebuilds the log with both ranks'
-#      events from them.
+#      1's events from it.
 # After MPI_Finalize each program checks that libweft-pmpi left the
 # application's libweft initialised and shut down the one it started.
 set -eu
@@ -108,37 +103,5 @@ fi
 t=$(tree recovered.h5)
 want 1 'self_work .*\(world: 1\) => succeeded' "$t" "case 3"
 want 1 'MPI_Sendrecv \(peer: 0, tag: 9,' "$t" "case 3"
-
-# 4. killed before MPI_Finalize: only the journals have the events
-mkdir jk
-# shellcheck disable=SC2086
-if "$mpiexec" $pre "$npflag" 2 /usr/bin/env LD_PRELOAD="$pmpi" \
-  WEFT_FILE="$dir/killed.h5" WEFT_JOURNAL_DIR="$dir/jk" "$prog" crash \
-  >out.4 2>&1; then
-  fail "case 4: the program was not killed: $(cat out.4)"
-fi
-! grep -q 'went wrong\|weft_init:' out.4 || fail "case 4: $(cat out.4)"
-[ ! -e killed.h5 ] || fail "case 4: a log was written"
-set -- jk/*.wj
-if [ $# -ne 2 ] || [ ! -f "$1" ]; then
-  fail "case 4: want two journals (one a rank): $*"
-fi
-"$weft" recover --journal "$dir/jk" "$dir/killed.h5" >out.4r 2>&1 ||
-  fail "case 4: weft recover: $(cat out.4r)"
-! grep -q 'skipped' out.4r || fail "case 4: a journal skipped: $(cat out.4r)"
-for r in 0 1; do
-  grep -q ": rank $r (world rank $r of 2, pid " out.4r ||
-    fail "case 4: no journal of rank $r (world rank $r): $(cat out.4r)"
-done
-grep -q 'rebuilt: .* of 2 ranks from 2 journals' out.4r ||
-  fail "case 4: not rebuilt from both journals: $(cat out.4r)"
-t=$(tree killed.h5)
-for r in 0 1; do
-  p=$((1 - r))
-  want 1 "self_work \[rank $r\] \(world: $r\) => unfinished" "$t" "case 4"
-  want 1 "MPI_Sendrecv \(peer: $p, tag: 9,.* -> rank $p \(recv #0\)$" "$t" \
-    "case 4"
-done
-want 2 '^    [|`]-- self_step \(i: 1\)$' "$t" "case 4"
 echo "pmpi_self_init.sh: the log of the ranks that initialised libweft" \
-  "themselves is written at MPI_Finalize, or recovered from their journals"
+  "themselves is written at MPI_Finalize"
