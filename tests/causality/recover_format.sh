@@ -39,6 +39,19 @@ cp -R "$log.journal" "$dir/journals"
 mv "$log" "$dir/good.h5"
 rm -rf "$log.journal"
 
+# refused_run WHAT: weft recover on $log must exit with status 2 and say
+# why in one line on stderr (out.txt, err.txt)
+refused_run() {
+  set +e
+  "$weft" recover "$log" >"$dir/out.txt" 2>"$dir/err.txt"
+  rc=$?
+  set -e
+  [ $rc = 2 ] ||
+    fail "$1: exit status $rc, not 2: $(cat "$dir/out.txt" "$dir/err.txt")"
+  [ "$(wc -l <"$dir/err.txt")" = 1 ] ||
+    fail "$1: not one line on stderr: $(cat "$dir/err.txt")"
+}
+
 # refused VERSION WHO: the log (the journals name its path) of that version
 # with its journals
 refused() {
@@ -54,14 +67,7 @@ with h5py.File(sys.argv[1], "r+") as f:
                             dtype=np.uint32))
 PY
   (cd "$dir" && md5sum job.h5 job.h5.journal/*) >"$dir/before.md5"
-  set +e
-  "$weft" recover "$log" >"$dir/out.txt" 2>"$dir/err.txt"
-  rc=$?
-  set -e
-  [ $rc = 2 ] ||
-    fail "weft recover on format $1: exit status $rc, not 2: $(cat "$dir/out.txt" "$dir/err.txt")"
-  [ "$(wc -l <"$dir/err.txt")" = 1 ] ||
-    fail "weft recover on format $1: not one line: $(cat "$dir/err.txt")"
+  refused_run "weft recover on format $1"
   grep -F -q "weft: $log: a Weft log of format $1, written by $2 Weft: not recovered by this weft" \
     "$dir/err.txt" || fail "weft recover on format $1: $(cat "$dir/err.txt")"
   (cd "$dir" && md5sum -c --status before.md5) ||
@@ -78,18 +84,10 @@ PY
 refused 1.1 "an older"
 refused 3.0 "a newer"
 
-# newer_run WHAT: weft recover on $log with journals of a newer Weft; its
-# status must be 2 and its stderr one line saying how many and of which
-# version
+# newer_run WHAT: weft recover on $log with journals of a newer Weft,
+# refused as above, and not with "nothing to recover"
 newer_run() {
-  set +e
-  "$weft" recover "$log" >"$dir/out.txt" 2>"$dir/err.txt"
-  rc=$?
-  set -e
-  [ $rc = 2 ] ||
-    fail "$1: exit status $rc, not 2: $(cat "$dir/out.txt" "$dir/err.txt")"
-  [ "$(wc -l <"$dir/err.txt")" = 1 ] ||
-    fail "$1: not one line on stderr: $(cat "$dir/err.txt")"
+  refused_run "$1"
   ! grep -q "nothing to recover" "$dir/out.txt" ||
     fail "$1: says nothing to recover: $(cat "$dir/out.txt")"
 }
