@@ -1,6 +1,7 @@
 /*
  * cli_load.c - opening the input files of a subcommand and building the
- * model, with the tools' error convention: one line, exit status 2.
+ * model, with the tools' error convention: one line, exit status 2 (1
+ * when memory ran out: not the input's fault).
  */
 #include "cmd.h"
 
@@ -30,10 +31,11 @@ int weft__cli_load(weft__cli_input *in, char **files, int n) {
     in->ntraces++;
   }
   size_t bad = 0;
-  if (weft__trace_load(&in->model, in->traces, in->ntraces,
-                       isatty(STDERR_FILENO), err, sizeof err, &bad)) {
+  int rc = weft__trace_load(&in->model, in->traces, in->ntraces,
+                            isatty(STDERR_FILENO), err, sizeof err, &bad);
+  if (rc) {
     fprintf(stderr, "weft: %s: %s\n", files[bad], err);
-    return 2;
+    return rc == WEFT__LOAD_NOMEM ? 1 : 2;
   }
   return 0;
 }

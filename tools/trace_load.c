@@ -21,6 +21,7 @@ typedef struct load_ctx {
   const weft__segment_row *seg; /* being read */
   uint32_t file, rank, thread;
   const char *why; /* model error */
+  int oom;         /* the error is a memory failure, not the file's */
   char *err;
   size_t errcap;
   uint64_t done, total, next_report;
@@ -122,6 +123,7 @@ static void feed_error(load_ctx *c, const weft__chunk *ch, int rc) {
     snprintf(problem, sizeof problem, "%s", weft_errmsg());
   /* Out of memory is not the record's fault: only the segment is named. */
   int oom = rc == WEFT_ENOMEM || (rc > 0 && !strcmp(c->why, "out of memory"));
+  c->oom = oom;
   if (at && !oom)
     weft__chunk_where(ch, off, where, sizeof where);
   else
@@ -171,7 +173,7 @@ int weft__trace_load(weft__model *m, weft__trace *traces, size_t n,
     uint32_t *world = malloc((size_t)t->mpi_size * sizeof *world);
     if (!world) {
       snprintf(err, errcap, "out of memory");
-      return -1;
+      return WEFT__LOAD_NOMEM;
     }
     for (uint32_t r = 0; r < t->mpi_size; r++)
       world[r] = t->ranks[r].world_rank; /* WEFT__WORLD_UNKNOWN: NONE */
@@ -179,15 +181,16 @@ int weft__trace_load(weft__model *m, weft__trace *traces, size_t n,
     free(world);
     if (wrc) {
       snprintf(err, errcap, "out of memory");
-      return -1;
+      return WEFT__LOAD_NOMEM;
     }
     size_t i = 0;
     while (i < t->nsegments) {
       /* One decoder per rank: names and schemas are per rank. */
       uint32_t rank = t->segments[i].rank;
-      if (weft__decoder_new(&c.dec, weft__trace_dict(t, rank))) {
+      int drc = weft__decoder_new(&c.dec, weft__trace_dict(t, rank));
+      if (drc) {
         snprintf(err, errcap, "%s", weft_errmsg());
-        return -1;
+        return drc == WEFT_ENOMEM ? WEFT__LOAD_NOMEM : -1;
       }
       weft__decoder_set_rows(c.dec, 1); /* rebuilt from /events rows */
       c.rank = rank;
@@ -198,7 +201,7 @@ int weft__trace_load(weft__model *m, weft__trace *traces, size_t n,
         if (!c.stream) {
           snprintf(err, errcap, "out of memory");
           weft__decoder_free(c.dec);
-          return -1;
+          return WEFT__LOAD_NOMEM;
         }
         /* The decoder keys its stream state by thread; a new decoder per
          * rank keeps the threads of different ranks apart. */
@@ -207,7 +210,7 @@ int weft__trace_load(weft__model *m, weft__trace *traces, size_t n,
         if (weft__trace_read_segment(t, s, CHUNK_BYTES, on_chunk, &c, err,
                                      errcap)) {
           weft__decoder_free(c.dec);
-          return -1;
+          return c.oom ? WEFT__LOAD_NOMEM : -1;
         }
       }
       weft__decoder_free(c.dec);
@@ -218,7 +221,7 @@ int weft__trace_load(weft__model *m, weft__trace *traces, size_t n,
     fprintf(stderr, "\rweft: building the tree...          \r");
   if (weft__model_finish(m)) {
     snprintf(err, errcap, "out of memory building the tree");
-    return -1;
+    return WEFT__LOAD_NOMEM;
   }
   if (c.progress)
     fprintf(stderr, "\r                                    \r");

@@ -14,8 +14,10 @@
 
 /* Load every stream of traces[0..n) into m and finish m.  progress: report
  * progress on stderr when there are more than a few million events.
- * Returns 0, or -1 with a one-line reason in err and the index of the
- * file at fault in *bad. */
+ * Returns 0, or -1 (the file is at fault) or WEFT__LOAD_NOMEM (memory ran
+ * out) with a one-line reason in err and the index of the file being read
+ * in *bad. */
+#define WEFT__LOAD_NOMEM (-2)
 int weft__trace_load(weft__model *m, weft__trace *traces, size_t n,
                      int progress, char *err, size_t errcap, size_t *bad);
 
