@@ -267,19 +267,6 @@ static int judge(ctx *c, journal *j) {
   return 0;
 }
 
-/* The version in the header of the journal at path, or 0 when it cannot
- * be read: after weft__journal_read_file refused it for its version
- * (WEFT_ENOTSUP), which leaves no header. */
-static uint32_t header_version(const char *path) {
-  weft__journal_header h;
-  FILE *f = fopen(path, "rb");
-  if (!f)
-    return 0;
-  size_t n = fread(&h, 1, sizeof h, f);
-  fclose(f);
-  return n == sizeof h ? h.version : 0;
-}
-
 /* List and read the journals this process is responsible for. */
 static int read_journals(ctx *c) {
   DIR *d = opendir(c->dir);
@@ -319,7 +306,7 @@ static int read_journals(ctx *c) {
                    : strncmp(e->d_name, host, hl) != 0 || e->d_name[hl] != '.'))
         continue;
       c->nj++;
-      uint32_t v = rc == WEFT_ENOTSUP ? header_version(j->path) : 0;
+      uint32_t v = rc == WEFT_ENOTSUP ? j->jr.h.version : 0;
       if (v > WEFT__JOURNAL_VERSION) {
         /* Neither damaged nor from another run: a newer Weft's, whose
          * weft recover can still add its events. */

@@ -619,7 +619,10 @@ int weft__journal_read_mem(weft__journal_read *j, const unsigned char *wj,
   if (rc < 0) {
     char msg[256];
     snprintf(msg, sizeof msg, "%s", weft_errmsg());
+    uint32_t version = j->h.version;
     weft__journal_read_free(j);
+    if (rc == WEFT_ENOTSUP) /* the caller may say whose it is */
+      j->h.version = version;
     /* weft_errmsg() already has the code's prefix: keep only the detail. */
     const char *colon = strstr(msg, ": ");
     return weft__error(rc, "%s", colon ? colon + 2 : msg);

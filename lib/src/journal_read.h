@@ -88,9 +88,11 @@ typedef struct weft__jr_want {
 } weft__jr_want;
 
 /* Read a journal from memory: the .wj bytes and the .wjd bytes.  Returns
- * WEFT_OK (cuts are not errors) or WEFT_EFORMAT when the header cannot be
- * trusted (not a journal, bad checksum, bad geometry), with weft_errmsg().
- * The buffers are not kept. */
+ * WEFT_OK (cuts are not errors), WEFT_EFORMAT when the header cannot be
+ * trusted (not a journal, bad checksum, bad geometry), or WEFT_ENOTSUP for
+ * an intact header of a version this reader does not read (j->h.version
+ * then holds it; the rest of *j is empty), with weft_errmsg().  The
+ * buffers are not kept. */
 WEFT_INTERNAL int weft__journal_read_mem(weft__journal_read *j,
                                          const unsigned char *wj, size_t wjlen,
                                          const unsigned char *wjd,
