@@ -610,6 +610,11 @@ static int check_disjoint(const weft__trace *t, char *err, size_t cap) {
   return rc;
 }
 
+/* Whether [start, start + n) leaves [0, total), without overflow. */
+static int outside(uint64_t start, uint64_t n, uint64_t total) {
+  return start > total || n > total - start;
+}
+
 static int load_segments(weft__trace *t, char *err, size_t cap) {
   const member mb[] = {M(weft__segment_row, event_start, H5T_NATIVE_UINT64),
                        M(weft__segment_row, event_count, H5T_NATIVE_UINT64),
@@ -646,16 +651,14 @@ static int load_segments(weft__trace *t, char *err, size_t cap) {
                   "(0..%llu)",
                   i, s->epoch, (unsigned long long)t->c.epochs,
                   (unsigned long long)t->c.epochs - 1);
-    if (s->event_start > t->c.events ||
-        s->event_count > t->c.events - s->event_start)
+    if (outside(s->event_start, s->event_count, t->c.events))
       return fail(err, cap,
                   "'/segments' row %zu: events %llu+%llu outside the %llu "
                   "committed",
                   i, (unsigned long long)s->event_start,
                   (unsigned long long)s->event_count,
                   (unsigned long long)t->c.events);
-    if (s->payload_start > t->c.payload ||
-        s->payload_bytes > t->c.payload - s->payload_start ||
+    if (outside(s->payload_start, s->payload_bytes, t->c.payload) ||
         s->payload_bytes % 8)
       return fail(err, cap,
                   "'/segments' row %zu: payload %llu+%llu outside the "
@@ -670,8 +673,7 @@ static int load_segments(weft__trace *t, char *err, size_t cap) {
                   "'/segments' row %zu lists %llu leaf rows of '/actions', "
                   "but the log has no actions table (actions_table is 0)",
                   i, (unsigned long long)s->leaf_count);
-    if (s->leaf_start > t->c.actions ||
-        s->leaf_count > t->c.actions - s->leaf_start)
+    if (outside(s->leaf_start, s->leaf_count, t->c.actions))
       return fail(err, cap,
                   "'/segments' row %zu: leaf rows %llu+%llu outside the %llu "
                   "committed rows of '/actions'",
@@ -682,7 +684,7 @@ static int load_segments(weft__trace *t, char *err, size_t cap) {
      * size: the sum does not overflow. */
     uint64_t items = s->event_count + s->leaf_count;
     uint64_t bytes = items / 8 + (items % 8 != 0);
-    if (s->order_start > t->c.order || bytes > t->c.order - s->order_start)
+    if (outside(s->order_start, bytes, t->c.order))
       return fail(err, cap,
                   "'/segments' row %zu: its %llu items need '/order' bytes "
                   "%llu+%llu, outside the %llu committed",
@@ -733,7 +735,7 @@ static int load_dicts(weft__trace *t, open_state *st, char *err, size_t cap) {
       return fail(err, cap, "'/names' row %llu: rank %u / id %u invalid",
                   (unsigned long long)i, r->rank, r->id);
     }
-    if (r->off > t->c.strings || r->len > t->c.strings - r->off) {
+    if (outside(r->off, r->len, t->c.strings)) {
       free(per_rank);
       return fail(err, cap,
                   "'/names' row %llu: offset %llu+%llu outside '/strings' "
