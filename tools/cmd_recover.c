@@ -522,14 +522,13 @@ static int run(ctx *c) {
   }
   if (tot[0] == 0) {
     if (c->newer) {
-      /* Not "nothing to recover": the newer journals may hold what the
-       * log does not. */
-      if (c->rank == 0 && c->probe.mode == MODE_APPEND && tot[1])
+      /* Appending (the other modes stopped above).  Not "nothing to
+       * recover": the newer journals may hold what the log does not. */
+      if (c->rank == 0 && tot[1])
         printf("%s: the %llu journal%s this weft reads hold no event the "
                "log does not; the log is unchanged\n",
                c->log, tot[1], tot[1] == 1 ? "" : "s");
-      if (c->probe.mode == MODE_APPEND)
-        remove_done(c);
+      remove_done(c);
       say_newer(c, NULL);
       return 2;
     }
