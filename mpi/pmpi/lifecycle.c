@@ -5,7 +5,9 @@
  * After PMPI_Init: when the application has not initialised libweft
  * itself, libweft-pmpi does (options from the environment, and the crash
  * journal beside the log it will write, as weft_mpi_init would: a job
- * that dies before MPI_Finalize leaves its trace for `weft recover`), and
+ * that dies before MPI_Finalize leaves its trace for `weft recover`; when
+ * the application has, its own crash journal is named for that log,
+ * name_own_journal), and
  * opens the job-wide action "mpi_job" over MPI_COMM_WORLD (a collective
  * action: one node with a child on every rank), so every MPI call of an
  * unmodified program nests in one tree.  A program that uses Weft itself may
@@ -63,6 +65,40 @@ static void before_log_closes(void) {
   finish_job();
 }
 
+/* A program that initialised libweft itself with a crash journal
+ * (weft_options.journal_dir, WEFT_JOURNAL_DIR) and leaves its log to us
+ * gets the log of MPI_COMM_WORLD at MPI_Finalize, where its rank is its
+ * world rank.  Its journal says so from MPI_Init on (weft_mpi_init names
+ * a journal only once its log is made), so that weft recover can use it
+ * should the process die before MPI_Finalize.  It names that log, not
+ * "any log": a journal of a rank outside a log the program opens itself
+ * on a sub-communicator must not be taken for one of that log's ranks.
+ * So the log's name is decided now, as for a libweft of ours
+ * (weft__output_name: rank 0 holds a default name with an empty file
+ * until the log is written, or MPI_Finalize releases it).  A weft_mpi_init
+ * of the program's own names the journal anew, with its log and rank.
+ * Collective over MPI_COMM_WORLD; nothing is decided or held when no rank
+ * has a journal. */
+static void name_own_journal(void) {
+  int mine = weft__journal_path() != NULL, any = 0;
+  PMPI_Allreduce(&mine, &any, 1, MPI_INT, MPI_MAX, MPI_COMM_WORLD);
+  if (!any)
+    return;
+  /* A name that cannot be decided now fails the log at MPI_Finalize the
+   * same way, which says why; the journal is named then (write_log). */
+  if (weft__output_name(MPI_COMM_WORLD, log_name, sizeof log_name) < 0) {
+    log_name[0] = '\0';
+    return;
+  }
+  if (!mine)
+    return;
+  int world_size = 0;
+  PMPI_Comm_size(MPI_COMM_WORLD, &world_size);
+  weft__journal_set_world(pm.world_rank, world_size);
+  weft__journal_set_meta(pm.world_rank, getenv("SLURM_JOB_ID"), log_name);
+  pm.named_own = 1;
+}
+
 static void start(int provided, int64_t t0) {
   int64_t t1 = mono_ns(); /* MPI_Init's time, not Weft's set-up below */
   /* The set-up below is collective, so every rank traces or none: an
@@ -94,7 +130,9 @@ static void start(int provided, int64_t t0) {
   pm.locking = provided == MPI_THREAD_MULTIPLE;
   PMPI_Comm_rank(MPI_COMM_WORLD, &pm.world_rank);
   pm_comm_get(MPI_COMM_WORLD); /* set up before any thread races for it */
-  if (!own && !mixed) {
+  if (any[2]) {
+    name_own_journal();
+  } else {
     char why[1024];
     if (weft__journal_init_early(MPI_COMM_WORLD, log_name, sizeof log_name, why,
                                  sizeof why) == WEFT_OK) {
@@ -205,11 +243,13 @@ static void write_log(void) {
   } else if (ours) {
     if (joins)
       join_without_journal();
-    else if (!pm.owns_weft && weft__journal_path()) {
-      /* The application's journal (weft_options.journal_dir) names its
-       * rank now (in the log of MPI_COMM_WORLD: its world rank), so that
-       * weft recover can use it should the log fail: weft_mpi_init names
-       * the log only once it is made. */
+    else if (!pm.owns_weft && weft__journal_path() && !pm.named_own) {
+      /* The application's journal (weft_options.journal_dir), whose log
+       * could not be named at MPI_Init (name_own_journal), names its rank
+       * now (in the log of MPI_COMM_WORLD: its world rank), so that weft
+       * recover can use it should the log fail: weft_mpi_init names the
+       * log only once it is made.  The log's name is not known yet, so it
+       * names none: the journal goes with any log. */
       int world_size = 0;
       PMPI_Comm_size(MPI_COMM_WORLD, &world_size);
       weft__journal_set_world(pm.world_rank, world_size);
@@ -220,6 +260,14 @@ static void write_log(void) {
   }
   if (rc < 0 && (pm.owns_weft || ours)) {
     warn_unwritten(); /* the ranks agreed on rc and on ours: rank 0 says */
+  } else if (!ours && pm.named_own && !pm.saw_writer) {
+    /* The application wrote its own log, on other ranks only: the log
+     * named at MPI_Init will not be written, and this rank's events have
+     * no log to go to.  The journal no longer names a rank, as before
+     * MPI_Init: weft recover must not take it for a rank of a log of that
+     * name (WEFT_FILE may name the application's log too). */
+    weft__journal_set_world(-1, 0);
+    weft__journal_set_meta(-1, NULL, "");
   } else if (pm.owns_weft && any_saw &&
              (!pm.saw_writer || weft__mpi_log_complete())) {
     /* The application wrote its own log (on this rank, closed whole; or
@@ -253,12 +301,12 @@ int MPI_Finalize(void) {
       weft_shutdown(); /* keeps the journal if the log did not get all */
       weft__journal_dir_cleanup();
     }
-    if (pm.owns_weft)
-      weft__output_name_release();
+    weft__output_name_release(); /* a name held and not taken */
     pm_request_table_free();
     pm_comm_table_free();
     pm.started = 0;
     pm.owns_weft = 0;
+    pm.named_own = 0;
     pm.job = 0;
   }
   return PMPI_Finalize();

@@ -41,6 +41,7 @@ typedef struct pm_state {
   int locking;    /* MPI_THREAD_MULTIPLE: the tables take a lock */
   int owns_weft;  /* libweft was initialised by us */
   int saw_writer; /* the application opened its own log */
+  int named_own;  /* the application's journal names our log (MPI_Init) */
   int world_rank;
   weft_action job; /* the job-wide action (when we own libweft) */
 } pm_state;

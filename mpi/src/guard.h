@@ -46,9 +46,15 @@ WEFT_INTERNAL void weft__mpi_before_finalize(void);
 WEFT_INTERNAL int weft__journal_init_early(MPI_Comm comm, char *log, size_t cap,
                                            char *why_none, size_t why_cap);
 WEFT_INTERNAL void weft__journal_dir_cleanup(void);
+/* Collective: the absolute name weft__output_path(comm, NULL, ...) will
+ * choose, decided now by rank 0: WEFT_FILE, or the default name, which
+ * rank 0 holds with an empty file until that call takes it.  libweft-pmpi
+ * names the log it writes at MPI_Finalize this way at MPI_Init, through
+ * weft__journal_init_early or, for an application's own journal, itself. */
+WEFT_INTERNAL int weft__output_name(MPI_Comm comm, char *out, size_t cap);
 /* After the log was written (or not) at MPI_Finalize: rank 0 removes the
- * empty file that held the default name weft__journal_init_early chose,
- * when no log took it (the application wrote its own elsewhere). */
+ * empty file that held the default name weft__output_name chose, when no
+ * log took it (the application wrote its own elsewhere). */
 WEFT_INTERNAL void weft__output_name_release(void);
 
 /* 1 when no log is open and the last one was closed by a

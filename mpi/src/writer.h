@@ -231,10 +231,7 @@ int weft__output_path(MPI_Comm comm, const char *arg, char **out, int *created);
 /* path itself when absolute (or when the working directory cannot be
  * had), else the working directory joined to it in buf. */
 const char *weft__path_absolute(const char *path, char *buf, size_t cap);
-/* Collective: the absolute name weft__output_path(comm, NULL, ...) will
- * choose, decided now by rank 0: WEFT_FILE, or the default name, which
- * rank 0 holds with an empty file until that call takes it. */
-int weft__output_name(MPI_Comm comm, char *out, size_t cap);
+/* weft__output_name: guard.h (libweft-pmpi calls it). */
 
 /* ---- rank metadata (rank_info.c) ---------------------------------------- */
 

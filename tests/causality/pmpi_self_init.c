@@ -9,6 +9,16 @@
  *                          "self_step" {i} and the MPI calls below
  *   pmpi_self_init plain   no Weft call: the MPI calls only (the other
  *                          program of an MPMD launch)
+ *   pmpi_self_init crash   as self, but every rank dies by SIGKILL after
+ *                          the MPI calls (and a barrier), "self_work" still
+ *                          open, before MPI_Finalize: what it logged is in
+ *                          its crash journal only (WEFT_JOURNAL_DIR)
+ *   pmpi_self_init sub     as crash, but world rank 0 first opens a log of
+ *                          its own, sub.h5 in the working directory, on a
+ *                          communicator of itself alone (weft_mpi_init): the
+ *                          other ranks are outside it
+ *   pmpi_self_init subend  as sub, without the crash: MPI_Finalize closes
+ *                          rank 0's log
  *
  * Every rank makes an MPI_Allreduce on MPI_COMM_WORLD and an MPI_Sendrecv
  * around the ring (tag 9).  After MPI_Finalize, a "self" rank checks that
@@ -17,8 +27,10 @@
  * shuts down what it started there): exit status 3 otherwise.
  */
 #include <weft.h>
+#include <weft_mpi.h>
 
 #include <mpi.h>
+#include <signal.h>
 #include <stdio.h>
 #include <string.h>
 
@@ -37,11 +49,18 @@ static int work(int rank, int size) {
 }
 
 int main(int argc, char **argv) {
-  if (argc != 2 || (strcmp(argv[1], "self") && strcmp(argv[1], "plain"))) {
-    fprintf(stderr, "usage: pmpi_self_init self|plain\n");
+  static const char *const modes[] = {"self", "plain", "crash", "sub",
+                                      "subend"};
+  int mode = -1;
+  for (int m = 0; argc == 2 && m < 5; m++)
+    if (!strcmp(argv[1], modes[m]))
+      mode = m;
+  if (mode < 0) {
+    fprintf(stderr, "usage: pmpi_self_init self|plain|crash|sub|subend\n");
     return 2;
   }
-  int self = !strcmp(argv[1], "self");
+  int crash = mode == 2 || mode == 3;
+  int self = mode != 1;
   if (self) {
     weft_options o;
     weft_options_init(&o);
@@ -56,6 +75,14 @@ int main(int argc, char **argv) {
   MPI_Comm_size(MPI_COMM_WORLD, &size);
   int bad = 0;
   weft_action a = 0;
+  if (mode >= 3) {
+    MPI_Comm alone;
+    MPI_Comm_split(MPI_COMM_WORLD, rank == 0 ? 0 : MPI_UNDEFINED, 0, &alone);
+    if (rank == 0 && weft_mpi_init(alone, "sub.h5") != WEFT_OK) {
+      fprintf(stderr, "weft_mpi_init: %s\n", weft_errmsg());
+      bad = 1;
+    }
+  }
   if (self) {
     weft_field f[] = {WEFT_I64("world", rank)};
     weft_field g[] = {WEFT_I64("i", 1)};
@@ -65,6 +92,14 @@ int main(int argc, char **argv) {
   if (work(rank, size)) {
     fprintf(stderr, "world rank %d: the MPI calls went wrong\n", rank);
     bad = 1;
+  }
+  if (crash) {
+    MPI_Barrier(MPI_COMM_WORLD); /* every rank logged all of the above */
+    fflush(stdout);
+    fflush(stderr);
+    if (bad)
+      return 1;
+    raise(SIGKILL); /* a crash: no MPI_Finalize, no log */
   }
   if (self)
     bad |= weft_action_succeed(a) != WEFT_OK;

@@ -13,7 +13,20 @@
 #      exist and journals in WEFT_JOURNAL_DIR: rank 0 (no events of its
 #      own) says the trace could not be written, the only journal is rank
 #      1's (rank 0 took part without one), and weft recover rebuilds rank
-#      1's events from it.
+#      1's events from it, into the log it names;
+#   4. both ranks call weft_init with WEFT_JOURNAL_DIR and are killed
+#      (SIGKILL) after MPI_Init and their logging, before MPI_Finalize, with
+#      no WEFT_FILE: their journals already name their ranks (world ranks)
+#      and the log libweft-pmpi would have written (the default name, held
+#      by an empty file since MPI_Init), so weft recover rebuilds that log
+#      with both ranks' events from them;
+#   5. the same, but rank 0 first opens a log of its own (sub.h5) on a
+#      communicator of itself alone: rebuilt from the journals (sub.h5
+#      removed), sub.h5 has rank 0 only, rank 1's journal being skipped as
+#      another log's; that other log, the held default name, takes rank 1;
+#   6. as 5, but MPI_Finalize closes rank 0's log: no held name is left,
+#      and rank 1's journal (its events went to no log) names no rank
+#      again, so weft recover skips it for sub.h5.
 # After MPI_Finalize each program checks that libweft-pmpi left the
 # application's libweft initialised and shut down the one it started.
 set -eu
@@ -98,10 +111,89 @@ set -- jd/*.wj
 if [ $# -ne 1 ] || [ ! -f "$1" ]; then
   fail "case 3: want one journal (rank 1's): $*"
 fi
-"$weft" recover --journal "$dir/jd" "$dir/recovered.h5" >out.3r 2>&1 ||
+# the journal names the log it belongs to: no other one takes it
+"$weft" recover --journal "$dir/jd" "$dir/other.h5" >out.3o 2>&1 || true
+grep -q "belongs to another log, $dir/missing/lost.h5" out.3o ||
+  fail "case 3: the journal went to another log: $(cat out.3o)"
+mkdir missing
+"$weft" recover --journal "$dir/jd" "$dir/missing/lost.h5" >out.3r 2>&1 ||
   fail "case 3: weft recover: $(cat out.3r)"
-t=$(tree recovered.h5)
+t=$(tree missing/lost.h5)
 want 1 'self_work .*\(world: 1\) => succeeded' "$t" "case 3"
 want 1 'MPI_Sendrecv \(peer: 0, tag: 9,' "$t" "case 3"
+
+# killed OUT MODE DIR: both ranks run MODE (crash|sub) in DIR with their
+# journals in DIR/j, no WEFT_FILE, and are killed before MPI_Finalize;
+# sets $held to the default name libweft-pmpi holds (an empty file)
+killed() {
+  mkdir -p "$3/j"
+  # shellcheck disable=SC2086
+  if (cd "$3" && "$mpiexec" $pre "$npflag" 2 /usr/bin/env \
+    LD_PRELOAD="$pmpi" WEFT_JOURNAL_DIR="$3/j" "$prog" "$2") >"$1" 2>&1; then
+    fail "$2: the program was not killed: $(cat "$1")"
+  fi
+  ! grep -q 'went wrong\|weft_init:\|weft_mpi_init:' "$1" ||
+    fail "$2: $(cat "$1")"
+  set -- "$3"/weft-*.h5
+  if [ $# -ne 1 ] || [ ! -f "$1" ] || [ -s "$1" ]; then
+    fail "want one empty file holding the log's name: $*"
+  fi
+  held=$1
+}
+
+# 4. killed before MPI_Finalize: only the journals have the events
+killed out.4 crash "$dir/c4"
+set -- c4/j/*.wj
+[ $# -eq 2 ] || fail "case 4: want two journals (one a rank): $*"
+"$weft" recover --journal "$dir/c4/j" "$held" >out.4r 2>&1 ||
+  fail "case 4: weft recover: $(cat out.4r)"
+! grep -q 'skipped' out.4r || fail "case 4: a journal skipped: $(cat out.4r)"
+for r in 0 1; do
+  grep -q ": rank $r (world rank $r of 2, pid " out.4r ||
+    fail "case 4: no journal of rank $r (world rank $r): $(cat out.4r)"
+done
+grep -q 'rebuilt: .* of 2 ranks from 2 journals' out.4r ||
+  fail "case 4: not rebuilt from both journals: $(cat out.4r)"
+t=$(tree "$held")
+for r in 0 1; do
+  p=$((1 - r))
+  want 1 "self_work \[rank $r\] \(world: $r\) => unfinished" "$t" "case 4"
+  want 1 "MPI_Sendrecv \(peer: $p, tag: 9,.* -> rank $p \(recv #0\)$" "$t" \
+    "case 4"
+done
+want 2 '^    [|`]-- self_step \(i: 1\)$' "$t" "case 4"
+
+# 5. the same, rank 0 with a log of its own on a communicator of itself
+killed out.5 sub "$dir/c5"
+[ -s c5/sub.h5 ] || fail "case 5: rank 0's own log was not made: $(cat out.5)"
+rm c5/sub.h5 # lost: only the journals can rebuild it
+"$weft" recover --journal "$dir/c5/j" "$dir/c5/sub.h5" >out.5r 2>&1 ||
+  fail "case 5: weft recover: $(cat out.5r)"
+grep -q "skipped: it belongs to another log, $held" out.5r ||
+  fail "case 5: rank 1's journal was not left to its log: $(cat out.5r)"
+grep -q 'rebuilt: .* of 1 rank from 1 journal' out.5r ||
+  fail "case 5: sub.h5 not rebuilt from rank 0's journal: $(cat out.5r)"
+t=$(tree c5/sub.h5)
+want 1 'self_work \(world: 0\) => unfinished' "$t" "case 5"
+want 0 'world: 1' "$t" "case 5"
+"$weft" recover --journal "$dir/c5/j" "$held" >out.5h 2>&1 ||
+  fail "case 5: weft recover of the held name: $(cat out.5h)"
+grep -q ': rank 1 (world rank 1 of 2, pid ' out.5h ||
+  fail "case 5: rank 1's journal not taken by its log: $(cat out.5h)"
+want 1 'self_work .*\(world: 1\) => unfinished' "$(tree "$held")" "case 5"
+
+# 6. as 5, to the end
+mkdir -p c6/j
+(cd c6 && run ../out.6 subend subend WEFT_JOURNAL_DIR="$dir/c6/j")
+set -- c6/weft-*.h5
+[ ! -e "$1" ] || fail "case 6: the held name was left: $*"
+"$weft" info c6/sub.h5 | grep -qE '^ranks: +1 ' ||
+  fail "case 6: sub.h5 has not 1 rank"
+set -- c6/j/*.wj
+[ $# -eq 1 ] && [ -f "$1" ] || fail "case 6: want rank 1's journal only: $*"
+"$weft" recover --journal "$dir/c6/j" "$dir/c6/sub.h5" >out.6r 2>&1 ||
+  fail "case 6: weft recover: $(cat out.6r)"
+grep -q 'skipped: its process never reached weft_mpi_init (no rank)' out.6r ||
+  fail "case 6: rank 1's journal still names a rank: $(cat out.6r)"
 echo "pmpi_self_init.sh: the log of the ranks that initialised libweft" \
-  "themselves is written at MPI_Finalize"
+  "themselves is written at MPI_Finalize, or recovered from their journals"
