@@ -62,7 +62,12 @@ typedef struct journal {
   char path[PATH_MAX];
   weft__journal_read jr;
   weft__recover_stream *streams;
-  int used;   /* given to the writer */
+  int used; /* given to the writer */
+  /* Named by libweft-pmpi at MPI_Init for the log of MPI_COMM_WORLD it
+   * writes at MPI_Finalize (rank -1, its world rank, that log): its rank
+   * there is its world rank, unless the application's own weft_mpi_init
+   * opened a log of that name (judge, drop_provisional). */
+  int provisional;
   char *skip; /* why it was not used (owned), or NULL */
   /* The version of a journal refused for being newer than this weft
    * reads (a newer Weft's), or 0: left untouched, for that Weft. */
@@ -216,11 +221,13 @@ static int running(pid_t pid) {
 
 /* Decide whether journal j belongs to the log; fill its streams. */
 static int judge(ctx *c, journal *j) {
-  const weft__journal_header *h = &j->jr.h;
-  if (h->rank < 0) {
+  weft__journal_header *h = &j->jr.h;
+  uint32_t wsize, world = weft__journal_read_world(&j->jr, &wsize);
+  if (h->rank < 0 && (world == UINT32_MAX || !h->log[0])) {
     skip(j, "its process never reached weft_mpi_init (no rank)");
     return 0;
   }
+  j->provisional = h->rank < 0;
   char host[128] = "";
   gethostname(host, sizeof host - 1);
   if (strncmp(h->host, host, sizeof h->host) == 0 && running((pid_t)h->pid)) {
@@ -232,6 +239,27 @@ static int judge(ctx *c, journal *j) {
   if (h->log[0] && !same_log(h->log, c->abs_log)) {
     skip(j, "it belongs to another log, %s", h->log);
     return 0;
+  }
+  if (j->provisional && c->probe.mode == MODE_APPEND) {
+    /* The log was made: its rank is the row of its process, if any (a
+     * log the application opened on a communicator without it has none). */
+    uint32_t r = 0;
+    while (r < c->trace.mpi_size &&
+           ((int64_t)c->trace.ranks[r].pid != h->pid ||
+            strncmp(c->trace.ranks[r].host, h->host, 64) != 0 ||
+            (c->trace.ranks[r].world_rank != WEFT__WORLD_UNKNOWN &&
+             c->trace.ranks[r].world_rank != world)))
+      r++;
+    if (r == c->trace.mpi_size) {
+      skip(j,
+           "named for this log at MPI_Init (world rank %u), its process "
+           "(pid %lld on %s) is none of the log's ranks",
+           world, (long long)h->pid, h->host);
+      return 0;
+    }
+    h->rank = (int32_t)r;
+  } else if (j->provisional) {
+    h->rank = (int32_t)world;
   }
   if (c->probe.mode == MODE_APPEND) {
     if ((uint32_t)h->rank >= c->trace.mpi_size) {
@@ -247,7 +275,6 @@ static int judge(ctx *c, journal *j) {
            h->rank, r->pid, r->host, (long long)h->pid, h->host);
       return 0;
     }
-    uint32_t wsize, world = weft__journal_read_world(&j->jr, &wsize);
     if (world != UINT32_MAX && r->world_rank != WEFT__WORLD_UNKNOWN &&
         (world != r->world_rank || wsize != r->world_size)) {
       skip(j,
@@ -331,8 +358,39 @@ static int read_journals(ctx *c) {
     }
   }
   closedir(d);
-  /* Two journals of one rank (a leftover of an earlier run in a shared
-   * directory): keep the newer. */
+  return 0;
+}
+
+/* Collective.  Rebuilding, a log some journal names with a rank of its
+ * own (the application's weft_mpi_init named it) is not libweft-pmpi's
+ * log of MPI_COMM_WORLD, whatever its name (WEFT_FILE, or the default
+ * name libweft-pmpi held, may be given to a log of a sub-communicator):
+ * the journals named for that log at MPI_Init are of processes the
+ * application's log may not have had, and their world ranks are not its
+ * ranks.  Appending, judge matched them to the log's rows instead. */
+static void drop_provisional(ctx *c) {
+  int named = 0, any = 0;
+  for (size_t i = 0; i < c->nj; i++)
+    named |= c->js[i].used && !c->js[i].provisional;
+  MPI_Allreduce(&named, &any, 1, MPI_INT, MPI_MAX, MPI_COMM_WORLD);
+  if (!any || c->probe.mode == MODE_APPEND)
+    return;
+  for (size_t i = 0; i < c->nj; i++) {
+    journal *j = &c->js[i];
+    if (!j->used || !j->provisional)
+      continue;
+    j->used = 0;
+    skip(j,
+         "named at MPI_Init for libweft-pmpi's log of MPI_COMM_WORLD "
+         "(world rank %d), but the application opened a log of this name "
+         "itself, which other journals name their ranks in",
+         j->jr.h.rank);
+  }
+}
+
+/* Two journals of one rank (a leftover of an earlier run in a shared
+ * directory): keep the newer. */
+static void drop_duplicates(ctx *c) {
   for (size_t a = 0; a < c->nj; a++)
     for (size_t b = 0; b < c->nj; b++)
       if (a != b && c->js[a].used && c->js[b].used &&
@@ -342,7 +400,6 @@ static int read_journals(ctx *c) {
         skip(&c->js[a], "rank %d has a newer journal, %s", c->js[a].jr.h.rank,
              c->js[b].path);
       }
-  return 0;
 }
 
 static void print_journal(const ctx *c, const journal *j) {
@@ -497,6 +554,8 @@ static int run(ctx *c) {
     fprintf(stderr, "weft: out of memory\n");
     MPI_Abort(MPI_COMM_WORLD, 1);
   }
+  drop_provisional(c);
+  drop_duplicates(c);
   unsigned long long mine[2] = {0, 0}, tot[2];
   size_t nranks = 0;
   for (size_t i = 0; i < c->nj; i++)

@@ -71,14 +71,17 @@ static void before_log_closes(void) {
  * world rank.  Its journal says so from MPI_Init on (weft_mpi_init names
  * a journal only once its log is made), so that weft recover can use it
  * should the process die before MPI_Finalize.  It names that log, not
- * "any log": a journal of a rank outside a log the program opens itself
- * on a sub-communicator must not be taken for one of that log's ranks.
- * So the log's name is decided now, as for a libweft of ours
- * (weft__output_name: rank 0 holds a default name with an empty file
- * until the log is written, or MPI_Finalize releases it).  A weft_mpi_init
- * of the program's own names the journal anew, with its log and rank.
- * Collective over MPI_COMM_WORLD; nothing is decided or held when no rank
- * has a journal. */
+ * "any log", and no rank in it (-1) but its world rank: it is named
+ * provisionally (docs/journal.md).  The program may still open a log of
+ * its own, on a sub-communicator, and that log may get the same name
+ * (WEFT_FILE, or the default name held below); its weft_mpi_init then
+ * names the journals of its ranks anew, with their ranks there, and weft
+ * recover leaves the provisional journals out of a log that other
+ * journals name their ranks in.  So the log's name is decided now, as
+ * for a libweft of ours (weft__output_name: rank 0 holds a default name
+ * with an empty file until the log is written, or MPI_Finalize releases
+ * it).  Collective over MPI_COMM_WORLD; nothing is decided or held when
+ * no rank has a journal. */
 static void name_own_journal(void) {
   int mine = weft__journal_path() != NULL, any = 0;
   PMPI_Allreduce(&mine, &any, 1, MPI_INT, MPI_MAX, MPI_COMM_WORLD);
@@ -92,11 +95,15 @@ static void name_own_journal(void) {
   }
   if (!mine)
     return;
-  int world_size = 0;
-  PMPI_Comm_size(MPI_COMM_WORLD, &world_size);
-  weft__journal_set_world(pm.world_rank, world_size);
-  weft__journal_set_meta(pm.world_rank, getenv("SLURM_JOB_ID"), log_name);
-  pm.named_own = 1;
+  weft__journal_name(-1, log_name);
+  pm.named_gen = weft__generation();
+}
+
+/* Whether the journal open now is the one name_own_journal named (the
+ * application may have shut libweft down and started it again since). */
+static int own_journal_named(void) {
+  return pm.named_gen && pm.named_gen == weft__generation() &&
+         weft__journal_path();
 }
 
 static void start(int provided, int64_t t0) {
@@ -243,31 +250,30 @@ static void write_log(void) {
   } else if (ours) {
     if (joins)
       join_without_journal();
-    else if (!pm.owns_weft && weft__journal_path() && !pm.named_own) {
-      /* The application's journal (weft_options.journal_dir), whose log
-       * could not be named at MPI_Init (name_own_journal), names its rank
-       * now (in the log of MPI_COMM_WORLD: its world rank), so that weft
-       * recover can use it should the log fail: weft_mpi_init names the
-       * log only once it is made.  The log's name is not known yet, so it
-       * names none: the journal goes with any log. */
-      int world_size = 0;
-      PMPI_Comm_size(MPI_COMM_WORLD, &world_size);
-      weft__journal_set_world(pm.world_rank, world_size);
-      weft__journal_set_meta(pm.world_rank, getenv("SLURM_JOB_ID"), "");
-    }
+    else if (!pm.owns_weft && weft__journal_path() && !own_journal_named())
+      /* The application's journal (weft_options.journal_dir), started
+       * after MPI_Init, is named for our log now, as name_own_journal
+       * names one at MPI_Init, so that weft recover can use it should the
+       * log fail: weft_mpi_init names the journal only once the log is
+       * made.  When no name was decided at MPI_Init (no rank had a
+       * journal then, or it could not be), the journal names its world
+       * rank and no log: it goes with any log. */
+      weft__journal_name(log_name[0] ? -1 : pm.world_rank, log_name);
     if ((rc = weft_mpi_init(MPI_COMM_WORLD, NULL)) == WEFT_OK)
       rc = weft_mpi_finalize(); /* leaves an application's libweft alone */
   }
   if (rc < 0 && (pm.owns_weft || ours)) {
     warn_unwritten(); /* the ranks agreed on rc and on ours: rank 0 says */
-  } else if (!ours && pm.named_own && !pm.saw_writer) {
+  } else if (!ours && own_journal_named() && !pm.saw_writer) {
     /* The application wrote its own log, on other ranks only: the log
      * named at MPI_Init will not be written, and this rank's events have
-     * no log to go to.  The journal no longer names a rank, as before
-     * MPI_Init: weft recover must not take it for a rank of a log of that
-     * name (WEFT_FILE may name the application's log too). */
+     * no log to go to.  The journal names neither that log nor its world
+     * rank any more, as before MPI_Init: weft recover must not take it
+     * for a rank of a log of that name (WEFT_FILE, or the held default
+     * name, may name the application's log too). */
     weft__journal_set_world(-1, 0);
     weft__journal_set_meta(-1, NULL, "");
+    pm.named_gen = 0;
   } else if (pm.owns_weft && any_saw &&
              (!pm.saw_writer || weft__mpi_log_complete())) {
     /* The application wrote its own log (on this rank, closed whole; or
@@ -306,7 +312,7 @@ int MPI_Finalize(void) {
     pm_comm_table_free();
     pm.started = 0;
     pm.owns_weft = 0;
-    pm.named_own = 0;
+    pm.named_gen = 0;
     pm.job = 0;
   }
   return PMPI_Finalize();

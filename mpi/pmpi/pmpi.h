@@ -41,7 +41,9 @@ typedef struct pm_state {
   int locking;    /* MPI_THREAD_MULTIPLE: the tables take a lock */
   int owns_weft;  /* libweft was initialised by us */
   int saw_writer; /* the application opened its own log */
-  int named_own;  /* the application's journal names our log (MPI_Init) */
+  /* weft__generation() of the application's libweft whose journal
+   * name_own_journal named for our log at MPI_Init; 0: none */
+  uint32_t named_gen;
   int world_rank;
   weft_action job; /* the job-wide action (when we own libweft) */
 } pm_state;

@@ -46,6 +46,10 @@ WEFT_INTERNAL void weft__mpi_before_finalize(void);
 WEFT_INTERNAL int weft__journal_init_early(MPI_Comm comm, char *log, size_t cap,
                                            char *why_none, size_t why_cap);
 WEFT_INTERNAL void weft__journal_dir_cleanup(void);
+/* Name this process's journal, if it has one: its rank in the log's
+ * communicator (-1: none yet, docs/journal.md), its rank and the size of
+ * MPI_COMM_WORLD, the Slurm job, and the log (an absolute path, or ""). */
+WEFT_INTERNAL void weft__journal_name(int rank, const char *log);
 /* Collective: the absolute name weft__output_path(comm, NULL, ...) will
  * choose, decided now by rank 0: WEFT_FILE, or the default name, which
  * rank 0 holds with an empty file until that call takes it.  libweft-pmpi

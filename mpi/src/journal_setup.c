@@ -90,7 +90,7 @@ static int init_beside(const char *path, const char *why) {
 /* The journal header says whose it is: the process's rank in the log's
  * communicator and in MPI_COMM_WORLD (PMPI: not a call of the
  * application's for libweft-pmpi to record), the job and the log. */
-static void name_journal(int rank, const char *log) {
+void weft__journal_name(int rank, const char *log) {
   int world_rank = -1, world_size = 0;
   if (PMPI_Comm_rank(MPI_COMM_WORLD, &world_rank) != MPI_SUCCESS ||
       PMPI_Comm_size(MPI_COMM_WORLD, &world_size) != MPI_SUCCESS)
@@ -104,7 +104,7 @@ static void describe(int rank, const char *path) {
     return;
   char abs[PATH_MAX + 1];
   const char *log = weft__path_absolute(path, abs, sizeof abs);
-  name_journal(rank, log);
+  weft__journal_name(rank, log);
 }
 
 int weft__journal_init(weft__writer *w) { return init_beside(w->path, NULL); }
@@ -135,11 +135,14 @@ int weft__journal_init_early(MPI_Comm comm, char *log, size_t cap,
   snprintf(why_none, why_cap, "%s", why);
   int local = init_beside(rc < 0 ? NULL : path, why);
   if (local == WEFT_OK && rc == WEFT_OK)
-    describe(rank, path);
+    /* Named provisionally, rank -1 beside its world rank (journal.md):
+     * the application may still open a log of its own, under this name,
+     * on a communicator without this process. */
+    describe(-1, path);
   else if (local == WEFT_OK && weft__journal_path())
     /* a journal in WEFT_JOURNAL_DIR, for a log yet to be named: it must
      * still say whose it is, or weft recover cannot use it */
-    name_journal(rank, "");
+    weft__journal_name(rank, "");
   /* Every rank traces, or none: libweft-pmpi's collective calls (the job
    * action, the log at MPI_Finalize) need all of them. */
   rc = weft__agree(comm, local);

@@ -13,12 +13,18 @@
  *                          the MPI calls (and a barrier), "self_work" still
  *                          open, before MPI_Finalize: what it logged is in
  *                          its crash journal only (WEFT_JOURNAL_DIR)
- *   pmpi_self_init sub     as crash, but world rank 0 first opens a log of
- *                          its own, sub.h5 in the working directory, on a
- *                          communicator of itself alone (weft_mpi_init): the
- *                          other ranks are outside it
- *   pmpi_self_init subend  as sub, without the crash: MPI_Finalize closes
- *                          rank 0's log
+ *   pmpi_self_init sub [R [PATH]]
+ *                          as crash, but world rank R (0) first opens a
+ *                          log of its own, PATH (sub.h5 in the working
+ *                          directory; "-": weft_mpi_init's default name),
+ *                          on a communicator of itself alone: the other
+ *                          ranks are outside it
+ *   pmpi_self_init subend [R [PATH]]
+ *                          as sub, without the crash: MPI_Finalize closes
+ *                          rank R's log
+ *   pmpi_self_init restart as self, but the program shuts libweft down and
+ *                          initialises it again right after MPI_Init (a new
+ *                          crash journal), before it logs
  *
  * Every rank makes an MPI_Allreduce on MPI_COMM_WORLD and an MPI_Sendrecv
  * around the ring (tag 9).  After MPI_Finalize, a "self" rank checks that
@@ -32,6 +38,7 @@
 #include <mpi.h>
 #include <signal.h>
 #include <stdio.h>
+#include <stdlib.h>
 #include <string.h>
 
 static int work(int rank, int size) {
@@ -48,37 +55,51 @@ static int work(int rank, int size) {
   return 0;
 }
 
+/* weft_init with the options of the environment (WEFT_JOURNAL_DIR). */
+static int start_weft(void) {
+  weft_options o;
+  weft_options_init(&o);
+  if (weft_options_from_env(&o) != WEFT_OK || weft_init(&o) != WEFT_OK) {
+    fprintf(stderr, "weft_init: %s\n", weft_errmsg());
+    return 1;
+  }
+  return 0;
+}
+
 int main(int argc, char **argv) {
-  static const char *const modes[] = {"self", "plain", "crash", "sub",
-                                      "subend"};
+  static const char *const modes[] = {"self", "plain",  "crash",
+                                      "sub",  "subend", "restart"};
   int mode = -1;
-  for (int m = 0; argc == 2 && m < 5; m++)
+  for (int m = 0; argc >= 2 && m < 6; m++)
     if (!strcmp(argv[1], modes[m]))
       mode = m;
-  if (mode < 0) {
-    fprintf(stderr, "usage: pmpi_self_init self|plain|crash|sub|subend\n");
+  int sub = mode == 3 || mode == 4;
+  if (mode < 0 || argc > (sub ? 4 : 2)) {
+    fprintf(stderr, "usage: pmpi_self_init self|plain|crash|restart, or "
+                    "sub|subend [RANK [PATH|-]]\n");
     return 2;
   }
+  int sub_rank = sub && argc > 2 ? atoi(argv[2]) : 0;
+  const char *sub_path = sub && argc > 3 ? argv[3] : "sub.h5";
+  if (!strcmp(sub_path, "-"))
+    sub_path = NULL;
   int crash = mode == 2 || mode == 3;
   int self = mode != 1;
-  if (self) {
-    weft_options o;
-    weft_options_init(&o);
-    if (weft_options_from_env(&o) != WEFT_OK || weft_init(&o) != WEFT_OK) {
-      fprintf(stderr, "weft_init: %s\n", weft_errmsg());
-      return 1;
-    }
-  }
+  if (self && start_weft())
+    return 1;
   MPI_Init(&argc, &argv);
+  if (mode == 5 && (weft_shutdown() != WEFT_OK || start_weft()))
+    return 1;
   int rank, size;
   MPI_Comm_rank(MPI_COMM_WORLD, &rank);
   MPI_Comm_size(MPI_COMM_WORLD, &size);
   int bad = 0;
   weft_action a = 0;
-  if (mode >= 3) {
+  if (sub) {
     MPI_Comm alone;
-    MPI_Comm_split(MPI_COMM_WORLD, rank == 0 ? 0 : MPI_UNDEFINED, 0, &alone);
-    if (rank == 0 && weft_mpi_init(alone, "sub.h5") != WEFT_OK) {
+    MPI_Comm_split(MPI_COMM_WORLD, rank == sub_rank ? 0 : MPI_UNDEFINED, 0,
+                   &alone);
+    if (rank == sub_rank && weft_mpi_init(alone, sub_path) != WEFT_OK) {
       fprintf(stderr, "weft_mpi_init: %s\n", weft_errmsg());
       bad = 1;
     }

@@ -26,7 +26,18 @@
 #      another log's; that other log, the held default name, takes rank 1;
 #   6. as 5, but MPI_Finalize closes rank 0's log: no held name is left,
 #      and rank 1's journal (its events went to no log) names no rank
-#      again, so weft recover skips it for sub.h5.
+#      again, so weft recover skips it for sub.h5;
+#   7. as 5, but rank 1 opens its log with no path, WEFT_FILE set: the
+#      log has the name rank 0's journal was named for at MPI_Init; rebuilt
+#      from the journals, it has rank 1 only (as its rank 0), rank 0's
+#      journal being left out of a log the application opened itself;
+#   8. as 5, but rank 0 opens its log with no path and no WEFT_FILE: it
+#      takes the default name libweft-pmpi held; rebuilt, it has rank 0
+#      only;
+#   9. both ranks shut libweft down and start it again after MPI_Init, and
+#      the log cannot be written (a file is in the way): the new journals
+#      are named at MPI_Finalize, and weft recover, once the file is moved
+#      aside, rebuilds both ranks' events from them.
 # After MPI_Finalize each program checks that libweft-pmpi left the
 # application's libweft initialised and shut down the one it started.
 set -eu
@@ -190,10 +201,76 @@ set -- c6/weft-*.h5
 "$weft" info c6/sub.h5 | grep -qE '^ranks: +1 ' ||
   fail "case 6: sub.h5 has not 1 rank"
 set -- c6/j/*.wj
-[ $# -eq 1 ] && [ -f "$1" ] || fail "case 6: want rank 1's journal only: $*"
+if [ $# -ne 1 ] || [ ! -f "$1" ]; then
+  fail "case 6: want rank 1's journal only: $*"
+fi
 "$weft" recover --journal "$dir/c6/j" "$dir/c6/sub.h5" >out.6r 2>&1 ||
   fail "case 6: weft recover: $(cat out.6r)"
 grep -q 'skipped: its process never reached weft_mpi_init (no rank)' out.6r ||
   fail "case 6: rank 1's journal still names a rank: $(cat out.6r)"
+
+# lost LOG CASE: remove LOG, rebuild it from the case's journals (in the
+# directory j beside it) and check that it has world rank R's events only
+# (R: the rank of the other journal, which must be left out)
+lost() {
+  rm "$1"
+  "$weft" recover --journal "$(dirname "$1")/j" "$1" >"out.$2r" 2>&1 ||
+    fail "case $2: weft recover: $(cat "out.$2r")"
+  grep -q 'rebuilt: .* of 1 rank from 1 journal' "out.$2r" ||
+    fail "case $2: not rebuilt from one journal: $(cat "out.$2r")"
+  grep -q "skipped: named at MPI_Init for libweft-pmpi's log .*(world rank $3)" \
+    "out.$2r" || fail "case $2: world rank $3 not left out: $(cat "out.$2r")"
+  t=$(tree "$1")
+  want 1 "self_work \(world: $((1 - $3))\) => unfinished" "$t" "case $2"
+  want 0 "self_work \(world: $3\)" "$t" "case $2"
+  # completing the rebuilt log, the journal left out is placed by its
+  # process, which is none of the log's ranks
+  "$weft" recover --journal "$(dirname "$1")/j" "$1" >"out.$2a" 2>&1 ||
+    fail "case $2: weft recover again: $(cat "out.$2a")"
+  none="named for this log at MPI_Init (world rank $3), its process .* is"
+  grep -q "skipped: $none none of the log's ranks" "out.$2a" ||
+    fail "case $2: left-out journal placed: $(cat "out.$2a")"
+  grep -q 'nothing to recover' "out.$2a" ||
+    fail "case $2: the log was changed: $(cat "out.$2a")"
+}
+
+# 7. rank 1's own log takes WEFT_FILE, which the journals were named for
+mkdir -p c7/j
+# shellcheck disable=SC2086
+if (cd c7 && "$mpiexec" $pre "$npflag" 2 /usr/bin/env LD_PRELOAD="$pmpi" \
+  WEFT_FILE="$dir/c7/wf.h5" WEFT_JOURNAL_DIR="$dir/c7/j" "$prog" sub 1 -) \
+  >out.7 2>&1; then
+  fail "case 7: the program was not killed: $(cat out.7)"
+fi
+[ -s c7/wf.h5 ] || fail "case 7: rank 1's log was not made: $(cat out.7)"
+lost "$dir/c7/wf.h5" 7 0
+
+# 8. rank 0's own log takes the default name libweft-pmpi held
+mkdir -p c8/j
+# shellcheck disable=SC2086
+if (cd c8 && "$mpiexec" $pre "$npflag" 2 /usr/bin/env LD_PRELOAD="$pmpi" \
+  WEFT_JOURNAL_DIR="$dir/c8/j" "$prog" sub 0 -) >out.8 2>&1; then
+  fail "case 8: the program was not killed: $(cat out.8)"
+fi
+set -- c8/weft-*.h5
+if [ $# -ne 1 ] || [ ! -s "$1" ]; then
+  fail "case 8: want rank 0's log only: $*"
+fi
+lost "$dir/$1" 8 1
+
+# 9. libweft started again after MPI_Init, and the log cannot be written
+mkdir -p c9/j
+echo "not a log" >c9/busy.h5
+(cd c9 && run ../out.9 restart restart WEFT_FILE="$dir/c9/busy.h5" \
+  WEFT_JOURNAL_DIR="$dir/c9/j")
+grep -q 'could not write the trace' out.9 ||
+  fail "case 9: no warning that the log was not written: $(cat out.9)"
+mv c9/busy.h5 c9/busy.old
+"$weft" recover --journal "$dir/c9/j" "$dir/c9/busy.h5" >out.9r 2>&1 ||
+  fail "case 9: weft recover: $(cat out.9r)"
+t=$(tree c9/busy.h5)
+for r in 0 1; do
+  want 1 "self_work \[rank $r\] \(world: $r\) => succeeded" "$t" "case 9"
+done
 echo "pmpi_self_init.sh: the log of the ranks that initialised libweft" \
   "themselves is written at MPI_Finalize, or recovered from their journals"
