@@ -63,10 +63,11 @@ typedef struct journal {
   weft__journal_read jr;
   weft__recover_stream *streams;
   int used; /* given to the writer */
-  /* Named by libweft-pmpi at MPI_Init for the log of MPI_COMM_WORLD it
-   * writes at MPI_Finalize (rank -1, its world rank, that log): its rank
-   * there is its world rank, unless the application's own weft_mpi_init
-   * opened a log of that name (judge, drop_provisional). */
+  /* Named by libweft-pmpi at MPI_Init, for the log of MPI_COMM_WORLD it
+   * writes at MPI_Finalize, in a process whose program started libweft
+   * itself (rank -1, its world rank, that log): rebuilding that log, its
+   * rank is its world rank, unless the program opened a log of that name
+   * itself (judge, drop_provisional). */
   int provisional;
   char *skip; /* why it was not used (owned), or NULL */
   /* The version of a journal refused for being newer than this weft
@@ -241,26 +242,18 @@ static int judge(ctx *c, journal *j) {
     return 0;
   }
   if (j->provisional && c->probe.mode == MODE_APPEND) {
-    /* The log was made: its rank is the row of its process, if any (a
-     * log the application opened on a communicator without it has none). */
-    uint32_t r = 0;
-    while (r < c->trace.mpi_size &&
-           ((int64_t)c->trace.ranks[r].pid != h->pid ||
-            strncmp(c->trace.ranks[r].host, h->host, 64) != 0 ||
-            (c->trace.ranks[r].world_rank != WEFT__WORLD_UNKNOWN &&
-             c->trace.ranks[r].world_rank != world)))
-      r++;
-    if (r == c->trace.mpi_size) {
-      skip(j,
-           "named for this log at MPI_Init (world rank %u), its process "
-           "(pid %lld on %s) is none of the log's ranks",
-           world, (long long)h->pid, h->host);
-      return 0;
-    }
-    h->rank = (int32_t)r;
-  } else if (j->provisional) {
-    h->rank = (int32_t)world;
+    /* The log was made since, by a weft_mpi_init that named the journals
+     * of its ranks: this one is of a process outside it, or of a libweft
+     * the process shut down before (whose names and schemas are not the
+     * log's: its records must not go in under them). */
+    skip(j,
+         "named only provisionally for this log at MPI_Init (world rank "
+         "%u), and the log was made without naming it",
+         world);
+    return 0;
   }
+  if (j->provisional)
+    h->rank = (int32_t)world;
   if (c->probe.mode == MODE_APPEND) {
     if ((uint32_t)h->rank >= c->trace.mpi_size) {
       skip(j, "rank %d is beyond the log's %u ranks", h->rank,
@@ -345,9 +338,12 @@ static int read_journals(ctx *c) {
       continue;
     }
     /* In an MPI job, each process takes the journals of its own host. */
-    if (c->nprocs > 1 &&
-        (by_rank ? j->jr.h.rank < 0 || j->jr.h.rank % c->nprocs != c->rank
-                 : strncmp(j->jr.h.host, host, 64) != 0)) {
+    int32_t as = j->jr.h.rank; /* a provisional journal: its world rank */
+    uint32_t wsize, world = weft__journal_read_world(&j->jr, &wsize);
+    if (as < 0 && world != UINT32_MAX)
+      as = (int32_t)world;
+    if (c->nprocs > 1 && (by_rank ? as < 0 || as % c->nprocs != c->rank
+                                  : strncmp(j->jr.h.host, host, 64) != 0)) {
       weft__journal_read_free(&j->jr);
       continue;
     }
@@ -362,12 +358,15 @@ static int read_journals(ctx *c) {
 }
 
 /* Collective.  Rebuilding, a log some journal names with a rank of its
- * own (the application's weft_mpi_init named it) is not libweft-pmpi's
- * log of MPI_COMM_WORLD, whatever its name (WEFT_FILE, or the default
- * name libweft-pmpi held, may be given to a log of a sub-communicator):
- * the journals named for that log at MPI_Init are of processes the
- * application's log may not have had, and their world ranks are not its
- * ranks.  Appending, judge matched them to the log's rows instead. */
+ * own is not (only) the log of MPI_COMM_WORLD that libweft-pmpi named
+ * the provisional journals for: a weft_mpi_init of the application's gave
+ * it that name (WEFT_FILE, or the default name libweft-pmpi held, may go
+ * to a log of a sub-communicator), or libweft-pmpi's MPI_Finalize named
+ * the journals anew when it opened the log (a libweft restarted after
+ * MPI_Init), or another run left them.  The provisional journals are
+ * then of processes the log may not have had, or of a libweft that
+ * process replaced, and their world ranks are not its ranks.  (Appending,
+ * judge skips them all.) */
 static void drop_provisional(ctx *c) {
   int named = 0, any = 0;
   for (size_t i = 0; i < c->nj; i++)
@@ -381,9 +380,8 @@ static void drop_provisional(ctx *c) {
       continue;
     j->used = 0;
     skip(j,
-         "named at MPI_Init for libweft-pmpi's log of MPI_COMM_WORLD "
-         "(world rank %d), but the application opened a log of this name "
-         "itself, which other journals name their ranks in",
+         "named only provisionally for this log at MPI_Init (world rank "
+         "%d), and other journals name their ranks in it",
          j->jr.h.rank);
   }
 }

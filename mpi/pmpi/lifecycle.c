@@ -250,15 +250,17 @@ static void write_log(void) {
   } else if (ours) {
     if (joins)
       join_without_journal();
-    else if (!pm.owns_weft && weft__journal_path() && !own_journal_named())
-      /* The application's journal (weft_options.journal_dir), started
-       * after MPI_Init, is named for our log now, as name_own_journal
-       * names one at MPI_Init, so that weft recover can use it should the
-       * log fail: weft_mpi_init names the journal only once the log is
-       * made.  When no name was decided at MPI_Init (no rank had a
-       * journal then, or it could not be), the journal names its world
-       * rank and no log: it goes with any log. */
-      weft__journal_name(log_name[0] ? -1 : pm.world_rank, log_name);
+    else if (!pm.owns_weft && weft__journal_path())
+      /* The application's journal (weft_options.journal_dir) names its
+       * rank in our log now, its world rank, no longer provisionally: no
+       * log of the application's took the name (no rank saw one), and
+       * weft_mpi_init names the journal only once the log is made, so a
+       * process killed in it, or a log that fails, leaves the journal
+       * for weft recover.  Also a journal of a libweft the application
+       * started again after MPI_Init.  When no name was decided at
+       * MPI_Init (no rank had a journal then, or it could not be), the
+       * journal names no log: it goes with any log. */
+      weft__journal_name(pm.world_rank, log_name);
     if ((rc = weft_mpi_init(MPI_COMM_WORLD, NULL)) == WEFT_OK)
       rc = weft_mpi_finalize(); /* leaves an application's libweft alone */
   }

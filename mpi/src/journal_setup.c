@@ -135,10 +135,7 @@ int weft__journal_init_early(MPI_Comm comm, char *log, size_t cap,
   snprintf(why_none, why_cap, "%s", why);
   int local = init_beside(rc < 0 ? NULL : path, why);
   if (local == WEFT_OK && rc == WEFT_OK)
-    /* Named provisionally, rank -1 beside its world rank (journal.md):
-     * the application may still open a log of its own, under this name,
-     * on a communicator without this process. */
-    describe(-1, path);
+    describe(rank, path);
   else if (local == WEFT_OK && weft__journal_path())
     /* a journal in WEFT_JOURNAL_DIR, for a log yet to be named: it must
      * still say whose it is, or weft recover cannot use it */
