@@ -65,9 +65,9 @@ typedef struct journal {
   int used; /* given to the writer */
   /* Named by libweft-pmpi at MPI_Init, for the log of MPI_COMM_WORLD it
    * writes at MPI_Finalize, in a process whose program started libweft
-   * itself (rank -1, its world rank, that log): rebuilding that log, its
-   * rank is its world rank, unless the program opened a log of that name
-   * itself (judge, drop_provisional). */
+   * itself (rank -1, its world rank, WEFT_FILE or no log): rebuilding
+   * that log, its rank is its world rank, unless the program opened a log
+   * of that name itself (judge, drop_provisional). */
   int provisional;
   char *skip; /* why it was not used (owned), or NULL */
   /* The version of a journal refused for being newer than this weft
@@ -224,7 +224,7 @@ static int running(pid_t pid) {
 static int judge(ctx *c, journal *j) {
   weft__journal_header *h = &j->jr.h;
   uint32_t wsize, world = weft__journal_read_world(&j->jr, &wsize);
-  if (h->rank < 0 && (world == UINT32_MAX || !h->log[0])) {
+  if (h->rank < 0 && world == UINT32_MAX) {
     skip(j, "its process never reached weft_mpi_init (no rank)");
     return 0;
   }

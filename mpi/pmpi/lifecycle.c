@@ -46,11 +46,6 @@ static int64_t mono_ns(void) {
   return (int64_t)ts.tv_sec * 1000000000 + ts.tv_nsec;
 }
 
-void pm_note_writer(void) {
-  if (!pm.saw_writer && weft_mpi_path())
-    pm.saw_writer = 1;
-}
-
 /* The job action ends while it can still be written (it stays open, and
  * is shown unfinished, when the application left actions open in it). */
 static void finish_job(void) {
@@ -70,31 +65,20 @@ static void before_log_closes(void) {
  * gets the log of MPI_COMM_WORLD at MPI_Finalize, where its rank is its
  * world rank.  Its journal says so from MPI_Init on (weft_mpi_init names
  * a journal only once its log is made), so that weft recover can use it
- * should the process die before MPI_Finalize.  It names that log, not
- * "any log", and no rank in it (-1) but its world rank: it is named
- * provisionally (docs/journal.md).  The program may still open a log of
- * its own, on a sub-communicator, and that log may get the same name
- * (WEFT_FILE, or the default name held below); its weft_mpi_init then
- * names the journals of its ranks anew, with their ranks there, and weft
- * recover leaves the provisional journals out of a log that other
- * journals name their ranks in.  So the log's name is decided now, as
- * for a libweft of ours (weft__output_name: rank 0 holds a default name
- * with an empty file until the log is written, or MPI_Finalize releases
- * it).  Collective over MPI_COMM_WORLD; nothing is decided or held when
- * no rank has a journal. */
+ * should the process die before MPI_Finalize: provisionally, with no
+ * rank in the log (-1) but its world rank (docs/journal.md), since the
+ * program may still open a log of its own, which names its ranks'
+ * journals anew.  The log is WEFT_FILE, or none: the default name is
+ * decided only when the log is opened, and holding one from MPI_Init on
+ * would change the default name a log of the program's own gets (its
+ * rank 0 may not be world rank 0) and leave an empty file behind. */
 static void name_own_journal(void) {
-  int mine = weft__journal_path() != NULL, any = 0;
-  PMPI_Allreduce(&mine, &any, 1, MPI_INT, MPI_MAX, MPI_COMM_WORLD);
-  if (!any)
+  if (!weft__journal_path())
     return;
-  /* A name that cannot be decided now fails the log at MPI_Finalize the
-   * same way, which says why; the journal is named then (write_log). */
-  if (weft__output_name(MPI_COMM_WORLD, log_name, sizeof log_name) < 0) {
-    log_name[0] = '\0';
-    return;
-  }
-  if (!mine)
-    return;
+  const char *env = getenv("WEFT_FILE");
+  char abs[sizeof log_name];
+  snprintf(log_name, sizeof log_name, "%s",
+           env && *env ? weft__path_absolute(env, abs, sizeof abs) : "");
   weft__journal_name(-1, log_name);
   pm.named_gen = weft__generation();
 }
@@ -104,6 +88,16 @@ static void name_own_journal(void) {
 static int own_journal_named(void) {
   return pm.named_gen && pm.named_gen == weft__generation() &&
          weft__journal_path();
+}
+
+void pm_note_writer(void) {
+  if (!pm.saw_writer && weft_mpi_path())
+    pm.saw_writer = 1;
+  /* A libweft the program started again since MPI_Init (against the
+   * docs, but it happens): its new journal is named as the first was. */
+  if (pm.named_gen && !pm.owns_weft && weft_is_initialized() &&
+      !own_journal_named() && !weft_mpi_path())
+    name_own_journal();
 }
 
 static void start(int provided, int64_t t0) {

@@ -50,15 +50,13 @@ WEFT_INTERNAL void weft__journal_dir_cleanup(void);
  * communicator (-1: none yet, docs/journal.md), its rank and the size of
  * MPI_COMM_WORLD, the Slurm job, and the log (an absolute path, or ""). */
 WEFT_INTERNAL void weft__journal_name(int rank, const char *log);
-/* Collective: the absolute name weft__output_path(comm, NULL, ...) will
- * choose, decided now by rank 0: WEFT_FILE, or the default name, which
- * rank 0 holds with an empty file until that call takes it.  libweft-pmpi
- * names the log it writes at MPI_Finalize this way at MPI_Init, through
- * weft__journal_init_early or, for an application's own journal, itself. */
-WEFT_INTERNAL int weft__output_name(MPI_Comm comm, char *out, size_t cap);
+/* path itself when absolute (or when the working directory cannot be
+ * had), else the working directory joined to it in buf. */
+WEFT_INTERNAL const char *weft__path_absolute(const char *path, char *buf,
+                                              size_t cap);
 /* After the log was written (or not) at MPI_Finalize: rank 0 removes the
- * empty file that held the default name weft__output_name chose, when no
- * log took it (the application wrote its own elsewhere). */
+ * empty file that held the default name weft__journal_init_early chose,
+ * when no log took it (the application wrote its own elsewhere). */
 WEFT_INTERNAL void weft__output_name_release(void);
 
 /* 1 when no log is open and the last one was closed by a

@@ -228,10 +228,11 @@ void weft__h5_quiet_end(const weft__h5_quiet *q);
  * empty by rank 0 so that every problem has an errno.  *out is malloc'd.
  * *created is 1 on every rank when rank 0 created the file. */
 int weft__output_path(MPI_Comm comm, const char *arg, char **out, int *created);
-/* path itself when absolute (or when the working directory cannot be
- * had), else the working directory joined to it in buf. */
-const char *weft__path_absolute(const char *path, char *buf, size_t cap);
-/* weft__output_name: guard.h (libweft-pmpi calls it). */
+/* weft__path_absolute: guard.h (libweft-pmpi calls it). */
+/* Collective: the absolute name weft__output_path(comm, NULL, ...) will
+ * choose, decided now by rank 0: WEFT_FILE, or the default name, which
+ * rank 0 holds with an empty file until that call takes it. */
+int weft__output_name(MPI_Comm comm, char *out, size_t cap);
 
 /* ---- rank metadata (rank_info.c) ---------------------------------------- */
 

@@ -25,6 +25,8 @@
  *   pmpi_self_init restart as self, but the program shuts libweft down and
  *                          initialises it again right after MPI_Init (a new
  *                          crash journal), before it logs
+ *   pmpi_self_init restartcrash
+ *                          as restart, then killed as crash
  *
  * Every rank makes an MPI_Allreduce on MPI_COMM_WORLD and an MPI_Sendrecv
  * around the ring (tag 9).  After MPI_Finalize, a "self" rank checks that
@@ -67,28 +69,28 @@ static int start_weft(void) {
 }
 
 int main(int argc, char **argv) {
-  static const char *const modes[] = {"self", "plain",  "crash",
-                                      "sub",  "subend", "restart"};
+  static const char *const modes[] = {"self",   "plain",   "crash",       "sub",
+                                      "subend", "restart", "restartcrash"};
   int mode = -1;
-  for (int m = 0; argc >= 2 && m < 6; m++)
+  for (int m = 0; argc >= 2 && m < 7; m++)
     if (!strcmp(argv[1], modes[m]))
       mode = m;
   int sub = mode == 3 || mode == 4;
   if (mode < 0 || argc > (sub ? 4 : 2)) {
-    fprintf(stderr, "usage: pmpi_self_init self|plain|crash|restart, or "
-                    "sub|subend [RANK [PATH|-]]\n");
+    fprintf(stderr, "usage: pmpi_self_init self|plain|crash|restart|"
+                    "restartcrash, or sub|subend [RANK [PATH|-]]\n");
     return 2;
   }
   int sub_rank = sub && argc > 2 ? atoi(argv[2]) : 0;
   const char *sub_path = sub && argc > 3 ? argv[3] : "sub.h5";
   if (!strcmp(sub_path, "-"))
     sub_path = NULL;
-  int crash = mode == 2 || mode == 3;
+  int crash = mode == 2 || mode == 3 || mode == 6;
   int self = mode != 1;
   if (self && start_weft())
     return 1;
   MPI_Init(&argc, &argv);
-  if (mode == 5 && (weft_shutdown() != WEFT_OK || start_weft()))
+  if ((mode == 5 || mode == 6) && (weft_shutdown() != WEFT_OK || start_weft()))
     return 1;
   int rank, size;
   MPI_Comm_rank(MPI_COMM_WORLD, &rank);

@@ -16,31 +16,34 @@
 #      1's events from it, into the log it names;
 #   4. both ranks call weft_init with WEFT_JOURNAL_DIR and are killed
 #      (SIGKILL) after MPI_Init and their logging, before MPI_Finalize, with
-#      no WEFT_FILE: their journals already name their ranks (world ranks)
-#      and the log libweft-pmpi would have written (the default name, held
-#      by an empty file since MPI_Init), so weft recover rebuilds that log
-#      with both ranks' events from them;
+#      no WEFT_FILE: their journals already name their world ranks
+#      (provisionally), so weft recover rebuilds a log with both ranks'
+#      events from them, with two recover processes; no file is left
+#      holding a default name;
 #   5. the same, but rank 0 first opens a log of its own (sub.h5) on a
 #      communicator of itself alone: rebuilt from the journals (sub.h5
-#      removed), sub.h5 has rank 0 only, rank 1's journal being skipped as
-#      another log's; that other log, the held default name, takes rank 1;
-#   6. as 5, but MPI_Finalize closes rank 0's log: no held name is left,
+#      removed), sub.h5 has rank 0 only, rank 1's journal being left out;
+#      a log rebuilt from the journals that name no real rank takes rank 1;
+#   6. as 5, but MPI_Finalize closes rank 0's log: no default name is left,
 #      and rank 1's journal (its events went to no log) names no rank
 #      again, so weft recover skips it for sub.h5;
 #   7. as 5, but rank 1 opens its log with no path, WEFT_FILE set: the
 #      log has the name rank 0's journal was named for at MPI_Init; rebuilt
 #      from the journals, it has rank 1 only (as its rank 0), rank 0's
 #      journal being left out of a log the application opened itself;
-#   8. as 5, but rank 0 opens its log with no path and no WEFT_FILE: it
-#      takes the default name libweft-pmpi held; rebuilt, it has rank 0
-#      only;
+#   8. as 5, but rank 1 opens its log with no path and no WEFT_FILE, in
+#      a Slurm job: it takes the job's default name (weft-778.h5), not
+#      the next one; rebuilt, it has rank 1 only;
 #   9. both ranks shut libweft down and start it again after MPI_Init, and
 #      the log cannot be written (a file is in the way): the new journals
 #      are named at MPI_Finalize, and weft recover, once the file is moved
 #      aside, rebuilds both ranks' events from them;
 #  10. the same with the log written: the first libweft's journals (named
 #      provisionally, holding what it logged) are left over, and weft
-#      recover skips them: the log is unchanged and reads.
+#      recover skips them: the log is unchanged and reads;
+#  11. libweft started again after MPI_Init, then killed: the new journals
+#      were named at the program's first collective call since, and weft
+#      recover rebuilds the log from them (the newer journal of each rank).
 # After MPI_Finalize each program checks that libweft-pmpi left the
 # application's libweft initialised and shut down the one it started.
 set -eu
@@ -76,6 +79,7 @@ want() {
   [ "$n" -eq "$1" ] || fail "$4: $n lines match '$2', want $1"
 }
 warned='traces only the ranks whose program initialised libweft itself'
+prov='named only provisionally for this log at MPI_Init'
 
 # 1. every rank initialised libweft itself
 run out.1 self self WEFT_FILE="$dir/self.h5"
@@ -138,7 +142,9 @@ want 1 'MPI_Sendrecv \(peer: 0, tag: 9,' "$t" "case 3"
 
 # killed OUT MODE DIR: both ranks run MODE (crash|sub) in DIR with their
 # journals in DIR/j, no WEFT_FILE, and are killed before MPI_Finalize;
-# sets $held to the default name libweft-pmpi holds (an empty file)
+# nothing holds a default name (no weft-*.h5 is left); sets $held to a
+# name for the log libweft-pmpi would have written, which the journals
+# leave open (no WEFT_FILE)
 killed() {
   mkdir -p "$3/j"
   # shellcheck disable=SC2086
@@ -148,11 +154,9 @@ killed() {
   fi
   ! grep -q 'went wrong\|weft_init:\|weft_mpi_init:' "$1" ||
     fail "$2: $(cat "$1")"
+  held=$3/killed.h5 mode=$2
   set -- "$3"/weft-*.h5
-  if [ $# -ne 1 ] || [ ! -f "$1" ] || [ -s "$1" ]; then
-    fail "want one empty file holding the log's name: $*"
-  fi
-  held=$1
+  [ ! -e "$1" ] || fail "$mode: a default name was left: $*"
 }
 
 # 4. killed before MPI_Finalize: only the journals have the events
@@ -187,15 +191,15 @@ killed out.5 sub "$dir/c5"
 rm c5/sub.h5 # lost: only the journals can rebuild it
 "$weft" recover --journal "$dir/c5/j" "$dir/c5/sub.h5" >out.5r 2>&1 ||
   fail "case 5: weft recover: $(cat out.5r)"
-grep -q "skipped: it belongs to another log, $held" out.5r ||
-  fail "case 5: rank 1's journal was not left to its log: $(cat out.5r)"
+grep -q "skipped: $prov (world rank 1), and other journals name" out.5r ||
+  fail "case 5: rank 1's journal was not left out: $(cat out.5r)"
 grep -q 'rebuilt: .* of 1 rank from 1 journal' out.5r ||
   fail "case 5: sub.h5 not rebuilt from rank 0's journal: $(cat out.5r)"
 t=$(tree c5/sub.h5)
 want 1 'self_work \(world: 0\) => unfinished' "$t" "case 5"
 want 0 'world: 1' "$t" "case 5"
 "$weft" recover --journal "$dir/c5/j" "$held" >out.5h 2>&1 ||
-  fail "case 5: weft recover of the held name: $(cat out.5h)"
+  fail "case 5: weft recover of libweft-pmpi's log: $(cat out.5h)"
 grep -q ': rank 1 (world rank 1 of 2, pid ' out.5h ||
   fail "case 5: rank 1's journal not taken by its log: $(cat out.5h)"
 want 1 'self_work .*\(world: 1\) => unfinished' "$(tree "$held")" "case 5"
@@ -204,7 +208,7 @@ want 1 'self_work .*\(world: 1\) => unfinished' "$(tree "$held")" "case 5"
 mkdir -p c6/j
 (cd c6 && run ../out.6 subend subend WEFT_JOURNAL_DIR="$dir/c6/j")
 set -- c6/weft-*.h5
-[ ! -e "$1" ] || fail "case 6: the held name was left: $*"
+[ ! -e "$1" ] || fail "case 6: a default name was left: $*"
 "$weft" info c6/sub.h5 | grep -qE '^ranks: +1 ' ||
   fail "case 6: sub.h5 has not 1 rank"
 set -- c6/j/*.wj
@@ -216,7 +220,6 @@ fi
 grep -q 'skipped: its process never reached weft_mpi_init (no rank)' out.6r ||
   fail "case 6: rank 1's journal still names a rank: $(cat out.6r)"
 
-prov='named only provisionally for this log at MPI_Init'
 # lost LOG CASE R: remove LOG, rebuild it from the case's journals (in the
 # directory j beside it) and check that world rank R's journal is left out
 # and the log has the other rank's events only
@@ -251,18 +254,19 @@ fi
 [ -s c7/wf.h5 ] || fail "case 7: rank 1's log was not made: $(cat out.7)"
 lost "$dir/c7/wf.h5" 7 0
 
-# 8. rank 0's own log takes the default name libweft-pmpi held
+# 8. rank 1's own log takes the default name (a Slurm job's): the name is
+# not held from MPI_Init on, so it is the job's, not the next one
 mkdir -p c8/j
 # shellcheck disable=SC2086
 if (cd c8 && "$mpiexec" $pre "$npflag" 2 /usr/bin/env LD_PRELOAD="$pmpi" \
-  WEFT_JOURNAL_DIR="$dir/c8/j" "$prog" sub 0 -) >out.8 2>&1; then
+  SLURM_JOB_ID=778 WEFT_JOURNAL_DIR="$dir/c8/j" "$prog" sub 1 -) >out.8 2>&1; then
   fail "case 8: the program was not killed: $(cat out.8)"
 fi
 set -- c8/weft-*.h5
-if [ $# -ne 1 ] || [ ! -s "$1" ]; then
-  fail "case 8: want rank 0's log only: $*"
+if [ $# -ne 1 ] || [ "$1" != c8/weft-778.h5 ] || [ ! -s "$1" ]; then
+  fail "case 8: want rank 1's log only, as weft-778.h5: $*"
 fi
-lost "$dir/$1" 8 1
+lost "$dir/c8/weft-778.h5" 8 0
 
 # 9. libweft started again after MPI_Init, and the log cannot be written
 mkdir -p c9/j
@@ -290,5 +294,16 @@ cp c10/ok.h5 c10/ok.before
   out.10r)" -eq 2 ] || fail "case 10: left-over journals used: $(cat out.10r)"
 cmp -s c10/ok.h5 c10/ok.before || fail "case 10: the log was changed"
 "$weft" info c10/ok.h5 >/dev/null || fail "case 10: the log does not read"
+
+# 11. libweft started again after MPI_Init, then killed
+killed out.11 restartcrash "$dir/c11"
+"$weft" recover --journal "$dir/c11/j" "$held" >out.11r 2>&1 ||
+  fail "case 11: weft recover: $(cat out.11r)"
+[ "$(grep -c 'skipped: rank [01] has a newer journal' out.11r)" -eq 2 ] ||
+  fail "case 11: the first journals not left out: $(cat out.11r)"
+t=$(tree "$held")
+for r in 0 1; do
+  want 1 "self_work \[rank $r\] \(world: $r\) => unfinished" "$t" "case 11"
+done
 echo "pmpi_self_init.sh: the log of the ranks that initialised libweft" \
   "themselves is written at MPI_Finalize, or recovered from their journals"
