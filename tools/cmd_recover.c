@@ -359,11 +359,11 @@ static int read_journals(ctx *c) {
 
 /* Collective.  Rebuilding, a log some journal names with a rank of its
  * own is not (only) the log of MPI_COMM_WORLD that libweft-pmpi named
- * the provisional journals for: a weft_mpi_init of the application's gave
- * it that name (WEFT_FILE, or the default name libweft-pmpi held, may go
- * to a log of a sub-communicator), or libweft-pmpi's MPI_Finalize named
- * the journals anew when it opened the log (a libweft restarted after
- * MPI_Init), or another run left them.  The provisional journals are
+ * the provisional journals for: a weft_mpi_init of the application's made
+ * it (WEFT_FILE, a provisional journal's log, may go to a log of a
+ * sub-communicator, and a provisional journal without a log goes with
+ * any), or libweft-pmpi's MPI_Finalize named the journals anew when it
+ * opened the log, or another run left them.  The provisional journals are
  * then of processes the log may not have had, or of a libweft that
  * process replaced, and their world ranks are not its ranks.  (Appending,
  * judge skips them all.) */

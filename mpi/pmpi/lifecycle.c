@@ -94,10 +94,17 @@ void pm_note_writer(void) {
   if (!pm.saw_writer && weft_mpi_path())
     pm.saw_writer = 1;
   /* A libweft the program started again since MPI_Init (against the
-   * docs, but it happens): its new journal is named as the first was. */
+   * docs, but it happens): its new journal is named as the first was.
+   * One thread at a time rewrites the header (MPI_THREAD_MULTIPLE); one
+   * that finds another at it goes on, the journal being named by it. */
+  static int naming;
   if (pm.named_gen && !pm.owns_weft && weft_is_initialized() &&
-      !own_journal_named() && !weft_mpi_path())
-    name_own_journal();
+      !own_journal_named() && !weft_mpi_path() &&
+      !__atomic_exchange_n(&naming, 1, __ATOMIC_ACQUIRE)) {
+    if (!own_journal_named())
+      name_own_journal();
+    __atomic_store_n(&naming, 0, __ATOMIC_RELEASE);
+  }
 }
 
 static void start(int provided, int64_t t0) {
@@ -246,14 +253,12 @@ static void write_log(void) {
       join_without_journal();
     else if (!pm.owns_weft && weft__journal_path())
       /* The application's journal (weft_options.journal_dir) names its
-       * rank in our log now, its world rank, no longer provisionally: no
-       * log of the application's took the name (no rank saw one), and
-       * weft_mpi_init names the journal only once the log is made, so a
-       * process killed in it, or a log that fails, leaves the journal
-       * for weft recover.  Also a journal of a libweft the application
-       * started again after MPI_Init.  When no name was decided at
-       * MPI_Init (no rank had a journal then, or it could not be), the
-       * journal names no log: it goes with any log. */
+       * rank in our log now, its world rank, no longer provisionally: the
+       * application opened no log (no rank saw one), and weft_mpi_init
+       * names the journal only once the log is made, so a process killed
+       * in it, or a log that fails, leaves the journal for weft recover.
+       * The log is WEFT_FILE, or none (any log) without it: the
+       * weft_mpi_init below chooses the default name. */
       weft__journal_name(pm.world_rank, log_name);
     if ((rc = weft_mpi_init(MPI_COMM_WORLD, NULL)) == WEFT_OK)
       rc = weft_mpi_finalize(); /* leaves an application's libweft alone */
@@ -263,10 +268,11 @@ static void write_log(void) {
   } else if (!ours && own_journal_named() && !pm.saw_writer) {
     /* The application wrote its own log, on other ranks only: the log
      * named at MPI_Init will not be written, and this rank's events have
-     * no log to go to.  The journal names neither that log nor its world
+     * no log to go to.  The journal names neither a log nor its world
      * rank any more, as before MPI_Init: weft recover must not take it
-     * for a rank of a log of that name (WEFT_FILE, or the held default
-     * name, may name the application's log too). */
+     * for a rank of a log rebuilt from journals that name no real rank
+     * (its log is WEFT_FILE, which may name the application's log too,
+     * or any log). */
     weft__journal_set_world(-1, 0);
     weft__journal_set_meta(-1, NULL, "");
     pm.named_gen = 0;
@@ -303,7 +309,8 @@ int MPI_Finalize(void) {
       weft_shutdown(); /* keeps the journal if the log did not get all */
       weft__journal_dir_cleanup();
     }
-    weft__output_name_release(); /* a name held and not taken */
+    if (pm.owns_weft)
+      weft__output_name_release();
     pm_request_table_free();
     pm_comm_table_free();
     pm.started = 0;

@@ -42,7 +42,8 @@ typedef struct pm_state {
   int owns_weft;  /* libweft was initialised by us */
   int saw_writer; /* the application opened its own log */
   /* weft__generation() of the application's libweft whose journal
-   * name_own_journal named for our log at MPI_Init; 0: none */
+   * name_own_journal named for our log (at MPI_Init, or after the
+   * application started libweft again); 0: none */
   uint32_t named_gen;
   int world_rank;
   weft_action job; /* the job-wide action (when we own libweft) */
