@@ -386,6 +386,52 @@ static void drop_provisional(ctx *c) {
   }
 }
 
+/* Collective.  Rebuilding, the provisional journals that remain are of
+ * libweft-pmpi's log of MPI_COMM_WORLD, but of which run: a killed run
+ * and a later one with the same WEFT_FILE leave theirs in one directory.
+ * The newest journal's run is taken: those of another Slurm job or
+ * another world size are skipped (left for a log of their own), not
+ * mixed into one log rank by rank.  (Runs with the same job and world
+ * size are told apart by drop_duplicates, newest per rank.) */
+static void drop_other_runs(ctx *c) {
+  if (c->probe.mode == MODE_APPEND)
+    return;
+  struct {
+    long t;
+    int rank;
+  } mine = {LONG_MIN, c->rank}, top;
+  struct {
+    char job[64];
+    uint32_t size;
+  } key = {"", 0};
+  for (size_t i = 0; i < c->nj; i++) {
+    const journal *j = &c->js[i];
+    if (j->used && j->provisional && j->jr.h.created_wall_ns > mine.t) {
+      mine.t = (long)j->jr.h.created_wall_ns;
+      memcpy(key.job, j->jr.h.job, sizeof key.job);
+      weft__journal_read_world(&j->jr, &key.size);
+    }
+  }
+  MPI_Allreduce(&mine, &top, 1, MPI_LONG_INT, MPI_MAXLOC, MPI_COMM_WORLD);
+  if (top.t == LONG_MIN)
+    return; /* none anywhere */
+  MPI_Bcast(&key, (int)sizeof key, MPI_BYTE, top.rank, MPI_COMM_WORLD);
+  for (size_t i = 0; i < c->nj; i++) {
+    journal *j = &c->js[i];
+    uint32_t size;
+    weft__journal_read_world(&j->jr, &size);
+    if (!j->used || !j->provisional ||
+        (!strncmp(j->jr.h.job, key.job, sizeof key.job) && size == key.size))
+      continue;
+    j->used = 0;
+    skip(j,
+         "of another run (job \"%.64s\", world size %u) than the newest "
+         "journal named only provisionally for this log (job \"%.64s\", "
+         "world size %u): left for a log of its own",
+         j->jr.h.job, size, key.job, key.size);
+  }
+}
+
 /* Two journals of one rank (a leftover of an earlier run in a shared
  * directory): keep the newer. */
 static void drop_duplicates(ctx *c) {
@@ -553,6 +599,7 @@ static int run(ctx *c) {
     MPI_Abort(MPI_COMM_WORLD, 1);
   }
   drop_provisional(c);
+  drop_other_runs(c);
   drop_duplicates(c);
   unsigned long long mine[2] = {0, 0}, tot[2];
   size_t nranks = 0;

@@ -63,22 +63,24 @@ static void before_log_closes(void) {
 /* A program that initialised libweft itself with a crash journal
  * (weft_options.journal_dir, WEFT_JOURNAL_DIR) and leaves its log to us
  * gets the log of MPI_COMM_WORLD at MPI_Finalize, where its rank is its
- * world rank.  Its journal says so from MPI_Init on (weft_mpi_init names
- * a journal only once its log is made), so that weft recover can use it
- * should the process die before MPI_Finalize: provisionally, with no
- * rank in the log (-1) but its world rank (docs/journal.md), since the
- * program may still open a log of its own, which names its ranks'
- * journals anew.  The log is WEFT_FILE, or none: the default name is
- * decided only when the log is opened, and holding one from MPI_Init on
- * would change the default name a log of the program's own gets (its
- * rank 0 may not be world rank 0) and leave an empty file behind. */
+ * world rank.  With WEFT_FILE set, its journal says so from MPI_Init on
+ * (weft_mpi_init names a journal only once its log is made), so that weft
+ * recover can use it should the process die before MPI_Finalize:
+ * provisionally, with no rank in the log (-1) but its world rank
+ * (docs/journal.md), since the program may still open a log of its own,
+ * which names its ranks' journals anew.  Without WEFT_FILE the journal
+ * stays unnamed until MPI_Finalize: the default name is decided only when
+ * a log is opened (holding one from MPI_Init on would change the name a
+ * log of the program's own gets, and leave an empty file behind after a
+ * kill), and a journal of no particular log could be taken into any log
+ * rebuilt from the same directory. */
 static void name_own_journal(void) {
-  if (!weft__journal_path())
-    return;
   const char *env = getenv("WEFT_FILE");
+  if (!weft__journal_path() || !env || !*env)
+    return;
   char abs[sizeof log_name];
   snprintf(log_name, sizeof log_name, "%s",
-           env && *env ? weft__path_absolute(env, abs, sizeof abs) : "");
+           weft__path_absolute(env, abs, sizeof abs));
   weft__journal_name(-1, log_name);
   pm.named_gen = weft__generation();
 }
@@ -258,7 +260,8 @@ static void write_log(void) {
        * names the journal only once the log is made, so a process killed
        * in it, or a log that fails, leaves the journal for weft recover.
        * The log is WEFT_FILE, or none (any log) without it: the
-       * weft_mpi_init below chooses the default name. */
+       * weft_mpi_init below chooses the default name (as before
+       * provisional names; it names the journal once the log is made). */
       weft__journal_name(pm.world_rank, log_name);
     if ((rc = weft_mpi_init(MPI_COMM_WORLD, NULL)) == WEFT_OK)
       rc = weft_mpi_finalize(); /* leaves an application's libweft alone */
@@ -271,8 +274,7 @@ static void write_log(void) {
      * no log to go to.  The journal names neither a log nor its world
      * rank any more, as before MPI_Init: weft recover must not take it
      * for a rank of a log rebuilt from journals that name no real rank
-     * (its log is WEFT_FILE, which may name the application's log too,
-     * or any log). */
+     * (its log is WEFT_FILE, which may name the application's log too). */
     weft__journal_set_world(-1, 0);
     weft__journal_set_meta(-1, NULL, "");
     pm.named_gen = 0;

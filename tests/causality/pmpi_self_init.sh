@@ -15,15 +15,15 @@
 #      1's (rank 0 took part without one), and weft recover rebuilds rank
 #      1's events from it, into the log it names;
 #   4. both ranks call weft_init with WEFT_JOURNAL_DIR and are killed
-#      (SIGKILL) after MPI_Init and their logging, before MPI_Finalize, with
-#      no WEFT_FILE: their journals already name their world ranks
-#      (provisionally), so weft recover rebuilds a log with both ranks'
-#      events from them, with two recover processes; no file is left
-#      holding a default name;
+#      (SIGKILL) after MPI_Init and their logging, before MPI_Finalize
+#      (WEFT_FILE set): their journals already name their world ranks
+#      and WEFT_FILE (provisionally), so weft recover rebuilds that log
+#      with both ranks' events from them, with two recover processes; no
+#      file is left holding a default name;
 #   5. the same, but rank 0 first opens a log of its own (sub.h5) on a
 #      communicator of itself alone: rebuilt from the journals (sub.h5
-#      removed), sub.h5 has rank 0 only, rank 1's journal being left out;
-#      a log rebuilt from the journals that name no real rank takes rank 1;
+#      removed), sub.h5 has rank 0 only, rank 1's journal being left to
+#      WEFT_FILE, whose log, rebuilt, takes rank 1;
 #   6. as 5, but MPI_Finalize closes rank 0's log: no default name is left,
 #      and rank 1's journal (its events went to no log) names no rank
 #      again, so weft recover skips it for sub.h5;
@@ -33,7 +33,8 @@
 #      journal being left out of a log the application opened itself;
 #   8. as 5, but rank 1 opens its log with no path and no WEFT_FILE, in
 #      a Slurm job: it takes the job's default name (weft-778.h5), not
-#      the next one; rebuilt, it has rank 1 only;
+#      the next one; rebuilt, it has rank 1 only (rank 0's journal, with
+#      no WEFT_FILE, names no rank);
 #   9. both ranks shut libweft down and start it again after MPI_Init, and
 #      the log cannot be written (a file is in the way): the new journals
 #      are named at MPI_Finalize, and weft recover, once the file is moved
@@ -43,7 +44,10 @@
 #      recover skips them: the log is unchanged and reads;
 #  11. libweft started again after MPI_Init, then killed: the new journals
 #      were named at the program's first collective call since, and weft
-#      recover rebuilds the log from them (the newer journal of each rank).
+#      recover rebuilds the log from them (the newer journal of each rank);
+#  12. a killed 3-rank run, then a killed 2-rank run, with one WEFT_FILE and
+#      one journal directory: the log is rebuilt from the newer run alone,
+#      the other's journals skipped as another run's, not mixed in.
 # After MPI_Finalize each program checks that libweft-pmpi left the
 # application's libweft initialised and shut down the one it started.
 set -eu
@@ -140,16 +144,16 @@ t=$(tree missing/lost.h5)
 want 1 'self_work .*\(world: 1\) => succeeded' "$t" "case 3"
 want 1 'MPI_Sendrecv \(peer: 0, tag: 9,' "$t" "case 3"
 
-# killed OUT MODE DIR: both ranks run MODE (crash|sub) in DIR with their
-# journals in DIR/j, no WEFT_FILE, and are killed before MPI_Finalize;
-# nothing holds a default name (no weft-*.h5 is left); sets $held to a
-# name for the log libweft-pmpi would have written, which the journals
-# leave open (no WEFT_FILE)
+# killed OUT MODE DIR: both ranks run MODE (crash|sub|restartcrash) in
+# DIR with their journals in DIR/j and WEFT_FILE=DIR/killed.h5 ($held),
+# and are killed before MPI_Finalize; no file holds a default name (no
+# weft-*.h5 is left)
 killed() {
   mkdir -p "$3/j"
   # shellcheck disable=SC2086
   if (cd "$3" && "$mpiexec" $pre "$npflag" 2 /usr/bin/env \
-    LD_PRELOAD="$pmpi" WEFT_JOURNAL_DIR="$3/j" "$prog" "$2") >"$1" 2>&1; then
+    LD_PRELOAD="$pmpi" WEFT_JOURNAL_DIR="$3/j" WEFT_FILE="$3/killed.h5" \
+    "$prog" "$2") >"$1" 2>&1; then
     fail "$2: the program was not killed: $(cat "$1")"
   fi
   ! grep -q 'went wrong\|weft_init:\|weft_mpi_init:' "$1" ||
@@ -191,8 +195,8 @@ killed out.5 sub "$dir/c5"
 rm c5/sub.h5 # lost: only the journals can rebuild it
 "$weft" recover --journal "$dir/c5/j" "$dir/c5/sub.h5" >out.5r 2>&1 ||
   fail "case 5: weft recover: $(cat out.5r)"
-grep -q "skipped: $prov (world rank 1), and other journals name" out.5r ||
-  fail "case 5: rank 1's journal was not left out: $(cat out.5r)"
+grep -q "skipped: it belongs to another log, $held" out.5r ||
+  fail "case 5: rank 1's journal was not left to its log: $(cat out.5r)"
 grep -q 'rebuilt: .* of 1 rank from 1 journal' out.5r ||
   fail "case 5: sub.h5 not rebuilt from rank 0's journal: $(cat out.5r)"
 t=$(tree c5/sub.h5)
@@ -206,7 +210,8 @@ want 1 'self_work .*\(world: 1\) => unfinished' "$(tree "$held")" "case 5"
 
 # 6. as 5, to the end
 mkdir -p c6/j
-(cd c6 && run ../out.6 subend subend WEFT_JOURNAL_DIR="$dir/c6/j")
+(cd c6 && run ../out.6 subend subend WEFT_JOURNAL_DIR="$dir/c6/j" \
+  WEFT_FILE="$dir/c6/w.h5")
 set -- c6/weft-*.h5
 [ ! -e "$1" ] || fail "case 6: a default name was left: $*"
 "$weft" info c6/sub.h5 | grep -qE '^ranks: +1 ' ||
@@ -220,24 +225,25 @@ fi
 grep -q 'skipped: its process never reached weft_mpi_init (no rank)' out.6r ||
   fail "case 6: rank 1's journal still names a rank: $(cat out.6r)"
 
-# lost LOG CASE R: remove LOG, rebuild it from the case's journals (in the
-# directory j beside it) and check that world rank R's journal is left out
-# and the log has the other rank's events only
+# lost LOG CASE R WHY: remove LOG, rebuild it from the case's journals (in
+# the directory j beside it) and check that world rank R's journal is left
+# out, skipped for WHY (a regular expression), and the log has the other
+# rank's events only
 lost() {
   rm "$1"
   "$weft" recover --journal "$(dirname "$1")/j" "$1" >"out.$2r" 2>&1 ||
     fail "case $2: weft recover: $(cat "out.$2r")"
   grep -q 'rebuilt: .* of 1 rank from 1 journal' "out.$2r" ||
     fail "case $2: not rebuilt from one journal: $(cat "out.$2r")"
-  grep -q "skipped: $prov (world rank $3), and other journals name" \
-    "out.$2r" || fail "case $2: world rank $3 not left out: $(cat "out.$2r")"
+  grep -q "skipped: $4" "out.$2r" ||
+    fail "case $2: world rank $3 not left out: $(cat "out.$2r")"
   t=$(tree "$1")
   want 1 "self_work \(world: $((1 - $3))\) => unfinished" "$t" "case $2"
   want 0 "self_work \(world: $3\)" "$t" "case $2"
   # completing the rebuilt log, the journal left out is skipped again
   "$weft" recover --journal "$(dirname "$1")/j" "$1" >"out.$2a" 2>&1 ||
     fail "case $2: weft recover again: $(cat "out.$2a")"
-  grep -q "skipped: $prov (world rank $3), and the log was made" "out.$2a" ||
+  grep -q "skipped: " "out.$2a" ||
     fail "case $2: left-out journal placed: $(cat "out.$2a")"
   grep -q 'nothing to recover' "out.$2a" ||
     fail "case $2: the log was changed: $(cat "out.$2a")"
@@ -252,7 +258,7 @@ if (cd c7 && "$mpiexec" $pre "$npflag" 2 /usr/bin/env LD_PRELOAD="$pmpi" \
   fail "case 7: the program was not killed: $(cat out.7)"
 fi
 [ -s c7/wf.h5 ] || fail "case 7: rank 1's log was not made: $(cat out.7)"
-lost "$dir/c7/wf.h5" 7 0
+lost "$dir/c7/wf.h5" 7 0 "$prov (world rank 0), and other journals name"
 
 # 8. rank 1's own log takes the default name (a Slurm job's): the name is
 # not held from MPI_Init on, so it is the job's, not the next one
@@ -266,7 +272,7 @@ set -- c8/weft-*.h5
 if [ $# -ne 1 ] || [ "$1" != c8/weft-778.h5 ] || [ ! -s "$1" ]; then
   fail "case 8: want rank 1's log only, as weft-778.h5: $*"
 fi
-lost "$dir/c8/weft-778.h5" 8 0
+lost "$dir/c8/weft-778.h5" 8 0 "its process never reached weft_mpi_init"
 
 # 9. libweft started again after MPI_Init, and the log cannot be written
 mkdir -p c9/j
@@ -305,5 +311,23 @@ t=$(tree "$held")
 for r in 0 1; do
   want 1 "self_work \[rank $r\] \(world: $r\) => unfinished" "$t" "case 11"
 done
+
+# 12. two killed runs, one WEFT_FILE and journal directory
+mkdir -p c12/j
+for n in 3 2; do
+  # shellcheck disable=SC2086
+  if "$mpiexec" $pre "$npflag" $n /usr/bin/env LD_PRELOAD="$pmpi" \
+    WEFT_JOURNAL_DIR="$dir/c12/j" WEFT_FILE="$dir/c12/k.h5" "$prog" crash \
+    >out.12.$n 2>&1; then
+    fail "case 12: the $n-rank run was not killed: $(cat out.12.$n)"
+  fi
+done
+"$weft" recover --journal "$dir/c12/j" "$dir/c12/k.h5" >out.12r 2>&1 ||
+  fail "case 12: weft recover: $(cat out.12r)"
+[ "$(grep -c 'skipped: of another run (job "", world size 3)' out.12r)" \
+  -eq 3 ] || fail "case 12: the 3-rank run not left out: $(cat out.12r)"
+grep -q 'rebuilt: .* of 2 ranks from 2 journals' out.12r ||
+  fail "case 12: not rebuilt from the 2-rank run: $(cat out.12r)"
+"$weft" info c12/k.h5 | grep -qE '^ranks: +2 ' || fail "case 12: not 2 ranks"
 echo "pmpi_self_init.sh: the log of the ranks that initialised libweft" \
   "themselves is written at MPI_Finalize, or recovered from their journals"
