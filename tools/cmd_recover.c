@@ -427,7 +427,8 @@ static void drop_other_runs(ctx *c) {
     skip(j,
          "of another run (job \"%.64s\", world size %u) than the newest "
          "journal named only provisionally for this log (job \"%.64s\", "
-         "world size %u): left for a log of its own",
+         "world size %u): left in place (in a directory of its own, it "
+         "rebuilds its run's log)",
          j->jr.h.job, size, key.job, key.size);
   }
 }

@@ -205,6 +205,33 @@ int weft__journal_set_world(int world_rank, int world_size) {
 
 const char *weft__journal_path(void) { return jr.map ? jr.path : NULL; }
 
+int weft__journal_unname_file(const char *path) {
+  int fd = open(path, O_RDWR | O_CLOEXEC);
+  if (fd < 0)
+    return fail("file", path);
+  weft__journal_header h;
+  int rc = WEFT_OK;
+  if (pread(fd, &h, sizeof h, 0) != (ssize_t)sizeof h)
+    rc = fail("header", path);
+  else if (memcmp(h.magic, WEFT__JOURNAL_MAGIC, 8) ||
+           h.version != WEFT__JOURNAL_VERSION ||
+           h.checksum3 !=
+               XXH3_64bits(&h, offsetof(weft__journal_header, checksum3)))
+    rc = weft__error(WEFT_EIO, "journal header \"%s\": not one to rewrite",
+                     path);
+  if (rc == WEFT_OK) {
+    h.rank = -1;
+    h.world_rank = -1;
+    h.world_size = 0;
+    memset(h.log, 0, sizeof h.log);
+    weft__journal_header_seal(&h);
+    if (pwrite(fd, &h, sizeof h, 0) != (ssize_t)sizeof h)
+      rc = fail("header", path);
+  }
+  close(fd);
+  return rc;
+}
+
 void weft__journal_dict_append(uint8_t type, const void *body, size_t len) {
   if (jr.dict_fd < 0)
     return;

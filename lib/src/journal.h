@@ -93,6 +93,11 @@ void weft__journal_dict_append(uint8_t type, const void *body, size_t len);
 WEFT_INTERNAL int weft__journal_set_world(int world_rank, int world_size);
 /* Set both checksums of a header after a change to it. */
 WEFT_INTERNAL void weft__journal_header_seal(weft__journal_header *h);
+/* Set the journal file at path, no longer open, back to naming no rank,
+ * no world rank and no log (libweft-pmpi: a journal it named for its log
+ * whose libweft the application shut down before MPI_Finalize).  Only a
+ * header of this version, that checks, is rewritten.  0, or WEFT_EIO. */
+WEFT_INTERNAL int weft__journal_unname_file(const char *path);
 /* XXH3-64 of a sealed block's records. */
 uint64_t weft__journal_checksum(const void *p, size_t n);
 

@@ -39,6 +39,10 @@ pm_state pm;
 /* The log libweft-pmpi writes at MPI_Finalize, named at MPI_Init (its
  * journal is beside it), for the warning below. */
 static char log_name[4096];
+/* The journal name_own_journal named last ("" when none) and its
+ * libweft's generation, kept to unname it once that libweft is gone. */
+static char named_path[4096];
+static uint32_t named_path_gen;
 
 static int64_t mono_ns(void) {
   struct timespec ts;
@@ -54,9 +58,18 @@ static void finish_job(void) {
     pm.job = 0;
 }
 
+static void unname_old_journal(void);
+
 /* Called by weft_mpi_finalize before its last flush (guard.h). */
 static void before_log_closes(void) {
   pm.saw_writer = 1;
+  /* The application's own log named its libweft's journal with its rank
+   * there: pm_note_writer must not name it provisionally for ours after
+   * the log closes. */
+  if (pm.named_gen && !pm.owns_weft && weft_is_initialized()) {
+    unname_old_journal();
+    pm.named_gen = weft__generation();
+  }
   finish_job();
 }
 
@@ -82,7 +95,20 @@ static void name_own_journal(void) {
   snprintf(log_name, sizeof log_name, "%s",
            weft__path_absolute(env, abs, sizeof abs));
   weft__journal_name(-1, log_name);
-  pm.named_gen = weft__generation();
+  pm.named_gen = named_path_gen = weft__generation();
+  snprintf(named_path, sizeof named_path, "%s", weft__journal_path());
+}
+
+/* The journal name_own_journal named, of a libweft the application has
+ * shut down since (and perhaps started again): what it holds was never
+ * written, and is discarded, as the docs say of events not written when
+ * the application shuts libweft down.  It names no rank any more, so
+ * that no rebuild takes it for a rank of a later run's log. */
+static void unname_old_journal(void) {
+  if (named_path[0] && named_path_gen != weft__generation()) {
+    weft__journal_unname_file(named_path);
+    named_path[0] = '\0';
+  }
 }
 
 /* Whether the journal open now is the one name_own_journal named (the
@@ -103,8 +129,10 @@ void pm_note_writer(void) {
   if (pm.named_gen && !pm.owns_weft && weft_is_initialized() &&
       !own_journal_named() && !weft_mpi_path() &&
       !__atomic_exchange_n(&naming, 1, __ATOMIC_ACQUIRE)) {
-    if (!own_journal_named())
+    if (!own_journal_named()) {
+      unname_old_journal();
       name_own_journal();
+    }
     __atomic_store_n(&naming, 0, __ATOMIC_RELEASE);
   }
 }
@@ -248,9 +276,13 @@ static void write_log(void) {
   /* This rank has no events: it only takes part in the others' log. */
   int joins = ours && !pm.owns_weft && !mine[1];
   int rc = WEFT_OK;
+  if (!pm.owns_weft)
+    unname_old_journal(); /* shut down before MPI_Finalize */
   if (weft_mpi_path()) {
     rc = weft_mpi_finalize();
   } else if (ours) {
+    const char *env = getenv("WEFT_FILE");
+    char abs[sizeof log_name];
     if (joins)
       join_without_journal();
     else if (!pm.owns_weft && weft__journal_path())
@@ -259,10 +291,13 @@ static void write_log(void) {
        * application opened no log (no rank saw one), and weft_mpi_init
        * names the journal only once the log is made, so a process killed
        * in it, or a log that fails, leaves the journal for weft recover.
-       * The log is WEFT_FILE, or none (any log) without it: the
-       * weft_mpi_init below chooses the default name (as before
-       * provisional names; it names the journal once the log is made). */
-      weft__journal_name(pm.world_rank, log_name);
+       * The log is WEFT_FILE, resolved in the working directory of now,
+       * as the weft_mpi_init below resolves it, or none (any log) without
+       * it: that weft_mpi_init chooses the default name (and names the
+       * journal once the log is made). */
+      weft__journal_name(pm.world_rank,
+                         env && *env ? weft__path_absolute(env, abs, sizeof abs)
+                                     : "");
     if ((rc = weft_mpi_init(MPI_COMM_WORLD, NULL)) == WEFT_OK)
       rc = weft_mpi_finalize(); /* leaves an application's libweft alone */
   }

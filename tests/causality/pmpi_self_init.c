@@ -27,6 +27,15 @@
  *                          crash journal), before it logs
  *   pmpi_self_init restartcrash
  *                          as restart, then killed as crash
+ *   pmpi_self_init ownlog  as restart, then the program writes a log of its
+ *                          own, own.h5 in the working directory, on
+ *                          MPI_COMM_WORLD around "self_work" (weft_mpi_init
+ *                          .. weft_mpi_finalize), then logs "after" {i}
+ *                          and the MPI calls again, and is killed as crash
+ *   pmpi_self_init earlyshut
+ *                          as self, but the program shuts libweft down
+ *                          before MPI_Finalize (what it logged is then
+ *                          written nowhere) and runs to the end
  *
  * Every rank makes an MPI_Allreduce on MPI_COMM_WORLD and an MPI_Sendrecv
  * around the ring (tag 9).  After MPI_Finalize, a "self" rank checks that
@@ -69,28 +78,30 @@ static int start_weft(void) {
 }
 
 int main(int argc, char **argv) {
-  static const char *const modes[] = {"self",   "plain",   "crash",       "sub",
-                                      "subend", "restart", "restartcrash"};
+  static const char *const modes[] = {"self",         "plain",  "crash",
+                                      "sub",          "subend", "restart",
+                                      "restartcrash", "ownlog", "earlyshut"};
   int mode = -1;
-  for (int m = 0; argc >= 2 && m < 7; m++)
+  for (int m = 0; argc >= 2 && m < 9; m++)
     if (!strcmp(argv[1], modes[m]))
       mode = m;
   int sub = mode == 3 || mode == 4;
   if (mode < 0 || argc > (sub ? 4 : 2)) {
     fprintf(stderr, "usage: pmpi_self_init self|plain|crash|restart|"
-                    "restartcrash, or sub|subend [RANK [PATH|-]]\n");
+                    "restartcrash|ownlog|earlyshut, or sub|subend "
+                    "[RANK [PATH|-]]\n");
     return 2;
   }
   int sub_rank = sub && argc > 2 ? atoi(argv[2]) : 0;
   const char *sub_path = sub && argc > 3 ? argv[3] : "sub.h5";
   if (!strcmp(sub_path, "-"))
     sub_path = NULL;
-  int crash = mode == 2 || mode == 3 || mode == 6;
+  int crash = mode == 2 || mode == 3 || mode == 6 || mode == 7;
   int self = mode != 1;
   if (self && start_weft())
     return 1;
   MPI_Init(&argc, &argv);
-  if ((mode == 5 || mode == 6) && (weft_shutdown() != WEFT_OK || start_weft()))
+  if (mode >= 5 && mode <= 7 && (weft_shutdown() != WEFT_OK || start_weft()))
     return 1;
   int rank, size;
   MPI_Comm_rank(MPI_COMM_WORLD, &rank);
@@ -106,6 +117,10 @@ int main(int argc, char **argv) {
       bad = 1;
     }
   }
+  if (mode == 7 && weft_mpi_init(MPI_COMM_WORLD, "own.h5") != WEFT_OK) {
+    fprintf(stderr, "weft_mpi_init: %s\n", weft_errmsg());
+    bad = 1;
+  }
   if (self) {
     weft_field f[] = {WEFT_I64("world", rank)};
     weft_field g[] = {WEFT_I64("i", 1)};
@@ -116,6 +131,18 @@ int main(int argc, char **argv) {
     fprintf(stderr, "world rank %d: the MPI calls went wrong\n", rank);
     bad = 1;
   }
+  if (mode == 7) {
+    weft_field g[] = {WEFT_I64("i", 2)};
+    bad |= weft_action_succeed(a) != WEFT_OK;
+    if (weft_mpi_finalize() != WEFT_OK) {
+      fprintf(stderr, "weft_mpi_finalize: %s\n", weft_errmsg());
+      bad = 1;
+    }
+    bad |= weft_message_log("after", g, 1) != WEFT_OK;
+    bad |= work(rank, size);
+  }
+  if (mode == 8)
+    bad |= weft_shutdown() != WEFT_OK || work(rank, size);
   if (crash) {
     MPI_Barrier(MPI_COMM_WORLD); /* every rank logged all of the above */
     fflush(stdout);
@@ -124,17 +151,18 @@ int main(int argc, char **argv) {
       return 1;
     raise(SIGKILL); /* a crash: no MPI_Finalize, no log */
   }
-  if (self)
+  if (self && mode != 7 && mode != 8)
     bad |= weft_action_succeed(a) != WEFT_OK;
   MPI_Finalize();
-  if (weft_is_initialized() != self) {
+  int live = self && mode != 8; /* the application's libweft is up */
+  if (weft_is_initialized() != live) {
     fprintf(stderr,
             "world rank %d: libweft is %sinitialised after "
             "MPI_Finalize\n",
-            rank, self ? "not " : "");
+            rank, live ? "not " : "");
     return 3;
   }
-  if (self)
+  if (live)
     weft_shutdown();
   return bad;
 }

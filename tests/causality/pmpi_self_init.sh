@@ -39,15 +39,23 @@
 #      the log cannot be written (a file is in the way): the new journals
 #      are named at MPI_Finalize, and weft recover, once the file is moved
 #      aside, rebuilds both ranks' events from them;
-#  10. the same with the log written: the first libweft's journals (named
-#      provisionally, holding what it logged) are left over, and weft
-#      recover skips them: the log is unchanged and reads;
+#  10. the same with the log written: the first libweft's journals (what
+#      it logged was never written) are left over, named no more, and
+#      weft recover skips them: the log is unchanged and reads;
 #  11. libweft started again after MPI_Init, then killed: the new journals
-#      were named at the program's first collective call since, and weft
-#      recover rebuilds the log from them (the newer journal of each rank);
+#      were named at the program's first collective call since (and the
+#      first ones named no more), and weft recover rebuilds the log from
+#      them;
 #  12. a killed 3-rank run, then a killed 2-rank run, with one WEFT_FILE and
 #      one journal directory: the log is rebuilt from the newer run alone,
-#      the other's journals skipped as another run's, not mixed in.
+#      the other's journals skipped as another run's, not mixed in;
+#  13. libweft started again after MPI_Init, a log of the program's own
+#      (own.h5) written and closed, more logged, then killed: weft recover
+#      completes own.h5 with what came after, and WEFT_FILE's log is not
+#      made from those journals;
+#  14. the program shuts libweft down before MPI_Finalize and ends: its
+#      journals (what it logged was written nowhere) name no rank, and
+#      weft recover makes no WEFT_FILE log from them.
 # After MPI_Finalize each program checks that libweft-pmpi left the
 # application's libweft initialised and shut down the one it started.
 set -eu
@@ -296,7 +304,7 @@ mkdir -p c10/j
 cp c10/ok.h5 c10/ok.before
 "$weft" recover --journal "$dir/c10/j" "$dir/c10/ok.h5" >out.10r 2>&1 ||
   fail "case 10: weft recover: $(cat out.10r)"
-[ "$(grep -c "skipped: $prov (world rank [01]), and the log was made" \
+[ "$(grep -c "skipped: its process never reached weft_mpi_init (no rank)" \
   out.10r)" -eq 2 ] || fail "case 10: left-over journals used: $(cat out.10r)"
 cmp -s c10/ok.h5 c10/ok.before || fail "case 10: the log was changed"
 "$weft" info c10/ok.h5 >/dev/null || fail "case 10: the log does not read"
@@ -305,8 +313,8 @@ cmp -s c10/ok.h5 c10/ok.before || fail "case 10: the log was changed"
 killed out.11 restartcrash "$dir/c11"
 "$weft" recover --journal "$dir/c11/j" "$held" >out.11r 2>&1 ||
   fail "case 11: weft recover: $(cat out.11r)"
-[ "$(grep -c 'skipped: rank [01] has a newer journal' out.11r)" -eq 2 ] ||
-  fail "case 11: the first journals not left out: $(cat out.11r)"
+[ "$(grep -c 'skipped: its process never reached weft_mpi_init' out.11r)" \
+  -eq 2 ] || fail "case 11: the first journals not left out: $(cat out.11r)"
 t=$(tree "$held")
 for r in 0 1; do
   want 1 "self_work \[rank $r\] \(world: $r\) => unfinished" "$t" "case 11"
@@ -329,5 +337,25 @@ done
 grep -q 'rebuilt: .* of 2 ranks from 2 journals' out.12r ||
   fail "case 12: not rebuilt from the 2-rank run: $(cat out.12r)"
 "$weft" info c12/k.h5 | grep -qE '^ranks: +2 ' || fail "case 12: not 2 ranks"
+
+# 13. a log of the program's own after a restart, then killed
+killed out.13 ownlog "$dir/c13"
+"$weft" recover --journal "$dir/c13/j" "$dir/c13/own.h5" >out.13r 2>&1 ||
+  fail "case 13: weft recover: $(cat out.13r)"
+grep -q 'own.h5: completed: ' out.13r ||
+  fail "case 13: own.h5 not completed: $(cat out.13r)"
+want 2 'after \[rank [01]\] \(i: 2\)' "$(tree c13/own.h5)" "case 13"
+"$weft" recover --journal "$dir/c13/j" "$held" >out.13k 2>&1 &&
+  fail "case 13: a log made for WEFT_FILE: $(cat out.13k)"
+[ ! -e "$held" ] || fail "case 13: $held was made"
+
+# 14. libweft shut down before MPI_Finalize
+mkdir -p c14/j
+(cd c14 && run ../out.14 earlyshut earlyshut WEFT_FILE="$dir/c14/k.h5" \
+  WEFT_JOURNAL_DIR="$dir/c14/j")
+"$weft" recover --journal "$dir/c14/j" "$dir/c14/k.h5" >out.14r 2>&1 &&
+  fail "case 14: a log made from the journals: $(cat out.14r)"
+[ "$(grep -c 'skipped: its process never reached weft_mpi_init' out.14r)" \
+  -eq 2 ] || fail "case 14: a journal still names a rank: $(cat out.14r)"
 echo "pmpi_self_init.sh: the log of the ranks that initialised libweft" \
   "themselves is written at MPI_Finalize, or recovered from their journals"
