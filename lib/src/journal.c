@@ -205,8 +205,10 @@ int weft__journal_set_world(int world_rank, int world_size) {
 
 const char *weft__journal_path(void) { return jr.map ? jr.path : NULL; }
 
-int weft__journal_unname_file(const char *path) {
+int weft__journal_unname_file(const char *path, const char *log) {
   int fd = open(path, O_RDWR | O_CLOEXEC);
+  if (fd < 0 && errno == ENOENT)
+    return WEFT_OK; /* removed with nothing left unwritten */
   if (fd < 0)
     return fail("file", path);
   weft__journal_header h;
@@ -219,6 +221,14 @@ int weft__journal_unname_file(const char *path) {
                XXH3_64bits(&h, offsetof(weft__journal_header, checksum3)))
     rc = weft__error(WEFT_EIO, "journal header \"%s\": not one to rewrite",
                      path);
+  /* Only a provisional name for that log: the file may be another
+   * libweft's journal by now (the path is <host>.<pid>.wj, reused by the
+   * next weft_init once a journal is removed), named since by a log. */
+  if (rc == WEFT_OK && (h.rank != -1 || h.world_rank < 0 ||
+                        strncmp(h.log, log, sizeof h.log) != 0)) {
+    close(fd);
+    return WEFT_OK;
+  }
   if (rc == WEFT_OK) {
     h.rank = -1;
     h.world_rank = -1;

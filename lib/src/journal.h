@@ -94,10 +94,13 @@ WEFT_INTERNAL int weft__journal_set_world(int world_rank, int world_size);
 /* Set both checksums of a header after a change to it. */
 WEFT_INTERNAL void weft__journal_header_seal(weft__journal_header *h);
 /* Set the journal file at path, no longer open, back to naming no rank,
- * no world rank and no log (libweft-pmpi: a journal it named for its log
- * whose libweft the application shut down before MPI_Finalize).  Only a
- * header of this version, that checks, is rewritten.  0, or WEFT_EIO. */
-WEFT_INTERNAL int weft__journal_unname_file(const char *path);
+ * no world rank and no log (libweft-pmpi: a journal it named
+ * provisionally for `log` whose libweft the application shut down).  Only
+ * a header of this version, that checks and still names that log
+ * provisionally (rank -1, a world rank), is rewritten; a file that is
+ * gone (weft_shutdown removes a journal whose events were all written)
+ * is fine.  0, or WEFT_EIO. */
+WEFT_INTERNAL int weft__journal_unname_file(const char *path, const char *log);
 /* XXH3-64 of a sealed block's records. */
 uint64_t weft__journal_checksum(const void *p, size_t n);
 

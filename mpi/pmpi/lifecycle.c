@@ -40,9 +40,12 @@ pm_state pm;
  * journal is beside it), for the warning below. */
 static char log_name[4096];
 /* The journal name_own_journal named last ("" when none) and its
- * libweft's generation, kept to unname it once that libweft is gone. */
+ * libweft's generation, kept to unname it once that libweft is gone;
+ * named_prov: the journal of pm.named_gen is still named provisionally
+ * (not since by a log of the application's). */
 static char named_path[4096];
 static uint32_t named_path_gen;
+static int named_prov;
 
 static int64_t mono_ns(void) {
   struct timespec ts;
@@ -69,6 +72,7 @@ static void before_log_closes(void) {
   if (pm.named_gen && !pm.owns_weft && weft_is_initialized()) {
     unname_old_journal();
     pm.named_gen = weft__generation();
+    named_prov = 0;
   }
   finish_job();
 }
@@ -96,6 +100,7 @@ static void name_own_journal(void) {
            weft__path_absolute(env, abs, sizeof abs));
   weft__journal_name(-1, log_name);
   pm.named_gen = named_path_gen = weft__generation();
+  named_prov = 1;
   snprintf(named_path, sizeof named_path, "%s", weft__journal_path());
 }
 
@@ -105,10 +110,12 @@ static void name_own_journal(void) {
  * the application shuts libweft down.  It names no rank any more, so
  * that no rebuild takes it for a rank of a later run's log. */
 static void unname_old_journal(void) {
-  if (named_path[0] && named_path_gen != weft__generation()) {
-    weft__journal_unname_file(named_path);
+  const char *now = weft__journal_path();
+  if (named_path[0] && named_path_gen != weft__generation() &&
+      !(now && !strcmp(now, named_path)))
+    weft__journal_unname_file(named_path, log_name);
+  if (named_path_gen != weft__generation())
     named_path[0] = '\0';
-  }
 }
 
 /* Whether the journal open now is the one name_own_journal named (the
@@ -281,8 +288,16 @@ static void write_log(void) {
   if (weft_mpi_path()) {
     rc = weft_mpi_finalize();
   } else if (ours) {
+    /* WEFT_FILE as the weft_mpi_init below takes it: rank 0's, made
+     * absolute in rank 0's working directory. */
     const char *env = getenv("WEFT_FILE");
-    char abs[sizeof log_name];
+    char abs[sizeof log_name] = "", now[sizeof log_name];
+    if (pm.world_rank == 0 && env && *env)
+      snprintf(now, sizeof now, "%s",
+               weft__path_absolute(env, abs, sizeof abs));
+    else
+      now[0] = '\0';
+    PMPI_Bcast(now, (int)sizeof now, MPI_CHAR, 0, MPI_COMM_WORLD);
     if (joins)
       join_without_journal();
     else if (!pm.owns_weft && weft__journal_path())
@@ -291,28 +306,27 @@ static void write_log(void) {
        * application opened no log (no rank saw one), and weft_mpi_init
        * names the journal only once the log is made, so a process killed
        * in it, or a log that fails, leaves the journal for weft recover.
-       * The log is WEFT_FILE, resolved in the working directory of now,
-       * as the weft_mpi_init below resolves it, or none (any log) without
-       * it: that weft_mpi_init chooses the default name (and names the
-       * journal once the log is made). */
-      weft__journal_name(pm.world_rank,
-                         env && *env ? weft__path_absolute(env, abs, sizeof abs)
-                                     : "");
+       * The log is WEFT_FILE, as the weft_mpi_init below resolves it,
+       * or none (any log) without it: that weft_mpi_init chooses the
+       * default name (and names the journal once the log is made). */
+      weft__journal_name(pm.world_rank, now);
     if ((rc = weft_mpi_init(MPI_COMM_WORLD, NULL)) == WEFT_OK)
       rc = weft_mpi_finalize(); /* leaves an application's libweft alone */
   }
   if (rc < 0 && (pm.owns_weft || ours)) {
     warn_unwritten(); /* the ranks agreed on rc and on ours: rank 0 says */
-  } else if (!ours && own_journal_named() && !pm.saw_writer) {
-    /* The application wrote its own log, on other ranks only: the log
-     * named at MPI_Init will not be written, and this rank's events have
-     * no log to go to.  The journal names neither a log nor its world
+  } else if (!ours && own_journal_named() && named_prov) {
+    /* The application wrote its own log, not with this journal (on other
+     * ranks, or before the libweft it has now): the log named at
+     * MPI_Init will not be written, and this journal's events have no
+     * log to go to.  The journal names neither a log nor its world
      * rank any more, as before MPI_Init: weft recover must not take it
      * for a rank of a log rebuilt from journals that name no real rank
      * (its log is WEFT_FILE, which may name the application's log too). */
     weft__journal_set_world(-1, 0);
     weft__journal_set_meta(-1, NULL, "");
     pm.named_gen = 0;
+    named_prov = 0;
   } else if (pm.owns_weft && any_saw &&
              (!pm.saw_writer || weft__mpi_log_complete())) {
     /* The application wrote its own log (on this rank, closed whole; or
@@ -353,6 +367,7 @@ int MPI_Finalize(void) {
     pm.started = 0;
     pm.owns_weft = 0;
     pm.named_gen = 0;
+    named_prov = 0;
     pm.job = 0;
   }
   return PMPI_Finalize();

@@ -36,6 +36,14 @@
  *                          as self, but the program shuts libweft down
  *                          before MPI_Finalize (what it logged is then
  *                          written nowhere) and runs to the end
+ *   pmpi_self_init steps STEPS
+ *                          the steps of STEPS in order, one letter each:
+ *                          I weft_init, M MPI_Init, W a message "step"
+ *                          {i} (i: the step's place in STEPS, from 1), A an
+ *                          MPI_Allreduce, L a log of the program's own on
+ *                          MPI_COMM_WORLD (own1.h5, own2.h5, ...), C
+ *                          weft_mpi_finalize, X weft_shutdown, F
+ *                          MPI_Finalize, K a barrier then SIGKILL
  *
  * Every rank makes an MPI_Allreduce on MPI_COMM_WORLD and an MPI_Sendrecv
  * around the ring (tag 9).  After MPI_Finalize, a "self" rank checks that
@@ -77,7 +85,61 @@ static int start_weft(void) {
   return 0;
 }
 
+/* Mode steps (see the top). */
+static int steps(int *argc, char ***argv, const char *list) {
+  int i = 0, logs = 0, x = 1, y = 0;
+  for (const char *p = list; *p; p++) {
+    char name[32];
+    weft_field f[] = {WEFT_I64("i", ++i)};
+    int bad = 0;
+    switch (*p) {
+    case 'I':
+      bad = start_weft();
+      break;
+    case 'M':
+      bad = MPI_Init(argc, argv) != MPI_SUCCESS;
+      break;
+    case 'W':
+      bad = weft_message_log("step", f, 1) != WEFT_OK;
+      break;
+    case 'A':
+      bad = MPI_Allreduce(&x, &y, 1, MPI_INT, MPI_SUM, MPI_COMM_WORLD) !=
+            MPI_SUCCESS;
+      break;
+    case 'L':
+      snprintf(name, sizeof name, "own%d.h5", ++logs);
+      bad = weft_mpi_init(MPI_COMM_WORLD, name) != WEFT_OK;
+      break;
+    case 'C':
+      bad = weft_mpi_finalize() != WEFT_OK;
+      break;
+    case 'X':
+      bad = weft_shutdown() != WEFT_OK;
+      break;
+    case 'F':
+      bad = MPI_Finalize() != MPI_SUCCESS;
+      break;
+    case 'K':
+      MPI_Barrier(MPI_COMM_WORLD);
+      fflush(stdout);
+      fflush(stderr);
+      raise(SIGKILL);
+      break;
+    default:
+      bad = 1;
+    }
+    if (bad) {
+      fprintf(stderr, "step %c of %s went wrong: %s\n", *p, list,
+              weft_errmsg());
+      return 1;
+    }
+  }
+  return 0;
+}
+
 int main(int argc, char **argv) {
+  if (argc == 3 && !strcmp(argv[1], "steps"))
+    return steps(&argc, &argv, argv[2]);
   static const char *const modes[] = {"self",         "plain",  "crash",
                                       "sub",          "subend", "restart",
                                       "restartcrash", "ownlog", "earlyshut"};
@@ -88,8 +150,8 @@ int main(int argc, char **argv) {
   int sub = mode == 3 || mode == 4;
   if (mode < 0 || argc > (sub ? 4 : 2)) {
     fprintf(stderr, "usage: pmpi_self_init self|plain|crash|restart|"
-                    "restartcrash|ownlog|earlyshut, or sub|subend "
-                    "[RANK [PATH|-]]\n");
+                    "restartcrash|ownlog|earlyshut, sub|subend "
+                    "[RANK [PATH|-]], or steps STEPS\n");
     return 2;
   }
   int sub_rank = sub && argc > 2 ? atoi(argv[2]) : 0;

@@ -55,7 +55,13 @@
 #      made from those journals;
 #  14. the program shuts libweft down before MPI_Finalize and ends: its
 #      journals (what it logged was written nowhere) name no rank, and
-#      weft recover makes no WEFT_FILE log from them.
+#      weft recover makes no WEFT_FILE log from them;
+#  15-17 (steps mode): two logs of the program's own, libweft restarted
+#      between them (its journal path reused), killed after the second
+#      closed: weft recover completes own2.h5 with what came after; one
+#      log, libweft restarted after it closed, killed: own1.h5 completed
+#      with what came after it and before the restart; one log, libweft
+#      restarted after it, run to the end: the new journals name no rank.
 # After MPI_Finalize each program checks that libweft-pmpi left the
 # application's libweft initialised and shut down the one it started.
 set -eu
@@ -357,5 +363,37 @@ mkdir -p c14/j
   fail "case 14: a log made from the journals: $(cat out.14r)"
 [ "$(grep -c 'skipped: its process never reached weft_mpi_init' out.14r)" \
   -eq 2 ] || fail "case 14: a journal still names a rank: $(cat out.14r)"
+
+# steps N STEPS [killed]: run STEPS on 2 ranks in cN (WEFT_FILE k.h5)
+steps() {
+  mkdir -p "c$1/j"
+  # shellcheck disable=SC2086
+  if (cd "c$1" && "$mpiexec" $pre "$npflag" 2 /usr/bin/env \
+    LD_PRELOAD="$pmpi" WEFT_JOURNAL_DIR="$dir/c$1/j" WEFT_FILE="$dir/c$1/k.h5" \
+    "$prog" steps "$2") >"out.$1" 2>&1; then
+    [ -z "${3:-}" ] || fail "case $1: the program was not killed: $(cat "out.$1")"
+  else
+    [ -n "${3:-}" ] || fail "case $1: $2 failed: $(cat "out.$1")"
+  fi
+  ! grep -q 'went wrong' "out.$1" || fail "case $1: $(cat "out.$1")"
+}
+# completed N LOG I: weft recover completes cN/LOG, which then has the
+# messages step {I} of both ranks (I: the W's place in the steps)
+completed() {
+  "$weft" recover --journal "$dir/c$1/j" "$dir/c$1/$2" >"out.$1r" 2>&1 ||
+    fail "case $1: weft recover: $(cat "out.$1r")"
+  grep -q "$2: completed: " "out.$1r" ||
+    fail "case $1: $2 not completed: $(cat "out.$1r")"
+  want 2 "step \\[rank [01]\\] \\(i: $3\\)" "$(tree "c$1/$2")" "case $1"
+}
+steps 15 IMWLWCXILWCWWK killed
+completed 15 own2.h5 13
+steps 16 IMWLWCWWXIAWK killed
+completed 16 own1.h5 8
+steps 17 IMLWCXIAWF
+"$weft" recover --journal "$dir/c17/j" "$dir/c17/k.h5" >out.17r 2>&1 &&
+  fail "case 17: a log made from the journals: $(cat out.17r)"
+! grep -q ': rank [01] (world rank' out.17r ||
+  fail "case 17: a journal still names a rank: $(cat out.17r)"
 echo "pmpi_self_init.sh: the log of the ranks that initialised libweft" \
   "themselves is written at MPI_Finalize, or recovered from their journals"
