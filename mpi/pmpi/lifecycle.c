@@ -288,16 +288,6 @@ static void write_log(void) {
   if (weft_mpi_path()) {
     rc = weft_mpi_finalize();
   } else if (ours) {
-    /* WEFT_FILE as the weft_mpi_init below takes it: rank 0's, made
-     * absolute in rank 0's working directory. */
-    const char *env = getenv("WEFT_FILE");
-    char abs[sizeof log_name] = "", now[sizeof log_name];
-    if (pm.world_rank == 0 && env && *env)
-      snprintf(now, sizeof now, "%s",
-               weft__path_absolute(env, abs, sizeof abs));
-    else
-      now[0] = '\0';
-    PMPI_Bcast(now, (int)sizeof now, MPI_CHAR, 0, MPI_COMM_WORLD);
     if (joins)
       join_without_journal();
     else if (!pm.owns_weft && weft__journal_path())
@@ -306,10 +296,10 @@ static void write_log(void) {
        * application opened no log (no rank saw one), and weft_mpi_init
        * names the journal only once the log is made, so a process killed
        * in it, or a log that fails, leaves the journal for weft recover.
-       * The log is WEFT_FILE, as the weft_mpi_init below resolves it,
-       * or none (any log) without it: that weft_mpi_init chooses the
-       * default name (and names the journal once the log is made). */
-      weft__journal_name(pm.world_rank, now);
+       * It names no log (any log), as before provisional names: a log
+       * that fails where WEFT_FILE points (a file system gone, say) can
+       * then be rebuilt elsewhere. */
+      weft__journal_name(pm.world_rank, "");
     if ((rc = weft_mpi_init(MPI_COMM_WORLD, NULL)) == WEFT_OK)
       rc = weft_mpi_finalize(); /* leaves an application's libweft alone */
   }
