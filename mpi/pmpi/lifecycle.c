@@ -36,8 +36,10 @@
 #include <time.h>
 
 pm_state pm;
-/* The log libweft-pmpi writes at MPI_Finalize, named at MPI_Init (its
- * journal is beside it), for the warning below. */
+/* The log libweft-pmpi writes at MPI_Finalize, named at MPI_Init: for
+ * a libweft of ours, the log its journal is beside, for the warning
+ * below; for the application's, WEFT_FILE, which its journal is named
+ * for provisionally (name_own_journal, unname_old_journal). */
 static char log_name[4096];
 /* The journal name_own_journal named last ("" when none) and its
  * libweft's generation, kept to unname it once that libweft is gone;

@@ -52,12 +52,18 @@ refused_run() {
     fail "$1: not one line on stderr: $(cat "$dir/err.txt")"
 }
 
-# refused VERSION WHO: the log (the journals name its path) of that version
-# with its journals
-refused() {
+# fresh: the recovered log and the job's journals beside it, as the job
+# left them
+fresh() {
   rm -rf "$log" "$log.journal" "$log.damaged"
   cp "$dir/good.h5" "$log"
   cp -R "$dir/journals" "$log.journal"
+}
+
+# refused VERSION WHO: the log (the journals name its path) of that version
+# with its journals
+refused() {
+  fresh
   /usr/bin/python3 - "$log" "$1" <<'PY' || fail "setting format_version $1"
 import sys
 import h5py, numpy as np
@@ -93,9 +99,7 @@ newer_run() {
 }
 
 # every journal newer, beside the log
-rm -rf "$log" "$log.journal" "$log.damaged"
-cp "$dir/good.h5" "$log"
-cp -R "$dir/journals" "$log.journal"
+fresh
 set -- "$log.journal"/*.wj
 [ $# = 2 ] || fail "want 2 journals: $*"
 "$jversion" "$1" 4 || fail "cannot make $1 of version 4"
