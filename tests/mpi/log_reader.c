@@ -410,7 +410,7 @@ static int fmt_error(uint64_t seg, uint64_t index, const char *fmt, ...) {
  * ends must map exactly to the row's times. */
 static int leaf_row_times(lr_log *log, const lr_segment *s, uint64_t seg,
                           uint64_t index, const lr_action *a, int64_t lo,
-                          int64_t *start) {
+                          lr_item *it) {
   int64_t origin = log->timeline_mono_ns - log->timeline_wall_ns;
   int64_t want_start = a->start_ns + origin, want_end = a->end_ns + origin;
   int64_t elapsed = a->elapsed_ns;
@@ -430,11 +430,12 @@ static int leaf_row_times(lr_log *log, const lr_segment *s, uint64_t seg,
                      (long long)(index == 0 ? s->t_first : lo), (long long)t,
                      (long long)(g_of(&g, t) - origin),
                      (long long)(g_of(&g, t + elapsed) - origin));
-  /* Both ends where g repeats a value: the later time fits too. */
-  if (index > 0 && g_of(&g, t + 1) == want_start &&
-      g_of(&g, t + 1 + elapsed) == want_end)
-    log->ambiguous++;
-  *start = t;
+  /* Both ends where g repeats a value: the later time fits too, and the
+   * row's times may be 1 ns early (section 5). */
+  it->ambiguous = index > 0 && g_of(&g, t + 1) == want_start &&
+                  g_of(&g, t + 1 + elapsed) == want_end;
+  log->ambiguous += (uint64_t)it->ambiguous;
+  it->t = t;
   return 0;
 }
 
@@ -466,7 +467,7 @@ static int walk_segment(lr_log *log, uint64_t seg, lr_item_fn fn, void *arg) {
       it.row = leaf++;
       it.schema = a->schema;
       it.size = (uint32_t)sc->payload_size;
-      int rc = leaf_row_times(log, s, seg, i, a, last, &it.t);
+      int rc = leaf_row_times(log, s, seg, i, a, last, &it);
       if (rc)
         return rc;
       it.end = it.t + a->elapsed_ns;

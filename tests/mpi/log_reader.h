@@ -86,6 +86,9 @@ typedef struct lr_item {
   const unsigned char *payload; /* size bytes, then zero padding */
   int64_t t;                    /* the rank's clock: its time, or its start */
   int64_t end; /* the end of a leaf record or a leaf row, else t */
+  /* A leaf row whose start two times fit (section 5): the earlier is
+   * taken, so t and end may be 1 ns before the times the rank logged. */
+  int ambiguous;
 } lr_item;
 
 /* A rank's clock sample (/flushes), sorted by rank, then time. */

@@ -349,14 +349,20 @@ static int on_event(void *arg, uint64_t stream, const weft_event *e) {
     return 0;
   }
   /* The main thread: every time exactly as buffered, leaf rows included
-   * (no tolerance: the clocks are not skewed here). */
+   * (no tolerance: the clocks are not skewed here), but for the one case
+   * the format allows: a leaf row whose start two times fit, where the
+   * earlier is taken, 1 ns early (format.md section 5).  The clocks are
+   * not skewed, but each flush's offset estimate differs from the last by
+   * its measurement error, so the offset still grows here and there. */
+  const lr_item *it = &rc->log->item;
   if (rc->at < rc->nbuf)
-    CHECK(e->t_ns == rc->buf[rc->at],
+    CHECK(e->t_ns == rc->buf[rc->at] ||
+              (it->ambiguous && e->t_ns == rc->buf[rc->at] - 1),
           "rank %d: event %ld (%s %s, from %s) at %lld, buffered at %lld",
           rc->rank, rc->at, e->type, e->level_str,
-          rc->log->item.kind == LR_ITEM_LEAF_ROW      ? "a leaf row"
-          : rc->log->item.kind == LR_ITEM_LEAF_RECORD ? "a leaf record"
-                                                      : "a record",
+          it->kind == LR_ITEM_LEAF_ROW      ? "a leaf row"
+          : it->kind == LR_ITEM_LEAF_RECORD ? "a leaf record"
+                                            : "a record",
           (long long)e->t_ns, (long long)rc->buf[rc->at]);
   rc->at++;
   if (strcmp(e->type, "big") == 0) {
@@ -560,9 +566,9 @@ static void verify(const config *c, int size, const int64_t *buffered,
         (unsigned long long)leaf_rows);
   CHECK(c->no_actions ? log.c.order == 0 : log.c.order > 0, "%llu /order bytes",
         (unsigned long long)log.c.order);
-  CHECK(log.ambiguous == 0,
-        "%llu leaf rows whose start two times fit (unskewed clocks)",
-        (unsigned long long)log.ambiguous);
+  if (log.ambiguous)
+    printf("%llu leaf rows whose start two times fit (the earlier taken)\n",
+           (unsigned long long)log.ambiguous);
   lr_close(&log);
 }
 
