@@ -24,9 +24,10 @@ int weft__cli_load(weft__cli_input *in, char **files, int n) {
     return 1;
   }
   for (int i = 0; i < n; i++) {
-    if (weft__trace_open(&in->traces[i], files[i], err, sizeof err)) {
+    int rc = weft__trace_open(&in->traces[i], files[i], err, sizeof err);
+    if (rc) {
       fprintf(stderr, "weft: %s: %s\n", files[i], err);
-      return 2;
+      return rc == WEFT__TRACE_ENOMEM ? 1 : 2;
     }
     in->ntraces++;
   }

@@ -43,8 +43,16 @@ static const char summary[] =
 
 /* MODE_REFUSED: a Weft log of a format version this weft does not read
  * (an older Weft's 1.x, or a newer one's): neither completed nor taken
- * for damaged and rebuilt, since it may hold what no journal does. */
-enum { MODE_APPEND, MODE_CREATE, MODE_REBUILD_DAMAGED, MODE_REFUSED };
+ * for damaged and rebuilt, since it may hold what no journal does.
+ * MODE_NOMEM: memory ran out reading the log: nothing is known of it, so
+ * it is neither completed nor moved aside. */
+enum {
+  MODE_APPEND,
+  MODE_CREATE,
+  MODE_REBUILD_DAMAGED,
+  MODE_REFUSED,
+  MODE_NOMEM
+};
 
 /* What rank 0 found about the log, broadcast to every process. */
 typedef struct log_probe {
@@ -158,6 +166,11 @@ static void probe_log(ctx *c) {
   p->exists = 1;
   char err[300];
   int rc = weft__trace_open(&c->trace, c->log, err, sizeof err);
+  if (rc == WEFT__TRACE_ENOMEM) {
+    p->mode = MODE_NOMEM;
+    snprintf(p->why, sizeof p->why, "%s", err);
+    return;
+  }
   if (rc == WEFT__TRACE_EVERSION) {
     p->mode = MODE_REFUSED;
     p->version[0] = c->trace.version[0];
@@ -562,17 +575,27 @@ static int run(ctx *c) {
               WEFT__FORMAT_MAJOR);
     return 2;
   }
+  if (c->probe.mode == MODE_NOMEM) {
+    if (c->rank == 0)
+      fprintf(stderr,
+              "weft: %s: %s; not recovered: the log and its journals are "
+              "left untouched\n",
+              c->log, c->probe.why);
+    return 1;
+  }
   if (c->probe.mode == MODE_APPEND) {
     char err[300];
+    /* 1: memory ran out here; 2: the log is not readable here. */
     int bad = 0, any_bad = 0;
-    if (weft__trace_open(&c->trace, c->log, err, sizeof err)) {
+    int rc = weft__trace_open(&c->trace, c->log, err, sizeof err);
+    if (rc) {
       fprintf(stderr, "weft: %s: %s\n", c->log, err);
-      bad = 1;
+      bad = rc == WEFT__TRACE_ENOMEM ? 1 : 2;
     }
     c->trace_open = !bad;
     MPI_Allreduce(&bad, &any_bad, 1, MPI_INT, MPI_MAX, MPI_COMM_WORLD);
     if (any_bad)
-      return 2;
+      return any_bad;
   }
   struct stat st;
   int have_dir = stat(c->dir, &st) == 0 && S_ISDIR(st.st_mode);

@@ -89,6 +89,47 @@ static int fail(char *err, size_t cap, const char *fmt, ...) {
   return -1;
 }
 
+/* Whether memory ran out (ours, or HDF5's while it read) since the
+ * current weft__trace_open or weft__trace_read_segment began: they then
+ * return WEFT__TRACE_ENOMEM rather than -1, so that the tools exit 1 (not
+ * the input's fault) and weft recover does not take a log it could not
+ * read for want of memory for a damaged one.  Per thread, as the calls
+ * that reset it are. */
+static _Thread_local int ran_out;
+
+static int nomem(char *err, size_t cap, const char *fmt, ...)
+    __attribute__((format(printf, 3, 4)));
+
+static int nomem(char *err, size_t cap, const char *fmt, ...) {
+  va_list ap;
+  va_start(ap, fmt);
+  vsnprintf(err, cap, fmt, ap);
+  va_end(ap);
+  ran_out = 1;
+  return -1;
+}
+
+static herr_t find_alloc_failure(unsigned n, const H5E_error2_t *e, void *arg) {
+  (void)n;
+  if (e->min_num == H5E_CANTALLOC || e->min_num == H5E_NOSPACE)
+    *(int *)arg = 1;
+  return 0;
+}
+
+/* After an HDF5 call failed: whether HDF5 could not allocate memory
+ * (its error stack says so); sets ran_out. */
+static int hdf5_ran_out(void) {
+  int found = 0;
+  H5Ewalk2(H5E_DEFAULT, H5E_WALK_UPWARD, find_alloc_failure, &found);
+  ran_out |= found;
+  return found;
+}
+
+/* Why a read of a table failed, for its message. */
+static const char *read_failure(void) {
+  return ran_out ? "out of memory" : "truncated or damaged file";
+}
+
 /* ---- attributes ---------------------------------------------------------- */
 
 static int attr_raw(hid_t obj, const char *name, hid_t *type, hid_t *space,
@@ -245,6 +286,8 @@ static int read_rows(hid_t d, hid_t mem, uint64_t start, uint64_t count,
       H5Sselect_hyperslab(fs, H5S_SELECT_SET, &st, NULL, &ct, NULL) >= 0 &&
       H5Dread(d, mem, ms, fs, H5P_DEFAULT, buf) >= 0)
     rc = 0;
+  else
+    hdf5_ran_out();
   if (ms >= 0)
     H5Sclose(ms);
   H5Sclose(fs);
@@ -317,15 +360,14 @@ static void *read_table(weft__trace *t, const char *name, uint64_t rows,
   }
   buf = calloc(rows ? rows : 1, elem);
   if (!buf) {
-    fail(err, cap, "out of memory reading '/%s' (%llu rows)", name,
-         (unsigned long long)rows);
+    nomem(err, cap, "out of memory reading '/%s' (%llu rows)", name,
+          (unsigned long long)rows);
     goto out;
   }
   if (read_rows(d, mt, 0, rows, buf)) {
     free(buf);
     buf = NULL;
-    fail(err, cap, "cannot read dataset '/%s' (truncated or damaged file)",
-         name);
+    fail(err, cap, "cannot read dataset '/%s' (%s)", name, read_failure());
   }
 out:
   if (mt >= 0)
@@ -390,7 +432,7 @@ static int check_world(const weft__trace *t, char *err, size_t cap) {
   }
   world_row *w = malloc((size_t)t->mpi_size * sizeof *w);
   if (!w)
-    return fail(err, cap, "out of memory");
+    return nomem(err, cap, "out of memory");
   for (uint32_t i = 0; i < t->mpi_size; i++)
     if (t->ranks[i].world_rank != WEFT__WORLD_UNKNOWN)
       w[n++] = (world_row){t->ranks[i].world_rank, i};
@@ -448,7 +490,7 @@ static int load_ranks(weft__trace *t, const open_state *st, char *err,
   t->ranks = calloc(t->mpi_size, sizeof *t->ranks);
   if (!t->ranks) {
     free(rows);
-    return fail(err, cap, "out of memory");
+    return nomem(err, cap, "out of memory");
   }
   int rc = 0;
   for (uint32_t i = 0; i < t->mpi_size && !rc; i++) {
@@ -579,7 +621,7 @@ static int check_disjoint(const weft__trace *t, char *err, size_t cap) {
       "bytes of '/order'"};
   seg_range *rg = malloc((t->nsegments ? t->nsegments : 1) * sizeof *rg);
   if (!rg)
-    return fail(err, cap, "out of memory");
+    return nomem(err, cap, "out of memory");
   int rc = 0;
   for (int kind = 0; kind < RANGE_KINDS && !rc; kind++) {
     size_t n = 0;
@@ -726,7 +768,7 @@ static int load_dicts(weft__trace *t, open_state *st, char *err, size_t cap) {
   uint64_t text = 0;
   if (!t->dicts || !per_rank) {
     free(per_rank);
-    return fail(err, cap, "out of memory");
+    return nomem(err, cap, "out of memory");
   }
   for (uint64_t i = 0; i < nn; i++) {
     const name_row *r = &st->names[i];
@@ -762,14 +804,14 @@ static int load_dicts(weft__trace *t, open_state *st, char *err, size_t cap) {
   st->name_text = malloc(text ? text : 1);
   if (!st->name_text) {
     free(per_rank);
-    return fail(err, cap, "out of memory");
+    return nomem(err, cap, "out of memory");
   }
   for (uint32_t k = 0; k < t->mpi_size; k++)
     if (t->dicts[k].nnames &&
         !(t->dicts[k].names =
               calloc(t->dicts[k].nnames, sizeof *t->dicts[k].names))) {
       free(per_rank);
-      return fail(err, cap, "out of memory");
+      return nomem(err, cap, "out of memory");
     }
   uint64_t at = 0;
   for (uint64_t i = 0; i < nn; i++) {
@@ -787,7 +829,7 @@ static int load_dicts(weft__trace *t, open_state *st, char *err, size_t cap) {
   st->field_types = malloc(nf ? nf : 1);
   if (!st->field_names || !st->field_types) {
     free(per_rank);
-    return fail(err, cap, "out of memory");
+    return nomem(err, cap, "out of memory");
   }
   for (uint64_t i = 0; i < nf; i++) {
     st->field_names[i] = st->fields[i].name;
@@ -852,7 +894,7 @@ static int load_dicts(weft__trace *t, open_state *st, char *err, size_t cap) {
       uint32_t nc = r->id + 1 > d->nschemas * 2 ? r->id + 1 : d->nschemas * 2;
       weft__schema *p = realloc(d->schemas, (size_t)nc * sizeof *p);
       if (!p) {
-        rc = fail(err, cap, "out of memory");
+        rc = nomem(err, cap, "out of memory");
         break;
       }
       memset(p + d->nschemas, 0, (size_t)(nc - d->nschemas) * sizeof *p);
@@ -979,6 +1021,7 @@ typedef struct dict_storage {
 int weft__trace_open(weft__trace *t, const char *path, char *err,
                      size_t errcap) {
   memset(t, 0, sizeof *t);
+  ran_out = 0;
   t->fid = t->events_dset = t->payload_dset = t->record_type = -1;
   t->actions_dset = t->order_dset = t->action_type = -1;
   open_state st = {0};
@@ -989,10 +1032,16 @@ int weft__trace_open(weft__trace *t, const char *path, char *err,
   fclose(probe);
   if (H5Fis_hdf5(path) <= 0)
     return fail(err, errcap, "not an HDF5 file");
-  t->path = strdup(path);
+  if (!(t->path = strdup(path))) {
+    nomem(err, errcap, "out of memory");
+    goto bad;
+  }
   t->fid = H5Fopen(path, H5F_ACC_RDONLY, H5P_DEFAULT);
-  if (!t->path || t->fid < 0) {
-    fail(err, errcap, "HDF5 cannot open it (truncated or damaged HDF5 file)");
+  if (t->fid < 0) {
+    if (hdf5_ran_out())
+      nomem(err, errcap, "HDF5 ran out of memory opening it");
+    else
+      fail(err, errcap, "HDF5 cannot open it (truncated or damaged HDF5 file)");
     goto bad;
   }
   hsize_t fsize = 0;
@@ -1153,7 +1202,7 @@ int weft__trace_open(weft__trace *t, const char *path, char *err,
   {
     dict_storage *ds = malloc(sizeof *ds);
     if (!ds) {
-      fail(err, errcap, "out of memory");
+      nomem(err, errcap, "out of memory");
       goto bad;
     }
     ds->field_names = st.field_names;
@@ -1166,7 +1215,7 @@ int weft__trace_open(weft__trace *t, const char *path, char *err,
 bad:
   state_free(&st, 0);
   weft__trace_close(t);
-  return -1;
+  return ran_out ? WEFT__TRACE_ENOMEM : -1;
 }
 
 void weft__trace_close(weft__trace *t) {
@@ -1500,9 +1549,9 @@ static int read_items(seg_read *r, uint64_t done, size_t k, weft__chunk_fn fn,
     uint64_t at = s->order_start + done / 8;
     if (read_rows(t->order_dset, H5T_NATIVE_UINT8, at, nb, r->bits))
       return seg_fail(r->err, r->errcap, s,
-                      "cannot read '/order' bytes %llu..%llu (truncated or "
-                      "damaged file)",
-                      (unsigned long long)at, (unsigned long long)(at + nb));
+                      "cannot read '/order' bytes %llu..%llu (%s)",
+                      (unsigned long long)at, (unsigned long long)(at + nb),
+                      read_failure());
     if (k % 8 && r->bits[nb - 1] >> (k % 8))
       return seg_fail(r->err, r->errcap, s,
                       "'/order' byte %llu has bits set past the segment's "
@@ -1525,14 +1574,14 @@ static int read_items(seg_read *r, uint64_t done, size_t k, weft__chunk_fn fn,
   uint64_t ev0 = s->event_start + r->events, lf0 = s->leaf_start + r->leaves;
   if (read_rows(t->events_dset, t->record_type, ev0, ne, r->recs))
     return seg_fail(r->err, r->errcap, s,
-                    "cannot read '/events' rows %llu..%llu (truncated or "
-                    "damaged file)",
-                    (unsigned long long)ev0, (unsigned long long)(ev0 + ne));
+                    "cannot read '/events' rows %llu..%llu (%s)",
+                    (unsigned long long)ev0, (unsigned long long)(ev0 + ne),
+                    read_failure());
   if (nl && read_rows(t->actions_dset, t->action_type, lf0, nl, r->rows))
     return seg_fail(r->err, r->errcap, s,
-                    "cannot read '/actions' rows %llu..%llu (truncated or "
-                    "damaged file)",
-                    (unsigned long long)lf0, (unsigned long long)(lf0 + nl));
+                    "cannot read '/actions' rows %llu..%llu (%s)",
+                    (unsigned long long)lf0, (unsigned long long)(lf0 + nl),
+                    read_failure());
   uint64_t need = 0;
   for (size_t i = 0; i < ne; i++)
     need += WEFT_REC_PAD((uint64_t)r->recs[i].size);
@@ -1549,17 +1598,21 @@ static int read_items(seg_read *r, uint64_t done, size_t k, weft__chunk_fn fn,
   r->nl = nl;
   if (need > s->payload_bytes - r->poff)
     return sizes_exceed(r);
-  if (reserve(&r->pay, &r->pay_cap, (size_t)need))
+  if (reserve(&r->pay, &r->pay_cap, (size_t)need)) {
+    ran_out = 1;
     return seg_fail(r->err, r->errcap, s, "out of memory");
+  }
   if (need && read_rows(t->payload_dset, H5T_NATIVE_UINT8, pat, need, r->pay))
     return seg_fail(r->err, r->errcap, s,
-                    "cannot read '/payload' bytes %llu..%llu (truncated or "
-                    "damaged file)",
-                    (unsigned long long)pat, (unsigned long long)(pat + need));
+                    "cannot read '/payload' bytes %llu..%llu (%s)",
+                    (unsigned long long)pat, (unsigned long long)(pat + need),
+                    read_failure());
   /* A leaf row becomes a leaf record: 8 more bytes, its end time. */
   size_t total = ne * sizeof(weft_rec) + nl * (sizeof(weft_rec) + 8) + need;
-  if (reserve(&r->out, &r->out_cap, total))
+  if (reserve(&r->out, &r->out_cap, total)) {
+    ran_out = 1;
     return seg_fail(r->err, r->errcap, s, "out of memory");
+  }
   unsigned char *o = r->out;
   const unsigned char *p = r->pay;
   size_t ie = 0, il = 0;
@@ -1610,6 +1663,7 @@ int weft__trace_read_segment(weft__trace *t, const weft__segment_row *s,
                 .errcap = errcap,
                 .last = s->t_first,
                 .clock = {.t = t, .rank = s->rank}};
+  ran_out = 0;
   /* Items per chunk: a multiple of 8, so that each chunk's /order bits
    * start on a byte. */
   uint64_t items = s->event_count + s->leaf_count;
@@ -1627,7 +1681,7 @@ int weft__trace_read_segment(weft__trace *t, const weft__segment_row *s,
     r.bits = malloc((n + 7) / 8);
   }
   if (!r.recs || (s->leaf_count && (!r.rows || !r.leaf_size || !r.bits))) {
-    fail(err, errcap, "out of memory");
+    nomem(err, errcap, "out of memory");
     goto out;
   }
   for (uint64_t done = 0; done < items;) {
@@ -1654,5 +1708,6 @@ out:
   free(r.bits);
   free(r.pay);
   free(r.out);
-  return rc;
+  /* Not a callback's own code: fn is called only with memory in hand. */
+  return rc == -1 && ran_out ? WEFT__TRACE_ENOMEM : rc;
 }

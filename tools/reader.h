@@ -26,6 +26,12 @@
  * is not a readable Weft log. */
 #define WEFT__TRACE_EVERSION (-2)
 
+/* weft__trace_open's and weft__trace_read_segment's result when memory
+ * ran out, Weft's or HDF5's while it read (err says where): not the
+ * file's fault, so the tools exit 1, not 2, and weft recover does not take
+ * the log for a damaged one. */
+#define WEFT__TRACE_ENOMEM (-3)
+
 /* Committed row counts (root attribute `committed`). */
 typedef struct weft__committed {
   uint64_t epochs, events, payload, segments, strings, names, schemas,
@@ -92,9 +98,10 @@ typedef struct weft__trace {
   uint64_t file_size;                /* bytes, to bound what is read */
 } weft__trace;
 
-/* Open and check path.  On failure returns -1, or WEFT__TRACE_EVERSION
- * for a Weft log of another format major version (its version is then in
- * t->version), with a one-line reason in err (the trace is then closed). */
+/* Open and check path.  On failure returns -1, WEFT__TRACE_EVERSION for
+ * a Weft log of another format major version (its version is then in
+ * t->version) or WEFT__TRACE_ENOMEM, with a one-line reason in err (the
+ * trace is then closed). */
 int weft__trace_open(weft__trace *t, const char *path, char *err,
                      size_t errcap);
 void weft__trace_close(weft__trace *t);
@@ -137,7 +144,7 @@ typedef struct weft__chunk {
  * record it stands for (record.h, WEFT_REC_LEAF), with its times on the
  * rank's own clock.  Stops and returns fn's non-zero value; returns -1
  * with err set when the file cannot be read or the segment's rows, bits
- * and sizes do not add up. */
+ * and sizes do not add up, WEFT__TRACE_ENOMEM when memory ran out. */
 typedef int (*weft__chunk_fn)(void *arg, const weft__chunk *c);
 int weft__trace_read_segment(weft__trace *t, const weft__segment_row *s,
                              size_t chunk, weft__chunk_fn fn, void *arg,

@@ -207,10 +207,11 @@ int weft__trace_load(weft__model *m, weft__trace *traces, size_t n,
          * rank keeps the threads of different ranks apart. */
         c.thread = s->thread;
         c.seg = s;
-        if (weft__trace_read_segment(t, s, CHUNK_BYTES, on_chunk, &c, err,
-                                     errcap)) {
+        int rrc = weft__trace_read_segment(t, s, CHUNK_BYTES, on_chunk, &c, err,
+                                           errcap);
+        if (rrc) {
           weft__decoder_free(c.dec);
-          return c.oom ? WEFT__LOAD_NOMEM : -1;
+          return c.oom || rrc == WEFT__TRACE_ENOMEM ? WEFT__LOAD_NOMEM : -1;
         }
       }
       weft__decoder_free(c.dec);

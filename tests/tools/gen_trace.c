@@ -148,6 +148,8 @@ int main(int argc, char **argv) {
   }
   weft_options o;
   weft_options_init(&o);
+  /* WEFT_JOURNAL_DIR gives a crashed job journals (tools.nomem). */
+  check(weft_options_from_env(&o), "options");
   o.buffer_budget = (size_t)1 << 30;
   check(weft_init(&o), "init");
   check(weft_mpi_init(MPI_COMM_WORLD, argv[1]), "mpi init");

@@ -1,0 +1,122 @@
+#!/bin/sh
+# tools.nomem - memory that runs out while `weft` reads a log: every
+# subcommand says so and exits with status 1 (docs/tools.md, "Exit
+# status"), never takes the log for a damaged one (status 2) or crashes,
+# and `weft recover` leaves the log and its journals as they are instead
+# of moving the log aside as damaged.  nomem_shim.c, preloaded, refuses
+# every allocation of WEFT_TEST_NOMEM_MIN bytes or more: Weft's own and
+# HDF5's.
+#
+# The limits start at 1 MiB: HDF5 1.10.8 itself crashes in H5Fopen
+# (H5AC_create) when an allocation of about 0.5 MiB fails, before Weft
+# could say anything.  At 1 MiB it is HDF5's buffer for the first read of
+# /events that fails (HDF5 allocates 1 MiB for a conversion).
+set -u
+W="$WORK/nomem"
+rm -rf "$W" && mkdir -p "$W" || exit 1
+fail() {
+  echo "tools.nomem: $*"
+  exit 1
+}
+MIB=1048576
+
+# A job's log, and a copy whose /strings heap holds 3 MiB more (bytes no
+# row points at: still a good log), which weft__trace_open reads whole.
+good="$W/good.h5"
+timeout 60 "$MPIEXEC" -n 4 --oversubscribe "$GEN_TRACE" "$good" ||
+  fail "gen_trace failed"
+big="$W/big.h5"
+crash="$W/crash.h5"
+WEFT_JOURNAL_DIR="$crash.journal" timeout 60 "$MPIEXEC" -n 4 --oversubscribe \
+  "$GEN_TRACE" "$crash" crash >/dev/null 2>&1
+if [ ! -s "$crash" ] || [ ! -d "$crash.journal" ]; then
+  fail "gen_trace crash left no log or no journals"
+fi
+/usr/bin/python3 - "$good" "$big" "$crash" <<'PY' || fail "padding /strings"
+import shutil, sys
+import h5py, numpy as np
+def pad(path):
+    with h5py.File(path, "r+") as f:
+        s = f["strings"]
+        c = f.attrs["committed"].copy()
+        n = int(c["strings"])
+        s.resize((n + (3 << 20),))
+        s[n:] = np.full(3 << 20, ord("x"), dtype=s.dtype)
+        c["strings"] = n + (3 << 20)
+        f.attrs.modify("committed", c)
+shutil.copy(sys.argv[1], sys.argv[2])
+pad(sys.argv[2])
+pad(sys.argv[3])
+PY
+
+# run_limited MIN CMD...: CMD under the shim; its status in $rc, its
+# stderr in $W/err.txt.
+run_limited() {
+  min=$1
+  shift
+  LD_PRELOAD="$NOMEM_SHIM" WEFT_TEST_NOMEM_MIN=$min "$@" >/dev/null \
+    2>"$W/err.txt"
+  rc=$?
+}
+
+# Every subcommand, on both logs, at limits from 1 to 64 MiB: status 0,
+# or 1 with one line saying that memory ran out.
+ran_out=0
+for log in "$good" "$big"; do
+  "$WEFT" tree "$log" >/dev/null || fail "$log is not read without a limit"
+  for min in $MIB $((2 * MIB)) $((4 * MIB)) $((16 * MIB)) $((64 * MIB)); do
+    for c in tree profile "export --format eliot" "export --format csv" \
+      "export --format chrome" info flame; do
+      # shellcheck disable=SC2086 # $c is a subcommand and its options
+      run_limited "$min" "$WEFT" $c "$log"
+      what="weft $c $(basename "$log") with allocations of $min bytes refused"
+      case $rc in
+      0) ;;
+      1)
+        [ "$(wc -l <"$W/err.txt")" = 1 ] ||
+          fail "$what: not one line: $(cat "$W/err.txt")"
+        grep -q "out of memory" "$W/err.txt" ||
+          fail "$what: $(cat "$W/err.txt")"
+        ran_out=$((ran_out + 1))
+        ;;
+      *) fail "$what: status $rc: $(cat "$W/err.txt")" ;;
+      esac
+    done
+  done
+done
+[ "$ran_out" -gt 0 ] || fail "memory never ran out: the shim is not in effect"
+
+# HDF5's own allocation failing (1 MiB), and Weft's (the padded /strings):
+# each named.
+run_limited $MIB "$WEFT" tree "$good"
+if [ $rc != 1 ] || ! grep -q \
+  "^weft: $good: .*cannot read '/events' rows .* (out of memory)$" \
+  "$W/err.txt"; then
+  fail "HDF5 out of memory, status $rc: $(cat "$W/err.txt")"
+fi
+run_limited $((2 * MIB)) "$WEFT" tree "$big"
+if [ $rc != 1 ] ||
+  ! grep -q "^weft: $big: out of memory reading '/strings'" "$W/err.txt"; then
+  fail "/strings out of memory, status $rc: $(cat "$W/err.txt")"
+fi
+
+# weft recover: a killed job's log it cannot read for want of memory is
+# neither completed nor moved aside as damaged (as it was before: status
+# 2, or with journals holding events, the log moved to crash.h5.damaged
+# and rebuilt without what only it held); once memory suffices, the same
+# journals are found to add nothing to it (the job was killed just after
+# a flush).
+sums() { (cd "$W" && find crash.h5* -type f | sort | xargs md5sum); }
+sums >"$W/before.txt"
+run_limited $((2 * MIB)) "$WEFT" recover "$crash"
+[ $rc = 1 ] || fail "recover: status $rc: $(cat "$W/err.txt")"
+grep -q "^weft: $crash: out of memory reading '/strings'.*; not recovered: the log and its journals are left untouched$" \
+  "$W/err.txt" || fail "recover: $(cat "$W/err.txt")"
+sums | cmp -s - "$W/before.txt" ||
+  fail "recover changed, moved or made files: $(sums)"
+"$WEFT" recover "$crash" >"$W/recover.txt" 2>&1 ||
+  fail "recover without a limit: $(cat "$W/recover.txt")"
+grep -q "^$crash: nothing to recover: its 2 epochs hold every event of the 4 journals found" \
+  "$W/recover.txt" || fail "recover without a limit: $(cat "$W/recover.txt")"
+[ ! -e "$crash.damaged" ] || fail "recover moved the log aside"
+exit 0
