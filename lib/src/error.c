@@ -45,6 +45,13 @@ const char *weft_err_name(int err) {
 
 const char *weft_errmsg(void) { return errmsg_buf; }
 
+void weft__errmsg_restore(const char *msg) {
+  if (msg == errmsg_buf)
+    return;
+  weft__errmsg_held.fmt = NULL; /* the next repeated failure formats anew */
+  snprintf(errmsg_buf, sizeof errmsg_buf, "%s", msg);
+}
+
 int weft__error(int code, const char *fmt, ...) {
   va_list ap;
   weft__errmsg_held.fmt = NULL;

@@ -31,6 +31,12 @@ WEFT_INTERNAL int weft__error(int code, const char *fmt, ...)
  * (libweft-mpi's agreement) needs as much. */
 #define WEFT__ERRMSG_MAX (2 * 4096 + 512)
 
+/* Put back a weft_errmsg() copied earlier: after housekeeping that the
+ * application did not ask for (libweft-pmpi's, inside its MPI calls),
+ * whose failure is reported otherwise, the message the application's
+ * last failed call left must still be there. */
+WEFT_INTERNAL void weft__errmsg_restore(const char *msg);
+
 /* The detail of WEFT_ENOTINIT, the same everywhere: a program that only
  * calls weft_mpi_init must learn that its failure is why. */
 #define WEFT__NOT_INIT                                                         \

@@ -43,7 +43,12 @@
  *                          MPI_Allreduce, L a log of the program's own on
  *                          MPI_COMM_WORLD (own1.h5, own2.h5, ...), C
  *                          weft_mpi_finalize, X weft_shutdown, F
- *                          MPI_Finalize, K a barrier then SIGKILL
+ *                          MPI_Finalize, K a barrier then SIGKILL, D
+ *                          spoil the header of the process's first
+ *                          journal (<host>.<pid>.wj in WEFT_JOURNAL_DIR),
+ *                          E a call of the program's own that fails
+ *                          (weft_message_log without a type), V check
+ *                          that weft_errmsg() still says what E left
  *
  * Every rank makes an MPI_Allreduce on MPI_COMM_WORLD and an MPI_Sendrecv
  * around the ring (tag 9).  After MPI_Finalize, a "self" rank checks that
@@ -59,6 +64,7 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <unistd.h>
 
 static int work(int rank, int size) {
   int x = rank, sum = -1, got = -1;
@@ -85,9 +91,29 @@ static int start_weft(void) {
   return 0;
 }
 
+/* Step D: zero the magic of this process's first journal, so that no
+ * header rewrite takes it any more. */
+static int spoil_first_journal(void) {
+  char host[64] = "localhost", path[4096];
+  gethostname(host, sizeof host - 1);
+  host[sizeof host - 1] = '\0';
+  const char *dir = getenv("WEFT_JOURNAL_DIR");
+  snprintf(path, sizeof path, "%s/%s.%ld.wj", dir ? dir : ".", host,
+           (long)getpid());
+  FILE *f = fopen(path, "r+b");
+  static const char zeros[8];
+  int bad = !f || fwrite(zeros, 1, sizeof zeros, f) != sizeof zeros;
+  if (f && fclose(f) != 0)
+    bad = 1;
+  if (bad)
+    fprintf(stderr, "cannot spoil %s\n", path);
+  return bad;
+}
+
 /* Mode steps (see the top). */
 static int steps(int *argc, char ***argv, const char *list) {
   int i = 0, logs = 0, x = 1, y = 0;
+  static char said[1024]; /* weft_errmsg() after step E */
   for (const char *p = list; *p; p++) {
     char name[32];
     weft_field f[] = {WEFT_I64("i", ++i)};
@@ -118,6 +144,18 @@ static int steps(int *argc, char ***argv, const char *list) {
       break;
     case 'F':
       bad = MPI_Finalize() != MPI_SUCCESS;
+      break;
+    case 'D':
+      bad = spoil_first_journal();
+      break;
+    case 'E':
+      bad = weft_message_log(NULL, NULL, 0) == WEFT_OK;
+      snprintf(said, sizeof said, "%s", weft_errmsg());
+      break;
+    case 'V':
+      if ((bad = strcmp(weft_errmsg(), said) != 0))
+        fprintf(stderr, "weft_errmsg() was \"%s\", is \"%s\"\n", said,
+                weft_errmsg());
       break;
     case 'K':
       MPI_Barrier(MPI_COMM_WORLD);

@@ -61,7 +61,11 @@
 #      closed: weft recover completes own2.h5 with what came after; one
 #      log, libweft restarted after it closed, killed: own1.h5 completed
 #      with what came after it and before the restart; one log, libweft
-#      restarted after it, run to the end: the new journals name no rank.
+#      restarted after it, run to the end: the new journals name no rank;
+#  18 (steps mode): libweft shut down after MPI_Init and started again,
+#      the first journal's header spoilt: at the next collective call
+#      libweft-pmpi cannot set it back to no rank, says so on stderr, and
+#      leaves weft_errmsg() as the program's own failed call left it.
 # After MPI_Finalize each program checks that libweft-pmpi left the
 # application's libweft initialised and shut down the one it started.
 set -eu
@@ -391,5 +395,8 @@ steps 17 IMLWCXIAWF
   fail "case 17: a log made from the journals: $(cat out.17r)"
 ! grep -q ': rank [01] (world rank' out.17r ||
   fail "case 17: a journal still names a rank: $(cat out.17r)"
+steps 18 IMWXIDEAVF
+[ "$(grep -c 'libweft-pmpi could not set the journal .* back to no rank: .*not one to rewrite' out.18)" \
+  -eq 2 ] || fail "case 18: no word of the journal left named: $(cat out.18)"
 echo "pmpi_self_init.sh: the log of the ranks that initialised libweft" \
   "themselves is written at MPI_Finalize, or recovered from their journals"
