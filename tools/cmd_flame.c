@@ -81,8 +81,8 @@ int cmd_flame(int argc, char **argv) {
       } else {
         if (folded)
           weft__flame_folded(&o, &fl, &in.model);
-        else
-          weft__flame_svg(&o, &fl, &in.model, title);
+        else if (weft__flame_svg(&o, &fl, &in.model, title))
+          rc = 1;
         if (weft__out_close(&o))
           rc = 1;
       }

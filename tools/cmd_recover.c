@@ -589,8 +589,11 @@ static int run(ctx *c) {
     int bad = 0, any_bad = 0;
     int rc = weft__trace_open(&c->trace, c->log, err, sizeof err);
     if (rc) {
-      fprintf(stderr, "weft: %s: %s\n", c->log, err);
       bad = rc == WEFT__TRACE_ENOMEM ? 1 : 2;
+      fprintf(stderr, "weft: %s: %s%s\n", c->log, err,
+              bad == 1 ? "; not recovered: the log and its journals are left "
+                         "untouched"
+                       : "");
     }
     c->trace_open = !bad;
     MPI_Allreduce(&bad, &any_bad, 1, MPI_INT, MPI_MAX, MPI_COMM_WORLD);

@@ -222,10 +222,11 @@ static void xml_text(weft__out *o, const char *s) {
   }
 }
 
-static uint32_t depth_of(const weft__flame *fl) {
+/* The deepest frame's depth, or -1 when memory ran out. */
+static int64_t depth_of(const weft__flame *fl) {
   uint32_t *d = calloc(fl->n ? fl->n : 1, sizeof *d), max = 0;
   if (!d)
-    return 32;
+    return -1;
   for (uint32_t i = 1; i < fl->n; i++) {
     d[i] = d[fl->f[i].parent] + 1;
     if (d[i] > max)
@@ -301,9 +302,11 @@ static void svg_frame(weft__out *o, const weft__flame *fl, const weft__model *m,
   }
 }
 
-void weft__flame_svg(weft__out *o, const weft__flame *fl, const weft__model *m,
-                     const char *title) {
-  uint32_t depth = depth_of(fl);
+int weft__flame_svg(weft__out *o, const weft__flame *fl, const weft__model *m,
+                    const char *title) {
+  int64_t depth = depth_of(fl);
+  if (depth < 0)
+    return -1;
   double height = SVG_TOP + (depth + 1) * SVG_FRAME + 2 * SVG_PAD;
   weft__out_fmt(o,
                 "<?xml version=\"1.0\" encoding=\"UTF-8\" standalone=\"no\"?>\n"
@@ -329,4 +332,5 @@ void weft__flame_svg(weft__out *o, const weft__flame *fl, const weft__model *m,
     svg_frame(o, fl, m, 0, SVG_PAD, height - SVG_PAD - SVG_FRAME,
               (SVG_WIDTH - 2 * SVG_PAD) / (double)fl->f[0].total);
   weft__out_str(o, "</svg>\n");
+  return 0;
 }

@@ -45,8 +45,9 @@ void weft__flame_folded(weft__out *o, const weft__flame *fl,
                         const weft__model *m);
 
 /* A standalone SVG (root at the bottom, a <title> on every frame for
- * hover); frames narrower than a tenth of a pixel are left out. */
-void weft__flame_svg(weft__out *o, const weft__flame *fl, const weft__model *m,
-                     const char *title);
+ * hover); frames narrower than a tenth of a pixel are left out.  Returns 0,
+ * or -1 when memory ran out (nothing written then). */
+int weft__flame_svg(weft__out *o, const weft__flame *fl, const weft__model *m,
+                    const char *title);
 
 #endif

@@ -212,8 +212,11 @@ static size_t correlations(prof *p, const type_prof *t, corr **out) {
       }
     }
     double rho;
-    if (weft__spearman(x, y, k, &rho) == 0)
+    int r = weft__spearman(x, y, k, &rho);
+    if (r == 0)
       c[nc++] = (corr){names[j], k, rho};
+    else if (r == WEFT__STATS_NOMEM)
+      p->oom = 1;
   }
   free(x);
   qsort(c, nc, sizeof *c, corr_cmp);

@@ -81,32 +81,31 @@ typedef struct open_state {
 static int fail(char *err, size_t cap, const char *fmt, ...)
     __attribute__((format(printf, 3, 4)));
 
-static int fail(char *err, size_t cap, const char *fmt, ...) {
-  va_list ap;
-  va_start(ap, fmt);
-  vsnprintf(err, cap, fmt, ap);
-  va_end(ap);
-  return -1;
-}
-
 /* Whether memory ran out (ours, or HDF5's while it read) since the
  * current weft__trace_open or weft__trace_read_segment began: they then
  * return WEFT__TRACE_ENOMEM rather than -1, so that the tools exit 1 (not
  * the input's fault) and weft recover does not take a log it could not
- * read for want of memory for a damaged one.  Per thread, as the calls
- * that reset it are. */
+ * read for want of memory for a damaged one.  Every allocation of this
+ * file goes through the wrappers below, and HDF5's failures through
+ * on_hdf5_error; per thread, as the calls that reset it are. */
 static _Thread_local int ran_out;
 
-static int nomem(char *err, size_t cap, const char *fmt, ...)
-    __attribute__((format(printf, 3, 4)));
+static void *rd_malloc(size_t n) {
+  void *p = malloc(n);
+  ran_out |= !p;
+  return p;
+}
 
-static int nomem(char *err, size_t cap, const char *fmt, ...) {
-  va_list ap;
-  va_start(ap, fmt);
-  vsnprintf(err, cap, fmt, ap);
-  va_end(ap);
-  ran_out = 1;
-  return -1;
+static void *rd_calloc(size_t n, size_t size) {
+  void *p = calloc(n, size);
+  ran_out |= !p;
+  return p;
+}
+
+static void *rd_realloc(void *old, size_t n) {
+  void *p = realloc(old, n);
+  ran_out |= !p;
+  return p;
 }
 
 static herr_t find_alloc_failure(unsigned n, const H5E_error2_t *e, void *arg) {
@@ -116,13 +115,43 @@ static herr_t find_alloc_failure(unsigned n, const H5E_error2_t *e, void *arg) {
   return 0;
 }
 
-/* After an HDF5 call failed: whether HDF5 could not allocate memory
- * (its error stack says so); sets ran_out. */
-static int hdf5_ran_out(void) {
+/* HDF5's automatic error handler while a trace is read (it replaces the
+ * one that prints the stack): called as any HDF5 call fails, before a
+ * later call clears the stack, it notes a failed allocation.  Some of
+ * HDF5's allocation failures say nothing of it on the stack (they surface
+ * as the object not being found, say); those still read as damage. */
+static herr_t on_hdf5_error(hid_t stack, void *arg) {
+  (void)arg;
   int found = 0;
-  H5Ewalk2(H5E_DEFAULT, H5E_WALK_UPWARD, find_alloc_failure, &found);
+  H5Ewalk2(stack, H5E_WALK_UPWARD, find_alloc_failure, &found);
   ran_out |= found;
-  return found;
+  return 0;
+}
+
+/* One line into err.  A check that failed after memory ran out says so
+ * first: the file is not to blame for it. */
+static void vmessage(char *err, size_t cap, const char *prefix, const char *fmt,
+                     va_list ap) {
+  char m[400];
+  vsnprintf(m, sizeof m, fmt, ap);
+  if (ran_out && !strstr(m, "out of memory"))
+    snprintf(err, cap, "%sout of memory (then: %s)", prefix, m);
+  else
+    snprintf(err, cap, "%s%s", prefix, m);
+}
+
+static int fail(char *err, size_t cap, const char *fmt, ...) {
+  va_list ap;
+  va_start(ap, fmt);
+  vmessage(err, cap, "", fmt, ap);
+  va_end(ap);
+  return -1;
+}
+
+/* An allocation that failed (the wrappers above have noted it). */
+static int nomem(char *err, size_t cap, const char *what) {
+  ran_out = 1;
+  return fail(err, cap, "%s", what);
 }
 
 /* Why a read of a table failed, for its message. */
@@ -164,7 +193,7 @@ static int attr_string(hid_t obj, const char *name, char *buf, size_t cap) {
       H5Sget_simple_extent_npoints(space) != 1)
     goto out;
   size_t size = H5Tget_size(type);
-  char *tmp = calloc(size + 1, 1);
+  char *tmp = rd_calloc(size + 1, 1);
   if (!tmp)
     goto out;
   mem = H5Tcopy(H5T_C_S1);
@@ -286,8 +315,6 @@ static int read_rows(hid_t d, hid_t mem, uint64_t start, uint64_t count,
       H5Sselect_hyperslab(fs, H5S_SELECT_SET, &st, NULL, &ct, NULL) >= 0 &&
       H5Dread(d, mem, ms, fs, H5P_DEFAULT, buf) >= 0)
     rc = 0;
-  else
-    hdf5_ran_out();
   if (ms >= 0)
     H5Sclose(ms);
   H5Sclose(fs);
@@ -358,10 +385,10 @@ static void *read_table(weft__trace *t, const char *name, uint64_t rows,
          missing ? missing : "?");
     goto out;
   }
-  buf = calloc(rows ? rows : 1, elem);
+  buf = rd_calloc(rows ? rows : 1, elem);
   if (!buf) {
-    nomem(err, cap, "out of memory reading '/%s' (%llu rows)", name,
-          (unsigned long long)rows);
+    fail(err, cap, "out of memory reading '/%s' (%llu rows)", name,
+         (unsigned long long)rows);
     goto out;
   }
   if (read_rows(d, mt, 0, rows, buf)) {
@@ -384,7 +411,7 @@ static char *heap_text(const char *heap, uint64_t heap_len, uint64_t off,
                        uint64_t len) {
   if (off > heap_len || len > heap_len - off)
     return NULL;
-  char *s = malloc(len + 1);
+  char *s = rd_malloc(len + 1);
   if (!s)
     return NULL;
   memcpy(s, heap + off, len);
@@ -430,7 +457,7 @@ static int check_world(const weft__trace *t, char *err, size_t cap) {
                   "'/ranks' row %u: a world of %u ranks, but row %u says %u", i,
                   r->world_size, size_row, t->ranks[size_row].world_size);
   }
-  world_row *w = malloc((size_t)t->mpi_size * sizeof *w);
+  world_row *w = rd_malloc((size_t)t->mpi_size * sizeof *w);
   if (!w)
     return nomem(err, cap, "out of memory");
   for (uint32_t i = 0; i < t->mpi_size; i++)
@@ -487,7 +514,7 @@ static int load_ranks(weft__trace *t, const open_state *st, char *err,
                                    m2, sizeof m2 / sizeof m2[0], err, cap);
   if (!rows)
     return -1;
-  t->ranks = calloc(t->mpi_size, sizeof *t->ranks);
+  t->ranks = rd_calloc(t->mpi_size, sizeof *t->ranks);
   if (!t->ranks) {
     free(rows);
     return nomem(err, cap, "out of memory");
@@ -619,7 +646,7 @@ static int check_disjoint(const weft__trace *t, char *err, size_t cap) {
   static const char *const what[RANGE_KINDS] = {
       "rows of '/events'", "bytes of '/payload'", "leaf rows of '/actions'",
       "bytes of '/order'"};
-  seg_range *rg = malloc((t->nsegments ? t->nsegments : 1) * sizeof *rg);
+  seg_range *rg = rd_malloc((t->nsegments ? t->nsegments : 1) * sizeof *rg);
   if (!rg)
     return nomem(err, cap, "out of memory");
   int rc = 0;
@@ -763,8 +790,8 @@ static int load_dicts(weft__trace *t, open_state *st, char *err, size_t cap) {
       !(st->fields = read_table(t, "schema_fields", nf, 8, sizeof *st->fields,
                                 fm, 2, err, cap)))
     return -1;
-  t->dicts = calloc(t->mpi_size, sizeof *t->dicts);
-  uint64_t *per_rank = calloc(t->mpi_size, sizeof *per_rank);
+  t->dicts = rd_calloc(t->mpi_size, sizeof *t->dicts);
+  uint64_t *per_rank = rd_calloc(t->mpi_size, sizeof *per_rank);
   uint64_t text = 0;
   if (!t->dicts || !per_rank) {
     free(per_rank);
@@ -801,7 +828,7 @@ static int load_dicts(weft__trace *t, open_state *st, char *err, size_t cap) {
     if (r->id >= d->nnames)
       d->nnames = r->id + 1;
   }
-  st->name_text = malloc(text ? text : 1);
+  st->name_text = rd_malloc(text ? text : 1);
   if (!st->name_text) {
     free(per_rank);
     return nomem(err, cap, "out of memory");
@@ -809,7 +836,7 @@ static int load_dicts(weft__trace *t, open_state *st, char *err, size_t cap) {
   for (uint32_t k = 0; k < t->mpi_size; k++)
     if (t->dicts[k].nnames &&
         !(t->dicts[k].names =
-              calloc(t->dicts[k].nnames, sizeof *t->dicts[k].names))) {
+              rd_calloc(t->dicts[k].nnames, sizeof *t->dicts[k].names))) {
       free(per_rank);
       return nomem(err, cap, "out of memory");
     }
@@ -825,8 +852,8 @@ static int load_dicts(weft__trace *t, open_state *st, char *err, size_t cap) {
   for (uint64_t i = 0; i < ns; i++)
     if (st->schemas[i].rank < t->mpi_size)
       per_rank[st->schemas[i].rank]++;
-  st->field_names = malloc((nf ? nf : 1) * sizeof *st->field_names);
-  st->field_types = malloc(nf ? nf : 1);
+  st->field_names = rd_malloc((nf ? nf : 1) * sizeof *st->field_names);
+  st->field_types = rd_malloc(nf ? nf : 1);
   if (!st->field_names || !st->field_types) {
     free(per_rank);
     return nomem(err, cap, "out of memory");
@@ -892,7 +919,7 @@ static int load_dicts(weft__trace *t, open_state *st, char *err, size_t cap) {
     weft__rank_dict *d = &t->dicts[r->rank];
     if (r->id >= d->nschemas) {
       uint32_t nc = r->id + 1 > d->nschemas * 2 ? r->id + 1 : d->nschemas * 2;
-      weft__schema *p = realloc(d->schemas, (size_t)nc * sizeof *p);
+      weft__schema *p = rd_realloc(d->schemas, (size_t)nc * sizeof *p);
       if (!p) {
         rc = nomem(err, cap, "out of memory");
         break;
@@ -1025,23 +1052,21 @@ int weft__trace_open(weft__trace *t, const char *path, char *err,
   t->fid = t->events_dset = t->payload_dset = t->record_type = -1;
   t->actions_dset = t->order_dset = t->action_type = -1;
   open_state st = {0};
-  H5Eset_auto2(H5E_DEFAULT, NULL, NULL);
+  H5Eset_auto2(H5E_DEFAULT, on_hdf5_error, NULL);
   FILE *probe = fopen(path, "rb");
   if (!probe)
     return fail(err, errcap, "cannot open: %s", strerror(errno));
   fclose(probe);
   if (H5Fis_hdf5(path) <= 0)
     return fail(err, errcap, "not an HDF5 file");
-  if (!(t->path = strdup(path))) {
+  if (!(t->path = rd_malloc(strlen(path) + 1))) {
     nomem(err, errcap, "out of memory");
     goto bad;
   }
+  memcpy(t->path, path, strlen(path) + 1);
   t->fid = H5Fopen(path, H5F_ACC_RDONLY, H5P_DEFAULT);
   if (t->fid < 0) {
-    if (hdf5_ran_out())
-      nomem(err, errcap, "HDF5 ran out of memory opening it");
-    else
-      fail(err, errcap, "HDF5 cannot open it (truncated or damaged HDF5 file)");
+    fail(err, errcap, "HDF5 cannot open it (truncated or damaged HDF5 file)");
     goto bad;
   }
   hsize_t fsize = 0;
@@ -1198,9 +1223,15 @@ int weft__trace_open(weft__trace *t, const char *path, char *err,
       goto bad;
     }
   }
+  /* An allocation that failed on the way without failing the open (an
+   * attribute read as absent, say) leaves what was read incomplete. */
+  if (ran_out) {
+    nomem(err, errcap, "out of memory");
+    goto bad;
+  }
   /* Keep the dictionary storage: the per-rank tables point into it. */
   {
-    dict_storage *ds = malloc(sizeof *ds);
+    dict_storage *ds = rd_malloc(sizeof *ds);
     if (!ds) {
       nomem(err, errcap, "out of memory");
       goto bad;
@@ -1269,14 +1300,14 @@ static int seg_fail(char *err, size_t cap, const weft__segment_row *s,
 
 static int seg_fail(char *err, size_t cap, const weft__segment_row *s,
                     const char *fmt, ...) {
-  int n = snprintf(err, cap, "segment of rank %u thread %u epoch %u: ", s->rank,
-                   s->thread, s->epoch);
-  if (n >= 0 && (size_t)n < cap) {
-    va_list ap;
-    va_start(ap, fmt);
-    vsnprintf(err + n, cap - (size_t)n, fmt, ap);
-    va_end(ap);
-  }
+  char prefix[80];
+  snprintf(prefix, sizeof prefix,
+           "segment of rank %u thread %u epoch %u: ", s->rank, s->thread,
+           s->epoch);
+  va_list ap;
+  va_start(ap, fmt);
+  vmessage(err, cap, prefix, fmt, ap);
+  va_end(ap);
   return -1;
 }
 
@@ -1383,7 +1414,7 @@ static int reserve(unsigned char **buf, size_t *cap, size_t n) {
   if (n <= *cap)
     return 0;
   free(*buf);
-  *buf = malloc(n);
+  *buf = rd_malloc(n);
   *cap = *buf ? n : 0;
   return *buf ? 0 : -1;
 }
@@ -1598,10 +1629,8 @@ static int read_items(seg_read *r, uint64_t done, size_t k, weft__chunk_fn fn,
   r->nl = nl;
   if (need > s->payload_bytes - r->poff)
     return sizes_exceed(r);
-  if (reserve(&r->pay, &r->pay_cap, (size_t)need)) {
-    ran_out = 1;
+  if (reserve(&r->pay, &r->pay_cap, (size_t)need))
     return seg_fail(r->err, r->errcap, s, "out of memory");
-  }
   if (need && read_rows(t->payload_dset, H5T_NATIVE_UINT8, pat, need, r->pay))
     return seg_fail(r->err, r->errcap, s,
                     "cannot read '/payload' bytes %llu..%llu (%s)",
@@ -1609,10 +1638,8 @@ static int read_items(seg_read *r, uint64_t done, size_t k, weft__chunk_fn fn,
                     read_failure());
   /* A leaf row becomes a leaf record: 8 more bytes, its end time. */
   size_t total = ne * sizeof(weft_rec) + nl * (sizeof(weft_rec) + 8) + need;
-  if (reserve(&r->out, &r->out_cap, total)) {
-    ran_out = 1;
+  if (reserve(&r->out, &r->out_cap, total))
     return seg_fail(r->err, r->errcap, s, "out of memory");
-  }
   unsigned char *o = r->out;
   const unsigned char *p = r->pay;
   size_t ie = 0, il = 0;
@@ -1674,11 +1701,11 @@ int weft__trace_read_segment(weft__trace *t, const weft__segment_row *s,
   if (!n)
     n = 1;
   int rc = -1;
-  r.recs = malloc(n * sizeof *r.recs);
+  r.recs = rd_malloc(n * sizeof *r.recs);
   if (s->leaf_count) {
-    r.rows = malloc(n * ACTION_ROW);
-    r.leaf_size = malloc(n * sizeof *r.leaf_size);
-    r.bits = malloc((n + 7) / 8);
+    r.rows = rd_malloc(n * ACTION_ROW);
+    r.leaf_size = rd_malloc(n * sizeof *r.leaf_size);
+    r.bits = rd_malloc((n + 7) / 8);
   }
   if (!r.recs || (s->leaf_count && (!r.rows || !r.leaf_size || !r.bits))) {
     nomem(err, errcap, "out of memory");

@@ -144,10 +144,11 @@ int weft__spearman(const double *x, const double *y, size_t n, double *rho) {
   uint64_t *key = malloc(2 * n * sizeof *key);
   uint32_t *idx = malloc(2 * n * sizeof *idx);
   double *ry = rx + n;
-  int rc = -1;
+  int rc = WEFT__STATS_NOMEM; /* ranks_of fails only for want of memory */
   if (!rx || !key || !idx || ranks_of(x, n, rx, key, idx) ||
       ranks_of(y, n, ry, key, idx))
     goto out;
+  rc = -1;
   double mx = 0, my = 0;
   for (size_t i = 0; i < n; i++) {
     mx += rx[i];

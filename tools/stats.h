@@ -16,8 +16,10 @@ int64_t weft__quantile(int64_t *v, size_t n, double q);
 void weft__quantile2(int64_t *v, size_t n, double q1, double q2, int64_t *out1,
                      int64_t *out2);
 /* Spearman rank correlation of (x[i], y[i]), ties given average ranks.
- * Returns 0 with *rho set, or -1 when n < 3, a variable is constant, or
- * memory runs out. */
+ * Returns 0 with *rho set, -1 when n < 3 or a variable is constant (no
+ * correlation to show), or WEFT__STATS_NOMEM when memory ran out (the
+ * caller must fail: a missing correlation would look like the first). */
+#define WEFT__STATS_NOMEM (-2)
 int weft__spearman(const double *x, const double *y, size_t n, double *rho);
 
 #endif

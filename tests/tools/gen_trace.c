@@ -148,9 +148,10 @@ int main(int argc, char **argv) {
   }
   weft_options o;
   weft_options_init(&o);
-  /* WEFT_JOURNAL_DIR gives a crashed job journals (tools.nomem). */
-  check(weft_options_from_env(&o), "options");
   o.buffer_budget = (size_t)1 << 30;
+  /* WEFT_JOURNAL_DIR gives a crashed job journals, WEFT_BUFFER_BUDGET
+   * smaller ones than 1 GiB a rank (tools.nomem). */
+  check(weft_options_from_env(&o), "options");
   check(weft_init(&o), "init");
   check(weft_mpi_init(MPI_COMM_WORLD, argv[1]), "mpi init");
   int idle = argc > 2 && !strcmp(argv[2], "idle");

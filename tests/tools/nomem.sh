@@ -27,8 +27,8 @@ timeout 60 "$MPIEXEC" -n 4 --oversubscribe "$GEN_TRACE" "$good" ||
   fail "gen_trace failed"
 big="$W/big.h5"
 crash="$W/crash.h5"
-WEFT_JOURNAL_DIR="$crash.journal" timeout 60 "$MPIEXEC" -n 4 --oversubscribe \
-  "$GEN_TRACE" "$crash" crash >/dev/null 2>&1
+WEFT_JOURNAL_DIR="$crash.journal" WEFT_BUFFER_BUDGET=8M timeout 60 \
+  "$MPIEXEC" -n 4 --oversubscribe "$GEN_TRACE" "$crash" crash >/dev/null 2>&1
 if [ ! -s "$crash" ] || [ ! -d "$crash.journal" ]; then
   fail "gen_trace crash left no log or no journals"
 fi
@@ -66,7 +66,7 @@ for log in "$good" "$big"; do
   "$WEFT" tree "$log" >/dev/null || fail "$log is not read without a limit"
   for min in $MIB $((2 * MIB)) $((4 * MIB)) $((16 * MIB)) $((64 * MIB)); do
     for c in tree profile "export --format eliot" "export --format csv" \
-      "export --format chrome" info flame; do
+      "export --format chrome" info flame "view -o $W/view.html"; do
       # shellcheck disable=SC2086 # $c is a subcommand and its options
       run_limited "$min" "$WEFT" $c "$log"
       what="weft $c $(basename "$log") with allocations of $min bytes refused"
@@ -85,6 +85,41 @@ for log in "$good" "$big"; do
   done
 done
 [ "$ran_out" -gt 0 ] || fail "memory never ran out: the shim is not in effect"
+
+# Each allocation of the program itself failing in turn (what the size
+# limits cannot reach: small ones, a string of an attribute, say): status 0
+# with the same output as without the shim, or 1 with one line (memory ran
+# out, or the output could not be made: the commands' output stage does
+# not tell the two apart).
+for c in tree profile "export --format eliot" "export --format csv" \
+  "export --format chrome" info flame "view -o $W/view.html"; do
+  # shellcheck disable=SC2086 # $c is a subcommand and its options
+  "$WEFT" $c "$good" >"$W/ref.txt" || fail "weft $c"
+  # shellcheck disable=SC2086
+  n=$(LD_PRELOAD="$NOMEM_SHIM" WEFT_TEST_NOMEM_COUNT=1 "$WEFT" $c "$good" \
+    2>&1 >/dev/null | sed -n 's/^nomem_shim: //p')
+  [ "${n:-0}" -gt 10 ] || fail "weft $c: the shim counted ${n:-no} allocations"
+  i=1
+  while [ "$i" -le "$n" ]; do
+    what="weft $c good.h5 with its allocation $i of $n refused"
+    # shellcheck disable=SC2086
+    LD_PRELOAD="$NOMEM_SHIM" WEFT_TEST_NOMEM_NTH=$i "$WEFT" $c "$good" \
+      >"$W/out.txt" 2>"$W/err.txt"
+    rc=$?
+    case $rc in
+    0) cmp -s "$W/out.txt" "$W/ref.txt" ||
+      fail "$what: status 0, other output: $(diff "$W/ref.txt" "$W/out.txt")" ;;
+    1)
+      if [ "$(wc -l <"$W/err.txt")" != 1 ] ||
+        ! grep -q "out of memory\|cannot write the output" "$W/err.txt"; then
+        fail "$what: $(cat "$W/err.txt")"
+      fi
+      ;;
+    *) fail "$what: status $rc: $(cat "$W/err.txt")" ;;
+    esac
+    i=$((i + 1))
+  done
+done
 
 # HDF5's own allocation failing (1 MiB), and Weft's (the padded /strings):
 # each named.
