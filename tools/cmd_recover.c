@@ -20,6 +20,7 @@
 #include "recover.h"
 
 #include <dirent.h>
+#include <hdf5.h>
 #include <errno.h>
 #include <limits.h>
 #include <mpi.h>
@@ -44,8 +45,9 @@ static const char summary[] =
 /* MODE_REFUSED: a Weft log of a format version this weft does not read
  * (an older Weft's 1.x, or a newer one's): neither completed nor taken
  * for damaged and rebuilt, since it may hold what no journal does.
- * MODE_NOMEM: memory ran out reading the log: nothing is known of it, so
- * it is neither completed nor moved aside. */
+ * MODE_NOMEM: memory ran out reading the log, or two reads failed two
+ * ways: nothing is known of it, so it is neither completed nor moved
+ * aside. */
 enum {
   MODE_APPEND,
   MODE_CREATE,
@@ -133,6 +135,37 @@ static void absolute(const char *p, char *out, size_t cap) {
   out[n + l] = '\0';
 }
 
+/* Whether HDF5 still works: it can make a small file in memory.  A
+ * failed allocation can leave HDF5 unable to open any file (an interface
+ * it could not set up), which reads the same twice. */
+static int hdf5_works(void) {
+  H5E_auto2_t func = NULL;
+  void *data = NULL;
+  H5Eget_auto2(H5E_DEFAULT, &func, &data);
+  H5Eset_auto2(H5E_DEFAULT, NULL, NULL);
+  hid_t fapl = H5Pcreate(H5P_FILE_ACCESS);
+  hid_t f =
+      fapl >= 0 && H5Pset_fapl_core(fapl, 1 << 16, 0) >= 0
+          ? H5Fcreate("weft-recover-canary", H5F_ACC_TRUNC, H5P_DEFAULT, fapl)
+          : -1;
+  hsize_t n = 4;
+  hid_t sp = f >= 0 ? H5Screate_simple(1, &n, NULL) : -1;
+  hid_t d = sp >= 0 ? H5Dcreate2(f, "d", H5T_NATIVE_INT, sp, H5P_DEFAULT,
+                                 H5P_DEFAULT, H5P_DEFAULT)
+                    : -1;
+  int ok = d >= 0;
+  if (d >= 0)
+    H5Dclose(d);
+  if (sp >= 0)
+    H5Sclose(sp);
+  if (f >= 0 && H5Fclose(f) < 0)
+    ok = 0;
+  if (fapl >= 0)
+    H5Pclose(fapl);
+  H5Eset_auto2(H5E_DEFAULT, func, data);
+  return ok;
+}
+
 /* Same file name once directories are resolved (the log may not exist). */
 static int same_log(const char *a, const char *b) {
   char da[PATH_MAX], db[PATH_MAX], ra[PATH_MAX], rb[PATH_MAX];
@@ -145,6 +178,25 @@ static int same_log(const char *a, const char *b) {
   if (realpath(da[0] ? da : "/", ra) && realpath(db[0] ? db : "/", rb))
     return strcmp(ra, rb) == 0;
   return strcmp(a, b) == 0;
+}
+
+/* Whether the file holds HDF5's signature where a superblock may start
+ * (byte 0, 512, 1024, 2048, ...: the HDF5 format specification).  HDF5
+ * calls a file "not an HDF5 file" as well when it could not look. */
+static int has_hdf5_signature(const char *path) {
+  static const unsigned char sig[8] = {0x89, 'H',  'D',  'F',
+                                       '\r', '\n', 0x1a, '\n'};
+  FILE *f = fopen(path, "rb");
+  int found = 0;
+  for (long at = 0; f && !found && at < (1L << 30); at = at ? 2 * at : 512) {
+    unsigned char b[8];
+    if (fseek(f, at, SEEK_SET) != 0 || fread(b, 1, 8, f) != 8)
+      break;
+    found = !memcmp(b, sig, 8);
+  }
+  if (f)
+    fclose(f);
+  return found;
 }
 
 static void probe_log(ctx *c) {
@@ -164,8 +216,40 @@ static void probe_log(ctx *c) {
     return;
   }
   p->exists = 1;
-  char err[300];
+  char err[300], again[300];
   int rc = weft__trace_open(&c->trace, c->log, err, sizeof err);
+  /* A log about to be moved aside as damaged is read once more: a failure
+   * that memory running out caused without HDF5 saying so (some of its
+   * allocation failures read as an object not found) does not come back
+   * the same at the same place, damage does. */
+  if (rc == -1) {
+    int rc2 = weft__trace_open(&c->trace, c->log, again, sizeof again);
+    if (rc2 == -1 && strcmp(again, err)) {
+      p->mode = MODE_NOMEM;
+      snprintf(p->why, sizeof p->why,
+               "read twice, it failed two ways (%.150s; then %.150s): memory "
+               "running out, or a file still being written",
+               err, again);
+      return;
+    }
+    if (rc2 != -1) {
+      rc = rc2;
+      snprintf(err, sizeof err, "%s", again);
+    } else {
+      const char *odd =
+          !hdf5_works() ? "HDF5 can no longer make a small file in memory"
+          : !strcmp(err, "not an HDF5 file") && has_hdf5_signature(c->log)
+              ? "yet the file holds HDF5's signature"
+              : NULL;
+      if (odd) {
+        p->mode = MODE_NOMEM;
+        snprintf(p->why, sizeof p->why,
+                 "%.200s, %s: HDF5 ran out of memory without saying so", err,
+                 odd);
+        return;
+      }
+    }
+  }
   if (rc == WEFT__TRACE_ENOMEM) {
     p->mode = MODE_NOMEM;
     snprintf(p->why, sizeof p->why, "%s", err);

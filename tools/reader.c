@@ -115,17 +115,40 @@ static herr_t find_alloc_failure(unsigned n, const H5E_error2_t *e, void *arg) {
   return 0;
 }
 
-/* HDF5's automatic error handler while a trace is read (it replaces the
- * one that prints the stack): called as any HDF5 call fails, before a
- * later call clears the stack, it notes a failed allocation.  Some of
- * HDF5's allocation failures say nothing of it on the stack (they surface
- * as the object not being found, say); those still read as damage. */
+/* A request the size of a large HDF5 buffer, made when HDF5 says an
+ * allocation failed: it fails too when memory has run out.  A damaged
+ * length in the file makes HDF5 ask for an absurd size instead, which
+ * fails while this succeeds: that is damage, not memory. */
+#define PROBE_BYTES ((size_t)1 << 20)
+
+/* HDF5's automatic error handler while weft__trace_open or
+ * weft__trace_read_segment runs (hdf5_watch): called as an HDF5 call
+ * fails, before a later call clears the stack, it notes a failed
+ * allocation.  Some of HDF5's allocation failures say nothing of it on
+ * the stack (they surface as an object not found, say); those still read
+ * as damage. */
 static herr_t on_hdf5_error(hid_t stack, void *arg) {
   (void)arg;
   int found = 0;
   H5Ewalk2(stack, H5E_WALK_UPWARD, find_alloc_failure, &found);
-  ran_out |= found;
+  if (found) {
+    void *probe = malloc(PROBE_BYTES);
+    ran_out |= !probe;
+    free(probe);
+  }
   return 0;
+}
+
+/* Install on_hdf5_error in place of HDF5's handler (which prints the
+ * stack), or put no handler back: one is installed only while Weft reads,
+ * since HDF5 prints "infinite loop closing library" at exit while one is
+ * (after a failure left an id open).  An install that fails (for want of
+ * memory) is a failure of the read. */
+static int hdf5_watch(int on) {
+  if (H5Eset_auto2(H5E_DEFAULT, on ? on_hdf5_error : NULL, NULL) >= 0)
+    return 0;
+  ran_out = 1;
+  return -1;
 }
 
 /* One line into err.  A check that failed after memory ran out says so
@@ -1052,13 +1075,21 @@ int weft__trace_open(weft__trace *t, const char *path, char *err,
   t->fid = t->events_dset = t->payload_dset = t->record_type = -1;
   t->actions_dset = t->order_dset = t->action_type = -1;
   open_state st = {0};
-  H5Eset_auto2(H5E_DEFAULT, on_hdf5_error, NULL);
+  if (hdf5_watch(1)) {
+    nomem(err, errcap, "out of memory");
+    goto bad;
+  }
   FILE *probe = fopen(path, "rb");
-  if (!probe)
-    return fail(err, errcap, "cannot open: %s", strerror(errno));
+  if (!probe) {
+    ran_out |= errno == ENOMEM;
+    fail(err, errcap, "cannot open: %s", strerror(errno));
+    goto bad;
+  }
   fclose(probe);
-  if (H5Fis_hdf5(path) <= 0)
-    return fail(err, errcap, "not an HDF5 file");
+  if (H5Fis_hdf5(path) <= 0) {
+    fail(err, errcap, "not an HDF5 file");
+    goto bad;
+  }
   if (!(t->path = rd_malloc(strlen(path) + 1))) {
     nomem(err, errcap, "out of memory");
     goto bad;
@@ -1242,10 +1273,12 @@ int weft__trace_open(weft__trace *t, const char *path, char *err,
     t->dict_storage = ds;
     state_free(&st, 1);
   }
+  hdf5_watch(0);
   return 0;
 bad:
   state_free(&st, 0);
   weft__trace_close(t);
+  hdf5_watch(0);
   return ran_out ? WEFT__TRACE_ENOMEM : -1;
 }
 
@@ -1691,6 +1724,10 @@ int weft__trace_read_segment(weft__trace *t, const weft__segment_row *s,
                 .last = s->t_first,
                 .clock = {.t = t, .rank = s->rank}};
   ran_out = 0;
+  if (hdf5_watch(1)) {
+    fail(err, errcap, "out of memory");
+    return WEFT__TRACE_ENOMEM;
+  }
   /* Items per chunk: a multiple of 8, so that each chunk's /order bits
    * start on a byte. */
   uint64_t items = s->event_count + s->leaf_count;
@@ -1735,6 +1772,7 @@ out:
   free(r.bits);
   free(r.pay);
   free(r.out);
+  hdf5_watch(0);
   /* Not a callback's own code: fn is called only with memory in hand. */
   return rc == -1 && ran_out ? WEFT__TRACE_ENOMEM : rc;
 }

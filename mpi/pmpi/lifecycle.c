@@ -115,16 +115,17 @@ static void unname_old_journal(void) {
   const char *now = weft__journal_path();
   if (named_path[0] && named_path_gen != weft__generation() &&
       !(now && !strcmp(now, named_path))) {
-    /* Inside the application's MPI calls: its weft_errmsg() stays.  One
-     * thread at a time gets here (pm_note_writer's flag, MPI_Finalize). */
-    static char keep[WEFT__ERRMSG_MAX];
+    /* Inside the application's MPI calls: its weft_errmsg() stays (kept
+     * on the stack: threads may get here at once, from MPI_Finalize's
+     * hook and a traced call). */
+    char keep[WEFT__ERRMSG_MAX];
     snprintf(keep, sizeof keep, "%s", weft_errmsg());
     if (weft__journal_unname_file(named_path, log_name) != WEFT_OK)
       fprintf(stderr,
               "weft: libweft-pmpi could not set the journal %s, of a "
-              "libweft the program shut down, back to no rank: %s; weft "
-              "recover may take its events, which were never written, "
-              "into a rebuilt %s\n",
+              "libweft the program shut down, back to no rank: %s; if weft "
+              "recover can still read it, it may take its events, which "
+              "were never written, into a rebuilt %s\n",
               named_path, weft_errmsg(), log_name);
     weft__errmsg_restore(keep);
   }

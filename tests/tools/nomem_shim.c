@@ -13,6 +13,9 @@
  *                          (the `weft` executable, not its libraries), of
  *                          any size: one after another, every allocation
  *                          of Weft's reader and model fails once;
+ *   WEFT_TEST_NOMEM_FROM=S with NTH: count the requests made from the
+ *                          libraries whose path contains S instead (S =
+ *                          libhdf5: HDF5's own small allocations);
  *   WEFT_TEST_NOMEM_COUNT=1  at exit, print on stderr how many requests
  *                          the program made ("nomem_shim: N").
  *
@@ -42,19 +45,23 @@ static size_t min_bytes; /* 0: no size limit */
 static long nth;         /* 0: no request singled out */
 static long made;        /* requests from the executable so far */
 static int count_them;
-static uintptr_t exe_lo, exe_hi; /* the executable's mappings */
+static uintptr_t exe_lo, exe_hi; /* the counted code's mappings */
 
-/* The executable's address range, from /proc/self/maps (read with plain
- * system calls: nothing here may allocate). */
-static void find_executable(void) {
-  char exe[4096], maps[1 << 16];
-  ssize_t n = readlink("/proc/self/exe", exe, sizeof exe - 1);
+/* The address range of the executable, or of the mappings whose path
+ * contains `from`, from /proc/self/maps (read with plain system calls:
+ * nothing here may allocate). */
+static void find_executable(const char *from) {
+  char exe[4096], maps[1 << 17];
+  ssize_t n = from ? (ssize_t)strlen(from)
+                   : readlink("/proc/self/exe", exe, sizeof exe - 1);
   int fd = open("/proc/self/maps", O_RDONLY);
-  if (n <= 0 || fd < 0) {
+  if (n <= 0 || (size_t)n >= sizeof exe || fd < 0) {
     if (fd >= 0)
       close(fd);
     return;
   }
+  if (from)
+    memcpy(exe, from, (size_t)n);
   exe[n] = '\0';
   size_t len = 0;
   ssize_t got;
@@ -68,7 +75,8 @@ static void find_executable(void) {
     if (end)
       *end = '\0';
     size_t l = strlen(line), e = strlen(exe);
-    if (l > e && !strcmp(line + l - e, exe)) {
+    if (from ? strstr(line, exe) != NULL
+             : l > e && !strcmp(line + l - e, exe)) {
       char *p;
       uintptr_t lo = (uintptr_t)strtoull(line, &p, 16);
       uintptr_t hi = (uintptr_t)strtoull(p + 1, NULL, 16);
@@ -92,7 +100,7 @@ static void setup(void) {
   v = getenv("WEFT_TEST_NOMEM_COUNT");
   count_them = v && *v == '1';
   if (nth > 0 || count_them)
-    find_executable();
+    find_executable(getenv("WEFT_TEST_NOMEM_FROM"));
 }
 
 static int refused(size_t n, void *caller) {
