@@ -20,7 +20,6 @@
 #include "recover.h"
 
 #include <dirent.h>
-#include <hdf5.h>
 #include <errno.h>
 #include <limits.h>
 #include <mpi.h>
@@ -135,37 +134,6 @@ static void absolute(const char *p, char *out, size_t cap) {
   out[n + l] = '\0';
 }
 
-/* Whether HDF5 still works: it can make a small file in memory.  A
- * failed allocation can leave HDF5 unable to open any file (an interface
- * it could not set up), which reads the same twice. */
-static int hdf5_works(void) {
-  H5E_auto2_t func = NULL;
-  void *data = NULL;
-  H5Eget_auto2(H5E_DEFAULT, &func, &data);
-  H5Eset_auto2(H5E_DEFAULT, NULL, NULL);
-  hid_t fapl = H5Pcreate(H5P_FILE_ACCESS);
-  hid_t f =
-      fapl >= 0 && H5Pset_fapl_core(fapl, 1 << 16, 0) >= 0
-          ? H5Fcreate("weft-recover-canary", H5F_ACC_TRUNC, H5P_DEFAULT, fapl)
-          : -1;
-  hsize_t n = 4;
-  hid_t sp = f >= 0 ? H5Screate_simple(1, &n, NULL) : -1;
-  hid_t d = sp >= 0 ? H5Dcreate2(f, "d", H5T_NATIVE_INT, sp, H5P_DEFAULT,
-                                 H5P_DEFAULT, H5P_DEFAULT)
-                    : -1;
-  int ok = d >= 0;
-  if (d >= 0)
-    H5Dclose(d);
-  if (sp >= 0)
-    H5Sclose(sp);
-  if (f >= 0 && H5Fclose(f) < 0)
-    ok = 0;
-  if (fapl >= 0)
-    H5Pclose(fapl);
-  H5Eset_auto2(H5E_DEFAULT, func, data);
-  return ok;
-}
-
 /* Same file name once directories are resolved (the log may not exist). */
 static int same_log(const char *a, const char *b) {
   char da[PATH_MAX], db[PATH_MAX], ra[PATH_MAX], rb[PATH_MAX];
@@ -237,7 +205,7 @@ static void probe_log(ctx *c) {
       snprintf(err, sizeof err, "%s", again);
     } else {
       const char *odd =
-          !hdf5_works() ? "HDF5 can no longer make a small file in memory"
+          !weft__hdf5_works() ? "HDF5 can no longer make a small file in memory"
           : !strcmp(err, "not an HDF5 file") && has_hdf5_signature(c->log)
               ? "yet the file holds HDF5's signature"
               : NULL;

@@ -155,7 +155,7 @@ static int hdf5_watch(int on) {
  * first: the file is not to blame for it. */
 static void vmessage(char *err, size_t cap, const char *prefix, const char *fmt,
                      va_list ap) {
-  char m[400];
+  char m[1024]; /* as long as any err the callers pass */
   vsnprintf(m, sizeof m, fmt, ap);
   if (ran_out && !strstr(m, "out of memory"))
     snprintf(err, cap, "%sout of memory (then: %s)", prefix, m);
@@ -171,15 +171,32 @@ static int fail(char *err, size_t cap, const char *fmt, ...) {
   return -1;
 }
 
-/* An allocation that failed (the wrappers above have noted it). */
-static int nomem(char *err, size_t cap, const char *what) {
-  ran_out = 1;
-  return fail(err, cap, "%s", what);
-}
-
 /* Why a read of a table failed, for its message. */
 static const char *read_failure(void) {
   return ran_out ? "out of memory" : "truncated or damaged file";
+}
+
+int weft__hdf5_works(void) {
+  hdf5_watch(0); /* as outside every read: nothing printed */
+  hid_t fapl = H5Pcreate(H5P_FILE_ACCESS);
+  hid_t f = fapl >= 0 && H5Pset_fapl_core(fapl, 1 << 16, 0) >= 0
+                ? H5Fcreate("weft-canary", H5F_ACC_TRUNC, H5P_DEFAULT, fapl)
+                : -1;
+  hsize_t n = 4;
+  hid_t sp = f >= 0 ? H5Screate_simple(1, &n, NULL) : -1;
+  hid_t d = sp >= 0 ? H5Dcreate2(f, "d", H5T_NATIVE_INT, sp, H5P_DEFAULT,
+                                 H5P_DEFAULT, H5P_DEFAULT)
+                    : -1;
+  int ok = d >= 0;
+  if (d >= 0)
+    H5Dclose(d);
+  if (sp >= 0)
+    H5Sclose(sp);
+  if (f >= 0 && H5Fclose(f) < 0)
+    ok = 0;
+  if (fapl >= 0)
+    H5Pclose(fapl);
+  return ok;
 }
 
 /* ---- attributes ---------------------------------------------------------- */
@@ -482,7 +499,7 @@ static int check_world(const weft__trace *t, char *err, size_t cap) {
   }
   world_row *w = rd_malloc((size_t)t->mpi_size * sizeof *w);
   if (!w)
-    return nomem(err, cap, "out of memory");
+    return fail(err, cap, "out of memory");
   for (uint32_t i = 0; i < t->mpi_size; i++)
     if (t->ranks[i].world_rank != WEFT__WORLD_UNKNOWN)
       w[n++] = (world_row){t->ranks[i].world_rank, i};
@@ -540,7 +557,7 @@ static int load_ranks(weft__trace *t, const open_state *st, char *err,
   t->ranks = rd_calloc(t->mpi_size, sizeof *t->ranks);
   if (!t->ranks) {
     free(rows);
-    return nomem(err, cap, "out of memory");
+    return fail(err, cap, "out of memory");
   }
   int rc = 0;
   for (uint32_t i = 0; i < t->mpi_size && !rc; i++) {
@@ -671,7 +688,7 @@ static int check_disjoint(const weft__trace *t, char *err, size_t cap) {
       "bytes of '/order'"};
   seg_range *rg = rd_malloc((t->nsegments ? t->nsegments : 1) * sizeof *rg);
   if (!rg)
-    return nomem(err, cap, "out of memory");
+    return fail(err, cap, "out of memory");
   int rc = 0;
   for (int kind = 0; kind < RANGE_KINDS && !rc; kind++) {
     size_t n = 0;
@@ -818,7 +835,7 @@ static int load_dicts(weft__trace *t, open_state *st, char *err, size_t cap) {
   uint64_t text = 0;
   if (!t->dicts || !per_rank) {
     free(per_rank);
-    return nomem(err, cap, "out of memory");
+    return fail(err, cap, "out of memory");
   }
   for (uint64_t i = 0; i < nn; i++) {
     const name_row *r = &st->names[i];
@@ -854,14 +871,14 @@ static int load_dicts(weft__trace *t, open_state *st, char *err, size_t cap) {
   st->name_text = rd_malloc(text ? text : 1);
   if (!st->name_text) {
     free(per_rank);
-    return nomem(err, cap, "out of memory");
+    return fail(err, cap, "out of memory");
   }
   for (uint32_t k = 0; k < t->mpi_size; k++)
     if (t->dicts[k].nnames &&
         !(t->dicts[k].names =
               rd_calloc(t->dicts[k].nnames, sizeof *t->dicts[k].names))) {
       free(per_rank);
-      return nomem(err, cap, "out of memory");
+      return fail(err, cap, "out of memory");
     }
   uint64_t at = 0;
   for (uint64_t i = 0; i < nn; i++) {
@@ -879,7 +896,7 @@ static int load_dicts(weft__trace *t, open_state *st, char *err, size_t cap) {
   st->field_types = rd_malloc(nf ? nf : 1);
   if (!st->field_names || !st->field_types) {
     free(per_rank);
-    return nomem(err, cap, "out of memory");
+    return fail(err, cap, "out of memory");
   }
   for (uint64_t i = 0; i < nf; i++) {
     st->field_names[i] = st->fields[i].name;
@@ -944,7 +961,7 @@ static int load_dicts(weft__trace *t, open_state *st, char *err, size_t cap) {
       uint32_t nc = r->id + 1 > d->nschemas * 2 ? r->id + 1 : d->nschemas * 2;
       weft__schema *p = rd_realloc(d->schemas, (size_t)nc * sizeof *p);
       if (!p) {
-        rc = nomem(err, cap, "out of memory");
+        rc = fail(err, cap, "out of memory");
         break;
       }
       memset(p + d->nschemas, 0, (size_t)(nc - d->nschemas) * sizeof *p);
@@ -1076,7 +1093,7 @@ int weft__trace_open(weft__trace *t, const char *path, char *err,
   t->actions_dset = t->order_dset = t->action_type = -1;
   open_state st = {0};
   if (hdf5_watch(1)) {
-    nomem(err, errcap, "out of memory");
+    fail(err, errcap, "out of memory");
     goto bad;
   }
   FILE *probe = fopen(path, "rb");
@@ -1091,7 +1108,7 @@ int weft__trace_open(weft__trace *t, const char *path, char *err,
     goto bad;
   }
   if (!(t->path = rd_malloc(strlen(path) + 1))) {
-    nomem(err, errcap, "out of memory");
+    fail(err, errcap, "out of memory");
     goto bad;
   }
   memcpy(t->path, path, strlen(path) + 1);
@@ -1257,14 +1274,14 @@ int weft__trace_open(weft__trace *t, const char *path, char *err,
   /* An allocation that failed on the way without failing the open (an
    * attribute read as absent, say) leaves what was read incomplete. */
   if (ran_out) {
-    nomem(err, errcap, "out of memory");
+    fail(err, errcap, "out of memory");
     goto bad;
   }
   /* Keep the dictionary storage: the per-rank tables point into it. */
   {
     dict_storage *ds = rd_malloc(sizeof *ds);
     if (!ds) {
-      nomem(err, errcap, "out of memory");
+      fail(err, errcap, "out of memory");
       goto bad;
     }
     ds->field_names = st.field_names;
@@ -1745,7 +1762,7 @@ int weft__trace_read_segment(weft__trace *t, const weft__segment_row *s,
     r.bits = rd_malloc((n + 7) / 8);
   }
   if (!r.recs || (s->leaf_count && (!r.rows || !r.leaf_size || !r.bits))) {
-    nomem(err, errcap, "out of memory");
+    fail(err, errcap, "out of memory");
     goto out;
   }
   for (uint64_t done = 0; done < items;) {

@@ -106,6 +106,12 @@ int weft__trace_open(weft__trace *t, const char *path, char *err,
                      size_t errcap);
 void weft__trace_close(weft__trace *t);
 
+/* Whether HDF5 still works: it can make a small file in memory.  A failed
+ * allocation can leave HDF5 unable to open any file (an interface it could
+ * not set up), so that a log reads as damaged the same way twice (weft
+ * recover asks before it moves a log aside). */
+int weft__hdf5_works(void);
+
 /* Names and schemas of `rank` for weft__decoder_new. */
 weft__dict weft__trace_dict(const weft__trace *t, uint32_t rank);
 
